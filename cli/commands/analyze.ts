@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import {
+  deriveKeyStatus,
+  type KeyStatusRecord,
+} from '../../core/model/derive.ts';
+import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
+import { compareWithExpected } from '../../core/simulate/expected.ts';
+import type { ExpectedDay } from '../../core/simulate/simulate.ts';
+import { analyzeFiles } from '../analysis.ts';
+import { bool, duration, type Flags, instant, parse, str } from '../args.ts';
+import { RunError, UsageError } from '../errors.ts';
+import { listInputs } from '../inputs.ts';
+import { color, LineWriter, Progress } from '../output.ts';
+import { countStatuses, countsLine, statusTable } from '../render.ts';
+
+export const help = `Usage: upload-sentinel analyze PATH... [--as-of ISO] [--json]
+
+A stateless audit: reads S3 server access log files or folders, and prints
+the status of every key that had upload requests. No store, no stand-ins.
+
+Options:
+  --as-of ISO            evaluate statuses at this time (default: now);
+                         uploads idle longer than the stall window are INCOMPLETE
+  --stall-window DUR     idle time before an open upload is INCOMPLETE
+                         (default 6h; e.g. 90m, 12h)
+  --json                 one status record per line (NDJSON), sorted by key
+  --check EXPECTED_JSON  compare with a simulated day's expected.json; exit 1
+                         and list the differences when any key differs
+  -h, --help             show this help
+
+Exit codes: 0 done, 1 --check found differences, 2 bad usage or unreadable input.
+
+Examples:
+  upload-sentinel analyze day/logs --as-of 2026-03-15T03:00:00Z
+  upload-sentinel analyze day/logs --json | jq 'select(.status=="FAILED")'`;
+
+/** The options this command accepts (a test checks them against `help`). */
+export const flags: Flags = {
+  'as-of': { type: 'string' },
+  'stall-window': { type: 'string' },
+  json: { type: 'boolean' },
+  check: { type: 'string' },
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parse('analyze', argv, flags);
+  if (bool(p, 'help')) {
+    console.log(help);
+    return 0;
+  }
+  if (p.positionals.length === 0)
+    throw new UsageError(
+      "analyze needs at least one log file or folder (see 'upload-sentinel analyze --help')",
+    );
+  const asOf = instant(p, 'as-of') ?? Date.now();
+  const stallWindowMs = duration(p, 'stall-window') ?? DEFAULT_STALL_WINDOW_MS;
+  const checkPath = str(p, 'check');
+  let expected: ExpectedDay | undefined;
+  if (checkPath !== undefined) {
+    try {
+      expected = JSON.parse(await readFile(checkPath, 'utf8')) as ExpectedDay;
+    } catch (err) {
+      throw new UsageError(
+        `cannot read --check file ${checkPath}: ${(err as Error).message.split('\n')[0]}`,
+      );
+    }
+    if (!Array.isArray(expected?.keys))
+      throw new UsageError(
+        `${checkPath} is not an expected.json written by simulate`,
+      );
+  }
+  const files = await listInputs(p.positionals);
+  const json = bool(p, 'json');
+  let shown = 0;
+  const { index, stats } = await analyzeFiles(
+    files,
+    (file, line, reason) => {
+      if (shown++ < 20) process.stderr.write(`${file}:${line}: ${reason}\n`);
+    },
+    new Progress('reading', files.length, ' files'),
+  );
+  const records: KeyStatusRecord[] = [];
+  for (const s of index.keys.values()) {
+    const r = deriveKeyStatus(s, { asOf, stallWindowMs });
+    if (r !== null) records.push(r);
+  }
+  records.sort((a, b) =>
+    a.bucket < b.bucket
+      ? -1
+      : a.bucket > b.bucket
+        ? 1
+        : a.key < b.key
+          ? -1
+          : a.key > b.key
+            ? 1
+            : 0,
+  );
+  if (json) {
+    const out = new LineWriter();
+    for (const r of records) await out.line(JSON.stringify(r));
+    await out.flush();
+  } else {
+    console.log(statusTable(records));
+    console.log();
+    console.log(
+      `${records.length} keys  ${countsLine(countStatuses(records))}`,
+    );
+  }
+  const summary = `${stats.files} files, ${stats.lines} lines, ${stats.uploadRequests} upload requests, ${stats.malformed} malformed`;
+  process.stderr.write(`${color.dim(summary, process.stderr)}\n`);
+  if (expected !== undefined) {
+    const c = compareWithExpected(records, expected);
+    const bad = c.mismatched.length + c.missing.length + c.unexpected.length;
+    process.stderr.write(
+      `check: ${c.matched} of ${expected.keys.length} keys as expected, ${c.mismatched.length} differ, ${c.missing.length} missing, ${c.unexpected.length} unexpected\n`,
+    );
+    for (const m of c.mismatched.slice(0, 10)) {
+      process.stderr.write(
+        `  s3://${m.bucket}/${m.key}\n    expected ${JSON.stringify(m.expected)}\n    actual   ${JSON.stringify(m.actual)}\n`,
+      );
+    }
+    for (const k of [...c.missing, ...c.unexpected].slice(0, 10))
+      process.stderr.write(`  ${k}\n`);
+    if (bad > 0) throw new RunError(`analysis differs from ${checkPath}`);
+  }
+  return 0;
+}

@@ -1,0 +1,73 @@
+/**
+ * The `upload-sentinel` command: dispatches to one module per command and
+ * turns errors into exit codes. A user error prints one line, never a stack
+ * (set SENTINEL_DEBUG=1 to see one).
+ */
+import { readFileSync } from 'node:fs';
+import { CliError } from './errors.ts';
+import { COMMANDS } from './registry.ts';
+
+function version(): string {
+  const pkg = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(
+    ([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`,
+  );
+  return `upload-sentinel ${version()}: large S3 uploads must never fail silently.
+
+Usage: upload-sentinel <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+Run 'upload-sentinel <command> --help' for a command's options.
+Options: --version, --help`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (
+    name === undefined ||
+    name === '--help' ||
+    name === '-h' ||
+    name === 'help'
+  ) {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(version());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(
+      `upload-sentinel: unknown command '${name}' (run 'upload-sentinel --help' for the list)\n`,
+    );
+    return 2;
+  }
+  const mod = await command.load();
+  return mod.run(rest);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (process.env.SENTINEL_DEBUG) console.error(err);
+  if (err instanceof CliError) {
+    process.stderr.write(`upload-sentinel: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(
+      `upload-sentinel: unexpected error: ${msg} (SENTINEL_DEBUG=1 shows details)\n`,
+    );
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,88 @@
+/** Human-readable tables of status records for the terminal. */
+import type { KeyStatusRecord } from '../core/model/derive.ts';
+import { ATTENTION_STATUSES, UploadStatus } from '../core/model/status.ts';
+import { color } from './output.ts';
+
+const ORDER: UploadStatus[] = [
+  UploadStatus.FAILED,
+  UploadStatus.ABORTED,
+  UploadStatus.INCOMPLETE,
+  UploadStatus.RECOVERED,
+  UploadStatus.IN_PROGRESS,
+  UploadStatus.COMPLETED,
+];
+
+export function paintStatus(s: UploadStatus, width = 0): string {
+  const text = s.padEnd(width);
+  if (ATTENTION_STATUSES.includes(s)) return color.red(text);
+  if (s === UploadStatus.RECOVERED) return color.yellow(text);
+  if (s === UploadStatus.IN_PROGRESS) return color.blue(text);
+  return color.green(text);
+}
+
+/** Sorts records: attention first, then by key. */
+export function byUrgency(a: KeyStatusRecord, b: KeyStatusRecord): number {
+  return (
+    ORDER.indexOf(a.status) - ORDER.indexOf(b.status) ||
+    (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0) ||
+    (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+  );
+}
+
+/** Keys as people see them: control characters shown escaped. */
+export function printable(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    out +=
+      c < 0x20 || c === 0x7f ? `\\x${c.toString(16).padStart(2, '0')}` : ch;
+  }
+  return out;
+}
+
+function detail(r: KeyStatusRecord): string {
+  const last = r.uploads[r.uploads.length - 1];
+  if (last === undefined) return '';
+  const bits: string[] = [];
+  if (r.uploads.length > 1) bits.push(`${r.uploads.length} uploads`);
+  const codes = [...new Set(r.uploads.flatMap((u) => u.errorCodes))];
+  if (codes.length > 0) bits.push(codes.join(','));
+  const failed = last.failedParts;
+  if (failed.length > 0)
+    bits.push(
+      `parts ${failed.slice(0, 5).join(',')}${failed.length > 5 ? ',…' : ''}`,
+    );
+  return bits.join('; ');
+}
+
+export function statusTable(records: KeyStatusRecord[]): string {
+  const rows = [...records].sort(byUrgency);
+  const lines = [
+    color.bold(`${'STATUS'.padEnd(12)} ${'LAST ACTIVITY'.padEnd(20)} KEY`),
+  ];
+  for (const r of rows) {
+    const when = (r.lastActivity ?? '').replace('.000Z', 'Z');
+    const extra = detail(r);
+    lines.push(
+      `${paintStatus(r.status, 12)} ${when.padEnd(20)} s3://${r.bucket}/${printable(r.key)}${extra ? color.dim(`  (${extra})`) : ''}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function countsLine(counts: Record<string, number>): string {
+  return ORDER.filter((s) => (counts[s] ?? 0) > 0)
+    .map((s) => `${paintStatus(s)} ${counts[s]}`)
+    .join('  ');
+}
+
+export function countStatuses(
+  records: Iterable<KeyStatusRecord>,
+): Record<UploadStatus, number> {
+  const counts = Object.fromEntries(ORDER.map((s) => [s, 0])) as Record<
+    UploadStatus,
+    number
+  >;
+  for (const r of records) counts[r.status]++;
+  return counts;
+}

@@ -1,0 +1,83 @@
+/**
+ * The ingest fast path over a byte stream: upload requests become facts,
+ * every other line is skipped after its head, malformed lines are counted.
+ */
+import type { UploadFact } from '../model/facts.ts';
+import { type FastOutput, FastResult, readUploadFact } from './line-parser.ts';
+import type { MalformedLine } from './record.ts';
+import { LineSplitter, MAX_LINE_BYTES } from './stream.ts';
+
+export interface FactSink {
+  fact(fact: UploadFact, lineNo: number): void;
+  malformed(line: MalformedLine): void;
+}
+
+export interface FactStats {
+  /** Non-empty lines. */
+  lines: number;
+  /** Lines whose operation is an upload request (attributed or not). */
+  uploadRequests: number;
+  malformed: number;
+  /** Upload requests that name no bucket, key or upload id. */
+  unattributed: number;
+  bytes: number;
+}
+
+export class UploadFactReader {
+  private readonly splitter: LineSplitter;
+  private readonly out: FastOutput = { fact: null, reason: '' };
+  private uploadRequests = 0;
+  private malformedCount = 0;
+  private unattributed = 0;
+
+  constructor(private readonly sink: FactSink) {
+    this.splitter = new LineSplitter(
+      (s, a, b, lineNo, utf8) => {
+        const r = readUploadFact(s, a, b, utf8, this.out);
+        if (r === FastResult.SKIPPED) return;
+        if (r === FastResult.FACT) {
+          this.uploadRequests++;
+          this.sink.fact(this.out.fact as UploadFact, lineNo);
+        } else if (r === FastResult.MALFORMED) {
+          this.malformedCount++;
+          this.sink.malformed({ lineNo, reason: this.out.reason });
+        } else {
+          this.uploadRequests++;
+          this.unattributed++;
+        }
+      },
+      (lineNo) => {
+        this.malformedCount++;
+        this.sink.malformed({
+          lineNo,
+          reason: `line longer than ${MAX_LINE_BYTES} bytes`,
+        });
+      },
+    );
+  }
+
+  push(chunk: Uint8Array): void {
+    this.splitter.push(chunk);
+  }
+
+  end(): FactStats {
+    this.splitter.end();
+    return {
+      lines: this.splitter.lines,
+      uploadRequests: this.uploadRequests,
+      malformed: this.malformedCount,
+      unattributed: this.unattributed,
+      bytes: this.splitter.bytes,
+    };
+  }
+}
+
+/** Reads every upload fact of a stream of chunks. */
+export async function readFacts(
+  source: AsyncIterable<Uint8Array>,
+  sink: FactSink,
+): Promise<FactStats> {
+  const reader = new UploadFactReader(sink);
+  for await (const chunk of source) reader.push(chunk);
+  return reader.end();
+}

@@ -1,0 +1,1153 @@
+/**
+ * A realistic, seeded day of S3 server access logs for a call-center
+ * recordings bucket, with the status every key must end up with.
+ *
+ * The expected statuses come from each recording's scenario (what the
+ * simulated uploader did), never from the status model: tests compare the
+ * model against an independent statement of intent.
+ */
+import { encodeUriPath } from '../access-log/decode.ts';
+import { factKindOf } from '../model/facts.ts';
+import { UploadStatus } from '../model/status.ts';
+import {
+  formatLogLine,
+  type LogContext,
+  type LogRecordSpec,
+} from './log-line.ts';
+import { Random } from './random.ts';
+
+export interface SimulateOptions {
+  seed: string | number;
+  /** The simulated day, `YYYY-MM-DD` (UTC). */
+  date: string;
+  /** Recordings uploaded that day. */
+  recordings: number;
+  /** Share of recordings whose upload runs into trouble (0..1). */
+  failureRate: number;
+  bucket?: string;
+  /** `partitioned` (event-time date partitions, as the stack sets) or `simple`. */
+  layout?: 'partitioned' | 'simple';
+  /** Prefix of log object keys in the log bucket. */
+  logPrefix?: string;
+  accountId?: string;
+  region?: string;
+}
+
+export interface ExpectedUpload {
+  uploadId: string | null;
+  status: UploadStatus;
+  partsSucceeded: number;
+  failedParts: number[];
+  errorCodes: string[];
+}
+
+export interface ExpectedKey {
+  bucket: string;
+  key: string;
+  status: UploadStatus;
+  /** What the simulated uploader did, for people reading the file. */
+  scenario: string;
+  uploads: ExpectedUpload[];
+}
+
+export interface ExpectedDay {
+  simulation: {
+    seed: string;
+    date: string;
+    recordings: number;
+    failureRate: number;
+    bucket: string;
+    layout: 'partitioned' | 'simple';
+    logPrefix: string;
+  };
+  /** The time the statuses hold at (the next morning, 03:00 UTC). */
+  asOf: string;
+  stallWindowMs: number;
+  counts: Record<UploadStatus, number>;
+  keys: ExpectedKey[];
+}
+
+export interface LogObject {
+  /** Key of the log object in the log bucket. */
+  key: string;
+  body: string;
+  /** Delivery time (epoch ms): the order S3 would have written objects. */
+  deliveredAt: number;
+}
+
+export interface SimulatedDay {
+  expected: ExpectedDay;
+  objects: LogObject[];
+  stats: {
+    lines: number;
+    uploadRequests: number;
+    duplicates: number;
+    malformed: number;
+    objects: number;
+  };
+}
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const MiB = 1024 * 1024;
+const PART_SIZE = 16 * MiB;
+const STALL_WINDOW = 6 * HOUR;
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const HEXU = '0123456789ABCDEF';
+const ID_CHARS =
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-';
+
+const UPLOADER = 'arn:aws:iam::111122223333:user/recorder-uploader';
+const UPLOADER_ROLE =
+  'arn:aws:sts::111122223333:assumed-role/RecorderUploadRole/rec-gw-01';
+const UPLOADER_AGENT =
+  'aws-sdk-java/2.25.1 Linux/5.10 OpenJDK_64-Bit_Server_VM/17.0.9 vendor/Eclipse_Adoptium';
+const OTHER_AGENTS = [
+  'aws-cli/2.15.30 Python/3.11.8 Linux/6.1 exe/x86_64.debian.12 prompt/off command/s3.cp',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+  'ComplianceExport/3.1 (build "stable"; linux)',
+  'aws-sdk-js/3.600.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#20.11.0 api/s3#3.600.0',
+  'Player/2.4 (caméra; "studio")',
+];
+
+/** The scenarios of DESIGN section 3, each a thing an uploader really does. */
+const Scenario = {
+  CLEAN: 'clean multipart upload',
+  CLEAN_PUT: 'clean single PUT',
+  PARTS_RETRIED: 'parts failed, retried, completed',
+  COMPLETE_500_RETRIED: 'complete answered 500, retried',
+  COMPLETE_200_ERROR_RETRIED: 'complete answered 200 with an error, retried',
+  CREATE_FAILED_RETRIED: 'create throttled, retried, completed',
+  COMPLETE_FAILED: 'complete failed (a part never arrived)',
+  COMPLETE_TOO_SMALL: 'complete failed (EntityTooSmall)',
+  CLIENT_ABORT: 'aborted by the client after failed parts',
+  ABORT_THEN_STRAGGLER: 'aborted by the client, a late part got NoSuchUpload',
+  LIFECYCLE_ABORT: 'stalled two days ago, aborted by lifecycle',
+  LIFECYCLE_ORPHAN: 'aborted by lifecycle, upload never seen',
+  STALLED: 'stalled after a part timed out',
+  CREATE_ONLY: 'created, no part ever sent',
+  IN_PROGRESS: 'still uploading late in the day',
+  PUT_FAILED: 'single PUT failed, never retried',
+  PUT_RETRIED: 'single PUT failed, retried',
+  PUT_RETRIED_SAME_SECOND: 'single PUT failed, retried within the second',
+  REUPLOAD_AFTER_ABORT: 'aborted, then uploaded again',
+  REUPLOAD_AFTER_FAILED_COMPLETE: 'complete failed, then uploaded again',
+} as const;
+type Scenario = (typeof Scenario)[keyof typeof Scenario];
+
+const TROUBLE: readonly Scenario[] = [
+  Scenario.PARTS_RETRIED,
+  Scenario.COMPLETE_500_RETRIED,
+  Scenario.COMPLETE_200_ERROR_RETRIED,
+  Scenario.CREATE_FAILED_RETRIED,
+  Scenario.COMPLETE_FAILED,
+  Scenario.COMPLETE_TOO_SMALL,
+  Scenario.CLIENT_ABORT,
+  Scenario.ABORT_THEN_STRAGGLER,
+  Scenario.LIFECYCLE_ABORT,
+  Scenario.LIFECYCLE_ORPHAN,
+  Scenario.STALLED,
+  Scenario.CREATE_ONLY,
+  Scenario.IN_PROGRESS,
+  Scenario.PUT_FAILED,
+  Scenario.PUT_RETRIED,
+  Scenario.PUT_RETRIED_SAME_SECOND,
+  Scenario.REUPLOAD_AFTER_ABORT,
+  Scenario.REUPLOAD_AFTER_FAILED_COMPLETE,
+];
+
+const PART_ERRORS: readonly [number, string, boolean][] = [
+  // status, code, slow (timeout-like: long total time, no turn-around)
+  [400, 'RequestTimeout', true],
+  [400, 'IncompleteBody', true],
+  [503, 'SlowDown', false],
+  [500, 'InternalError', false],
+];
+
+/** Key names that exercise every encoding trap (reference section 3). */
+const ODD_NAMES = [
+  'Müller & Söhne/call {n} #3.tar',
+  '100% done? {n}.tar',
+  'a+b=c {n}.tar',
+  'quote "x" \'y\' {n}.tar',
+  '日本語-通話-{n}.tar',
+  'café crème {n}.tar',
+  'brackets [x] {n}~.tar',
+];
+
+interface Built {
+  expected: ExpectedKey;
+  records: LogRecordSpec[];
+}
+
+class DayBuilder {
+  readonly rnd: Random;
+  readonly dayStart: number;
+  readonly asOf: number;
+  readonly bucket: string;
+  readonly host: string;
+
+  constructor(readonly o: Required<SimulateOptions>) {
+    this.rnd = new Random(`${o.seed}`);
+    const t = Date.parse(`${o.date}T00:00:00Z`);
+    if (
+      !Number.isFinite(t) ||
+      new Date(t).toISOString().slice(0, 10) !== o.date
+    ) {
+      throw new RangeError(`invalid date ${o.date}`);
+    }
+    this.dayStart = t;
+    this.asOf = t + DAY + 3 * HOUR;
+    this.bucket = o.bucket;
+    this.host = `${o.bucket}.s3.${o.region}.amazonaws.com`;
+  }
+
+  requestId(): string {
+    return this.rnd.chars(16, HEXU);
+  }
+
+  hostId(): string {
+    return `${this.rnd.chars(75, B64)}=`;
+  }
+
+  uploadId(): string {
+    return this.rnd.chars(this.rnd.int(88, 112), ID_CHARS);
+  }
+
+  keyFor(i: number): string {
+    const d = this.o.date.split('-');
+    const site = this.rnd.pick(['lon-01', 'par-02', 'ber-03', 'nyc-04']);
+    const n = String(i).padStart(6, '0');
+    const base = `recordings/${d[0]}/${d[1]}/${d[2]}/${site}/`;
+    // Every odd name appears on a small day too; then about 4% of keys.
+    if (i < ODD_NAMES.length || this.rnd.chance(0.04)) {
+      const name = (ODD_NAMES[i % ODD_NAMES.length] as string).replace(
+        '{n}',
+        n,
+      );
+      return base + name;
+    }
+    return `${base}agent-${this.rnd.int(100, 999)}/call-${d.join('')}-${n}.tar`;
+  }
+
+  /** A record of the uploader on `key`, with defaults for a success. */
+  rec(
+    time: number,
+    operation: string,
+    key: string | null,
+    requestUri: string | null,
+    extra: Partial<LogRecordSpec> = {},
+  ): LogRecordSpec {
+    return {
+      time,
+      operation,
+      key,
+      requestUri,
+      httpStatus: 200,
+      errorCode: null,
+      bytesSent: null,
+      objectSize: null,
+      totalTimeMs: this.rnd.int(12, 60),
+      turnAroundTimeMs: this.rnd.int(8, 40),
+      referrer: null,
+      userAgent: UPLOADER_AGENT,
+      requester: this.rnd.chance(0.7) ? UPLOADER : UPLOADER_ROLE,
+      remoteIp: '198.51.100.23',
+      requestId: this.requestId(),
+      hostId: this.hostId(),
+      tls: true,
+      hostHeader: this.host,
+      ...extra,
+    };
+  }
+
+  failure(
+    r: LogRecordSpec,
+    status: number,
+    code: string,
+    slow: boolean,
+  ): LogRecordSpec {
+    r.httpStatus = status;
+    r.errorCode = code;
+    r.bytesSent = this.rnd.int(240, 520);
+    if (slow) {
+      r.totalTimeMs = this.rnd.int(20_000, 60_000);
+      r.turnAroundTimeMs = null;
+    }
+    return r;
+  }
+}
+
+interface MultipartPlan {
+  key: string;
+  start: number;
+  parts: number;
+  /** Part number -> failed attempts before the (optional) success. */
+  partFailures?: Map<number, number>;
+  /** Parts after this number are never sent. */
+  stopAfterPart?: number;
+  /** Part numbers whose attempts all fail with BadDigest. */
+  corruptParts?: number[];
+  createFails?: boolean;
+  complete:
+    | 'ok'
+    | '500-then-ok'
+    | '200-error-then-ok'
+    | 'invalid-part'
+    | 'too-small'
+    | 'none'
+    | 'abort'
+    | 'abort-straggler';
+  /** Skip the create record (it happened on an earlier day, say). */
+  noCreate?: boolean;
+}
+
+interface MultipartResult {
+  uploadId: string;
+  records: LogRecordSpec[];
+  end: number;
+  partsSucceeded: number;
+  failedParts: number[];
+  errorCodes: string[];
+}
+
+function multipart(b: DayBuilder, p: MultipartPlan): MultipartResult {
+  const rnd = b.rnd;
+  const id = b.uploadId();
+  const path = `/${encodeUriPath(p.key)}`;
+  const records: LogRecordSpec[] = [];
+  const codes = new Set<string>();
+  const failedParts = new Set<number>();
+  const okParts = new Set<number>();
+  let t = p.start;
+  if (p.createFails) {
+    records.push(
+      b.failure(
+        b.rec(t, 'REST.POST.UPLOADS', p.key, `POST ${path}?uploads HTTP/1.1`),
+        503,
+        'SlowDown',
+        false,
+      ),
+    );
+    codes.add('SlowDown');
+    t += rnd.int(1, 3) * 1000;
+  }
+  if (!p.noCreate) {
+    records.push(
+      b.rec(t, 'REST.POST.UPLOADS', p.key, `POST ${path}?uploads HTTP/1.1`, {
+        bytesSent: rnd.int(380, 460),
+      }),
+    );
+  }
+  t += 1000;
+  const concurrency = 4;
+  const perPart = rnd.int(1300, 3800);
+  const last = p.stopAfterPart ?? p.parts;
+  let slot = 0;
+  for (let n = 1; n <= last; n++) {
+    const at = () => t + Math.floor(slot++ / concurrency) * perPart;
+    const uri = `PUT ${path}?partNumber=${n}&uploadId=${id} HTTP/1.1`;
+    const size = n === p.parts ? rnd.int(1, PART_SIZE) : PART_SIZE;
+    const fails = p.partFailures?.get(n) ?? 0;
+    for (let k = 0; k < fails; k++) {
+      const [status, code, slow] = rnd.pick(PART_ERRORS);
+      records.push(
+        b.failure(
+          b.rec(at(), 'REST.PUT.PART', p.key, uri, { objectSize: size }),
+          status,
+          code,
+          slow,
+        ),
+      );
+      codes.add(code);
+      failedParts.add(n);
+    }
+    if (p.corruptParts?.includes(n)) {
+      records.push(
+        b.failure(
+          b.rec(at(), 'REST.PUT.PART', p.key, uri, { objectSize: size }),
+          400,
+          'BadDigest',
+          false,
+        ),
+      );
+      codes.add('BadDigest');
+      failedParts.add(n);
+      continue;
+    }
+    if (n === last && p.stopAfterPart !== undefined) {
+      // The part in flight when the uploader gave up never succeeds.
+      if (fails === 0) {
+        records.push(
+          b.failure(
+            b.rec(at(), 'REST.PUT.PART', p.key, uri, { objectSize: size }),
+            400,
+            'RequestTimeout',
+            true,
+          ),
+        );
+        codes.add('RequestTimeout');
+        failedParts.add(n);
+      }
+      continue;
+    }
+    records.push(
+      b.rec(at(), 'REST.PUT.PART', p.key, uri, {
+        objectSize: size,
+        totalTimeMs: perPart + rnd.int(-200, 200),
+        turnAroundTimeMs: rnd.int(60, 140),
+      }),
+    );
+    okParts.add(n);
+  }
+  t += Math.ceil(slot / concurrency) * perPart + 2000;
+  const completeUri = `POST ${path}?uploadId=${id} HTTP/1.1`;
+  const completeOk = () =>
+    b.rec(t, 'REST.POST.UPLOAD', p.key, completeUri, {
+      bytesSent: rnd.int(300, 420),
+      totalTimeMs: rnd.int(800, 25_000),
+    });
+  const listParts = () =>
+    b.rec(
+      t - 1000,
+      'REST.GET.UPLOAD',
+      p.key,
+      `GET ${path}?uploadId=${id}&max-parts=1000 HTTP/1.1`,
+      {
+        bytesSent: rnd.int(2000, 40_000),
+      },
+    );
+  const abortUri = `DELETE ${path}?uploadId=${id} HTTP/1.1`;
+  switch (p.complete) {
+    case 'ok':
+      if (rnd.chance(0.2)) records.push(listParts());
+      records.push(completeOk());
+      break;
+    case '500-then-ok':
+      records.push(b.failure(completeOk(), 500, 'InternalError', false));
+      codes.add('InternalError');
+      t += rnd.int(2, 9) * 1000;
+      records.push(completeOk());
+      break;
+    case '200-error-then-ok': {
+      // S3 sent 200 early, then an error document (reference section 2.6).
+      const r = completeOk();
+      r.errorCode = 'InternalError';
+      r.bytesSent = rnd.int(900, 1400);
+      records.push(r);
+      codes.add('InternalError');
+      t += rnd.int(5, 20) * 1000;
+      records.push(completeOk());
+      break;
+    }
+    case 'invalid-part':
+      records.push(b.failure(completeOk(), 400, 'InvalidPart', false));
+      codes.add('InvalidPart');
+      break;
+    case 'too-small':
+      records.push(b.failure(completeOk(), 400, 'EntityTooSmall', false));
+      codes.add('EntityTooSmall');
+      break;
+    case 'abort':
+    case 'abort-straggler': {
+      records.push(
+        b.rec(t, 'REST.DELETE.UPLOAD', p.key, abortUri, { httpStatus: 204 }),
+      );
+      if (p.complete === 'abort-straggler') {
+        const n = p.parts;
+        const r = b.rec(
+          t + 2000,
+          'REST.PUT.PART',
+          p.key,
+          `PUT ${path}?partNumber=${n}&uploadId=${id} HTTP/1.1`,
+          {
+            objectSize: PART_SIZE,
+          },
+        );
+        records.push(b.failure(r, 404, 'NoSuchUpload', false));
+        codes.add('NoSuchUpload');
+        failedParts.add(n);
+        t += 2000;
+      }
+      break;
+    }
+    case 'none':
+      t = records.reduce((m, r) => Math.max(m, r.time), t - 2000);
+      break;
+  }
+  return {
+    uploadId: id,
+    records,
+    end: t,
+    partsSucceeded: okParts.size,
+    failedParts: [...failedParts].sort((x, y) => x - y),
+    errorCodes: [...codes].sort(),
+  };
+}
+
+function partsFor(b: DayBuilder): number {
+  // 150 MB to 4 GB, log-uniform, in 16 MiB parts.
+  const size = Math.exp(
+    Math.log(150e6) + b.rnd.next() * (Math.log(4e9) - Math.log(150e6)),
+  );
+  return Math.max(2, Math.ceil(size / PART_SIZE));
+}
+
+function head(b: DayBuilder, key: string, time: number): LogRecordSpec {
+  return b.rec(
+    time,
+    'REST.HEAD.OBJECT',
+    key,
+    `HEAD /${encodeUriPath(key)} HTTP/1.1`,
+    {
+      objectSize: b.rnd.int(1, 4e9),
+    },
+  );
+}
+
+function upload(
+  id: string | null,
+  status: UploadStatus,
+  r?: Partial<ExpectedUpload>,
+): ExpectedUpload {
+  return {
+    uploadId: id,
+    status,
+    partsSucceeded: r?.partsSucceeded ?? 0,
+    failedParts: r?.failedParts ?? [],
+    errorCodes: r?.errorCodes ?? [],
+  };
+}
+
+function fromResult(m: MultipartResult, status: UploadStatus): ExpectedUpload {
+  return upload(m.uploadId, status, m);
+}
+
+function single(
+  b: DayBuilder,
+  key: string,
+  start: number,
+  attempts: [number | null, string | null, number][],
+): { records: LogRecordSpec[]; errorCodes: string[] } {
+  const uri = `PUT /${encodeUriPath(key)} HTTP/1.1`;
+  const size = b.rnd.int(5e6, 90e6);
+  const records: LogRecordSpec[] = [];
+  const codes = new Set<string>();
+  for (const [status, code, delay] of attempts) {
+    const r = b.rec(start + delay, 'REST.PUT.OBJECT', key, uri, {
+      objectSize: size,
+      totalTimeMs: b.rnd.int(900, 9000),
+    });
+    if (status !== 200) {
+      b.failure(r, status ?? 0, code ?? 'InternalError', false);
+      r.httpStatus = status;
+      if (code !== null) codes.add(code);
+    }
+    records.push(r);
+  }
+  return { records, errorCodes: [...codes].sort() };
+}
+
+/** Start time, uniform within [from, to) hours of the day, whole seconds. */
+function at(b: DayBuilder, from: number, to: number): number {
+  return (
+    b.dayStart +
+    Math.floor((from * HOUR + b.rnd.next() * (to - from) * HOUR) / 1000) * 1000
+  );
+}
+
+function businessHours(b: DayBuilder): number {
+  // Calls cluster in working hours; backups follow within the hour.
+  return b.rnd.chance(0.75) ? at(b, 7, 19) : at(b, 0.2, 20.5);
+}
+
+function build(b: DayBuilder, i: number, scenario: Scenario): Built {
+  const key = b.keyFor(i);
+  const S = UploadStatus;
+  const k = (
+    status: UploadStatus,
+    uploads: ExpectedUpload[],
+    records: LogRecordSpec[],
+  ): Built => ({
+    expected: { bucket: b.bucket, key, status, scenario, uploads },
+    records,
+  });
+  const rnd = b.rnd;
+  const parts = partsFor(b);
+  switch (scenario) {
+    case Scenario.CLEAN: {
+      const m = multipart(b, {
+        key,
+        start: businessHours(b),
+        parts,
+        complete: 'ok',
+      });
+      const recs = rnd.chance(0.8)
+        ? [...m.records, head(b, key, m.end + 2000)]
+        : m.records;
+      return k(S.COMPLETED, [fromResult(m, S.COMPLETED)], recs);
+    }
+    case Scenario.CLEAN_PUT: {
+      const start = businessHours(b);
+      const s = single(b, key, start, [[200, null, 0]]);
+      return k(
+        S.COMPLETED,
+        [upload(null, S.COMPLETED)],
+        [...s.records, head(b, key, start + 15_000)],
+      );
+    }
+    case Scenario.PARTS_RETRIED: {
+      const failures = new Map<number, number>();
+      for (let j = 0; j < rnd.int(1, 3); j++)
+        failures.set(rnd.int(1, parts), rnd.int(1, 2));
+      const m = multipart(b, {
+        key,
+        start: businessHours(b),
+        parts,
+        partFailures: failures,
+        complete: 'ok',
+      });
+      return k(S.RECOVERED, [fromResult(m, S.RECOVERED)], m.records);
+    }
+    case Scenario.COMPLETE_500_RETRIED: {
+      const m = multipart(b, {
+        key,
+        start: businessHours(b),
+        parts,
+        complete: '500-then-ok',
+      });
+      return k(S.RECOVERED, [fromResult(m, S.RECOVERED)], m.records);
+    }
+    case Scenario.COMPLETE_200_ERROR_RETRIED: {
+      const m = multipart(b, {
+        key,
+        start: businessHours(b),
+        parts,
+        complete: '200-error-then-ok',
+      });
+      return k(S.RECOVERED, [fromResult(m, S.RECOVERED)], m.records);
+    }
+    case Scenario.CREATE_FAILED_RETRIED: {
+      const m = multipart(b, {
+        key,
+        start: businessHours(b),
+        parts,
+        createFails: true,
+        complete: 'ok',
+      });
+      return k(S.RECOVERED, [fromResult(m, S.RECOVERED)], m.records);
+    }
+    case Scenario.COMPLETE_FAILED: {
+      const bad = rnd.int(1, parts - 1);
+      const m = multipart(b, {
+        key,
+        start: businessHours(b),
+        parts,
+        corruptParts: [bad],
+        complete: 'invalid-part',
+      });
+      return k(S.FAILED, [fromResult(m, S.FAILED)], m.records);
+    }
+    case Scenario.COMPLETE_TOO_SMALL: {
+      const m = multipart(b, {
+        key,
+        start: businessHours(b),
+        parts,
+        complete: 'too-small',
+      });
+      return k(S.FAILED, [fromResult(m, S.FAILED)], m.records);
+    }
+    case Scenario.CLIENT_ABORT: {
+      const bad = rnd.int(1, parts);
+      const m = multipart(b, {
+        key,
+        start: businessHours(b),
+        parts,
+        stopAfterPart: bad,
+        partFailures: new Map([[bad, 3]]),
+        complete: 'abort',
+      });
+      return k(S.ABORTED, [fromResult(m, S.ABORTED)], m.records);
+    }
+    case Scenario.ABORT_THEN_STRAGGLER: {
+      const m = multipart(b, {
+        key,
+        start: businessHours(b),
+        parts,
+        stopAfterPart: parts - 1,
+        complete: 'abort-straggler',
+      });
+      return k(S.ABORTED, [fromResult(m, S.ABORTED)], m.records);
+    }
+    case Scenario.LIFECYCLE_ABORT: {
+      // Started two days before, stalled; the lifecycle rule aborts it just
+      // after midnight UTC. Its first records sit in an earlier partition.
+      const start = b.dayStart - 2 * DAY + at(b, 9, 18) - b.dayStart;
+      const stop = rnd.int(1, Math.max(1, parts - 1));
+      const m = multipart(b, {
+        key,
+        start,
+        parts,
+        stopAfterPart: stop,
+        complete: 'none',
+      });
+      const abortAt = b.dayStart + rnd.int(20 * 60, 70 * 60) * 1000;
+      const lc = lifecycle(b, 'S3.DELETE.UPLOAD', key, abortAt, null);
+      return k(S.ABORTED, [fromResult(m, S.ABORTED)], [...m.records, lc]);
+    }
+    case Scenario.LIFECYCLE_ORPHAN: {
+      const abortAt = b.dayStart + rnd.int(20 * 60, 70 * 60) * 1000;
+      return k(
+        S.ABORTED,
+        [upload(null, S.ABORTED)],
+        [lifecycle(b, 'S3.DELETE.UPLOAD', key, abortAt, null)],
+      );
+    }
+    case Scenario.STALLED: {
+      const stop = rnd.int(1, parts - 1);
+      const m = multipart(b, {
+        key,
+        start: at(b, 1, 19),
+        parts,
+        stopAfterPart: stop,
+        complete: 'none',
+      });
+      return k(S.INCOMPLETE, [fromResult(m, S.INCOMPLETE)], m.records);
+    }
+    case Scenario.CREATE_ONLY: {
+      const t = at(b, 1, 19);
+      const r = b.rec(
+        t,
+        'REST.POST.UPLOADS',
+        key,
+        `POST /${encodeUriPath(key)}?uploads HTTP/1.1`,
+        {
+          bytesSent: rnd.int(380, 460),
+        },
+      );
+      return k(S.INCOMPLETE, [upload(null, S.INCOMPLETE)], [r]);
+    }
+    case Scenario.IN_PROGRESS: {
+      // Parts 1..k are done; part k+1 is still on the wire (no record yet).
+      const done = rnd.int(1, parts - 1);
+      const m = multipart(b, {
+        key,
+        start: at(b, 22, 23.6),
+        parts,
+        complete: 'none',
+        stopAfterPart: done + 1,
+      });
+      const recs = m.records.filter((r) => r.errorCode === null);
+      const res: ExpectedUpload = {
+        ...fromResult(m, S.IN_PROGRESS),
+        failedParts: [],
+        errorCodes: [],
+        partsSucceeded: m.partsSucceeded,
+      };
+      return k(S.IN_PROGRESS, [res], recs);
+    }
+    case Scenario.PUT_FAILED: {
+      const [status, code] = rnd.pick([
+        [400, 'BadDigest'],
+        [403, 'AccessDenied'],
+        [400, 'IncompleteBody'],
+      ] as const);
+      const s = single(b, key, businessHours(b), [[status, code, 0]]);
+      return k(
+        S.FAILED,
+        [upload(null, S.FAILED, { errorCodes: s.errorCodes })],
+        s.records,
+      );
+    }
+    case Scenario.PUT_RETRIED: {
+      const s = single(b, key, businessHours(b), [
+        [503, 'SlowDown', 0],
+        [200, null, rnd.int(2, 6) * 1000],
+      ]);
+      return k(
+        S.RECOVERED,
+        [upload(null, S.RECOVERED, { errorCodes: s.errorCodes })],
+        s.records,
+      );
+    }
+    case Scenario.PUT_RETRIED_SAME_SECOND: {
+      const s = single(b, key, businessHours(b), [
+        [500, 'InternalError', 0],
+        [200, null, 0],
+      ]);
+      return k(
+        S.RECOVERED,
+        [upload(null, S.RECOVERED, { errorCodes: s.errorCodes })],
+        s.records,
+      );
+    }
+    case Scenario.REUPLOAD_AFTER_ABORT:
+    case Scenario.REUPLOAD_AFTER_FAILED_COMPLETE: {
+      const first =
+        scenario === Scenario.REUPLOAD_AFTER_ABORT
+          ? multipart(b, {
+              key,
+              start: at(b, 6, 14),
+              parts,
+              stopAfterPart: rnd.int(1, parts),
+              complete: 'abort',
+            })
+          : multipart(b, {
+              key,
+              start: at(b, 6, 14),
+              parts,
+              complete: 'too-small',
+            });
+      const second = multipart(b, {
+        key,
+        start: first.end + rnd.int(5, 90) * MIN,
+        parts,
+        complete: 'ok',
+      });
+      const firstStatus =
+        scenario === Scenario.REUPLOAD_AFTER_ABORT ? S.ABORTED : S.FAILED;
+      return k(
+        S.RECOVERED,
+        [fromResult(first, firstStatus), fromResult(second, S.COMPLETED)],
+        [...first.records, ...second.records],
+      );
+    }
+  }
+}
+
+function lifecycle(
+  b: DayBuilder,
+  operation: string,
+  key: string,
+  time: number,
+  size: number | null,
+): LogRecordSpec {
+  return b.rec(time, operation, key, null, {
+    httpStatus: null,
+    totalTimeMs: null,
+    turnAroundTimeMs: null,
+    userAgent: null,
+    requester: 'AmazonS3',
+    remoteIp: null,
+    objectSize: size,
+    tls: false,
+    hostHeader: null,
+  });
+}
+
+/** Requests that are not upload requests: the bulk of a real log's variety. */
+function noise(b: DayBuilder, built: Built[]): LogRecordSpec[] {
+  const rnd = b.rnd;
+  const out: LogRecordSpec[] = [];
+  const d = b.o.date.split('-');
+  // The recorder lists today's prefix every five minutes.
+  for (let t = b.dayStart + 90_000; t < b.dayStart + DAY; t += 5 * MIN) {
+    out.push(
+      b.rec(
+        t,
+        'REST.GET.BUCKET',
+        null,
+        `GET /?list-type=2&prefix=recordings%2F${d[0]}%2F${d[1]}%2F${d[2]}%2F HTTP/1.1`,
+        {
+          bytesSent: rnd.int(2000, 60_000),
+        },
+      ),
+    );
+  }
+  // Hourly clean-up check of open uploads.
+  for (let h = 0; h < 24; h++) {
+    out.push(
+      b.rec(
+        b.dayStart + h * HOUR + 30_000,
+        'REST.GET.UPLOADS',
+        null,
+        'GET /?uploads&prefix=recordings%2F HTTP/1.1',
+        {
+          bytesSent: rnd.int(400, 9000),
+        },
+      ),
+    );
+  }
+  // Playback and compliance exports read some recordings.
+  for (const x of built) {
+    if (!rnd.chance(0.25)) continue;
+    const t = b.dayStart + rnd.int(8 * 3600, 23 * 3600) * 1000;
+    const agent = rnd.pick(OTHER_AGENTS);
+    out.push(
+      b.rec(
+        t,
+        'REST.GET.OBJECT',
+        x.expected.key,
+        `GET /${encodeUriPath(x.expected.key)} HTTP/1.1`,
+        {
+          httpStatus: rnd.chance(0.3) ? 206 : 200,
+          bytesSent: rnd.int(1e5, 5e8),
+          objectSize: rnd.int(5e8, 4e9),
+          totalTimeMs: rnd.int(200, 90_000),
+          userAgent: agent,
+          referrer: agent.startsWith('Mozilla')
+            ? 'https://portal.example.com/recordings?q=call list'
+            : null,
+          requester:
+            'arn:aws:sts::111122223333:assumed-role/PlaybackRole/portal',
+          remoteIp: `203.0.113.${rnd.int(2, 250)}`,
+        },
+      ),
+    );
+  }
+  // Lifecycle expires last year's recordings around midnight.
+  const expired = Math.max(3, Math.round(built.length / 12));
+  for (let j = 0; j < expired; j++) {
+    const key = `recordings/${Number(d[0]) - 1}/${d[1]}/${d[2]}/archive/old session ${j}.tar`;
+    out.push(
+      lifecycle(
+        b,
+        'S3.EXPIRE.OBJECT',
+        key,
+        b.dayStart + rnd.int(600, 4000) * 1000,
+        rnd.int(1e8, 4e9),
+      ),
+    );
+  }
+  // Other prefixes: exports read and deleted, a config file written,
+  // a health check that 404s, anonymous scanners.
+  for (let j = 0; j < Math.max(10, built.length / 10); j++) {
+    const t = b.dayStart + rnd.int(0, DAY / 1000 - 1) * 1000;
+    const key = `exports/${b.o.date}/batch-${j}.csv`;
+    out.push(
+      b.rec(t, 'REST.GET.OBJECT', key, `GET /${encodeUriPath(key)} HTTP/1.1`, {
+        bytesSent: rnd.int(1000, 90_000),
+        objectSize: rnd.int(1000, 90_000),
+        userAgent: rnd.pick(OTHER_AGENTS),
+      }),
+    );
+    if (j % 4 === 0) {
+      out.push(
+        b.rec(
+          t + 60_000,
+          'BATCH.DELETE.OBJECT',
+          `exports/old/batch ${j}.csv`,
+          null,
+          {
+            httpStatus: 204,
+            userAgent: null,
+            objectSize: rnd.int(1000, 90_000),
+          },
+        ),
+      );
+    }
+    if (j % 7 === 0) {
+      out.push(
+        b.rec(
+          t,
+          'REST.GET.OBJECT',
+          'health/ping',
+          'GET /health/ping HTTP/1.1',
+          {
+            httpStatus: 404,
+            errorCode: 'NoSuchKey',
+            bytesSent: 243,
+          },
+        ),
+      );
+    }
+    if (j % 9 === 0) {
+      out.push(
+        b.rec(t, 'REST.GET.OBJECT', '"', 'GET /" HTTP/1.1', {
+          httpStatus: 403,
+          errorCode: 'AccessDenied',
+          bytesSent: 243,
+          requester: null,
+          remoteIp: `192.0.2.${rnd.int(2, 250)}`,
+          userAgent: '() { :;}; echo; echo "probe"',
+          referrer: '() { :;}; echo; echo "probe"',
+          tls: false,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** Groups records into log objects the way S3 delivers them. */
+function deliver(
+  b: DayBuilder,
+  records: LogRecordSpec[],
+  ctx: LogContext,
+): {
+  objects: LogObject[];
+  duplicates: number;
+  uploadDuplicates: number;
+  malformed: number;
+} {
+  const rnd = b.rnd;
+  const o = b.o;
+  const WINDOW = 5 * MIN;
+  type Slot = { day: string; window: number; lines: string[] };
+  const slots = new Map<string, Slot>();
+  const put = (r: LogRecordSpec, line: string, lateWindows: number) => {
+    const window = Math.floor(r.time / WINDOW) + 1 + lateWindows;
+    const day = new Date(r.time).toISOString().slice(0, 10);
+    const id = `${day}|${window}`;
+    let s = slots.get(id);
+    if (s === undefined) {
+      s = { day, window, lines: [] };
+      slots.set(id, s);
+    }
+    s.lines.push(line);
+  };
+  let duplicates = 0;
+  let uploadDuplicates = 0;
+  const sorted = [...records].sort((x, y) => x.time - y.time);
+  for (const r of sorted) {
+    const line = formatLogLine(ctx, r);
+    const p = rnd.next();
+    const late = p < 0.96 ? 0 : p < 0.99 ? rnd.int(1, 12) : rnd.int(12, 72);
+    put(r, line, late);
+    if (rnd.chance(0.003)) {
+      duplicates++;
+      if (factKindOf(r.operation) !== undefined) uploadDuplicates++;
+      put(r, line, late + rnd.int(0, 2));
+    }
+  }
+  // A few lines are damaged: copies cut short or garbled, as a truncated
+  // object or a foreign writer would leave them. Originals stay intact.
+  const damaged = Math.max(3, Math.round(sorted.length / 20_000));
+  const slotList = [...slots.values()];
+  for (let j = 0; j < damaged; j++) {
+    const s = rnd.pick(slotList);
+    const line = rnd.pick(s.lines);
+    const kind = j % 3;
+    const bad =
+      kind === 0
+        ? line.slice(0, line.indexOf(']') + rnd.int(2, 12))
+        : kind === 1
+          ? line.replace(/\[(\d\d)\//, '[$1/Foo/')
+          : '\u00ff\u00fe garbage \u0000\u0001 written by something else';
+    s.lines.splice(rnd.int(0, s.lines.length), 0, bad);
+  }
+  const objects: LogObject[] = [];
+  for (const s of slotList) {
+    // Busy windows are written as several objects.
+    const parts = s.lines.length > 400 ? rnd.int(1, 3) : 1;
+    const chunks: string[][] = Array.from({ length: parts }, () => []);
+    for (const line of s.lines)
+      (chunks[rnd.int(0, parts - 1)] as string[]).push(line);
+    for (const lines of chunks) {
+      if (lines.length === 0) continue;
+      const deliveredAt = s.window * WINDOW + rnd.int(30, 280) * 1000;
+      const unique = rnd.chars(16, HEXU);
+      const [y, m, dd] = s.day.split('-');
+      const stamp = new Date(deliveredAt)
+        .toISOString()
+        .slice(0, 19)
+        .replace(/[T:]/g, '-');
+      const key =
+        o.layout === 'partitioned'
+          ? `${o.logPrefix}${o.accountId}/${o.region}/${o.bucket}/${y}/${m}/${dd}/${y}-${m}-${dd}-00-00-00-${unique}`
+          : `${o.logPrefix}${stamp}-${unique}`;
+      objects.push({ key, body: `${lines.join('\n')}\n`, deliveredAt });
+    }
+  }
+  objects.sort(
+    (x, y) => x.deliveredAt - y.deliveredAt || (x.key < y.key ? -1 : 1),
+  );
+  return { objects, duplicates, uploadDuplicates, malformed: damaged };
+}
+
+/** Simulates one day. Deterministic for a given set of options. */
+export function simulateDay(options: SimulateOptions): SimulatedDay {
+  const o: Required<SimulateOptions> = {
+    bucket: 'rec-archive-prod',
+    layout: 'partitioned',
+    logPrefix: 's3-access-logs/',
+    accountId: '111122223333',
+    region: 'eu-west-1',
+    ...options,
+  };
+  if (!Number.isInteger(o.recordings) || o.recordings < 1) {
+    throw new RangeError('recordings must be a positive integer');
+  }
+  if (!(o.failureRate >= 0 && o.failureRate <= 1)) {
+    throw new RangeError('failure rate must be between 0 and 1');
+  }
+  const b = new DayBuilder(o);
+  // Every trouble scenario appears at least once (when there is room), then
+  // trouble strikes at the given rate.
+  const scenarios: Scenario[] = [];
+  const trouble = Math.min(
+    o.recordings,
+    Math.max(TROUBLE.length, Math.round(o.recordings * o.failureRate)),
+  );
+  for (let i = 0; i < o.recordings; i++) {
+    if (i < trouble)
+      scenarios.push(
+        i < TROUBLE.length ? (TROUBLE[i] as Scenario) : b.rnd.pick(TROUBLE),
+      );
+    else
+      scenarios.push(b.rnd.chance(0.15) ? Scenario.CLEAN_PUT : Scenario.CLEAN);
+  }
+  if (o.failureRate === 0) {
+    for (let i = 0; i < scenarios.length; i++) scenarios[i] = Scenario.CLEAN;
+  }
+  b.rnd.shuffle(scenarios);
+  const built = scenarios.map((s, i) => build(b, i, s));
+  // A config file written now and then: a single PUT outside the recordings.
+  const configKey = 'config/recorder settings.json';
+  const cfg = single(b, configKey, b.dayStart + 8 * HOUR, [[200, null, 0]]);
+  built.push({
+    expected: {
+      bucket: o.bucket,
+      key: configKey,
+      status: UploadStatus.COMPLETED,
+      scenario: Scenario.CLEAN_PUT,
+      uploads: [upload(null, UploadStatus.COMPLETED)],
+    },
+    records: cfg.records,
+  });
+  const records = built.flatMap((x) => x.records);
+  const uploadRequests = records.filter(
+    (r) => factKindOf(r.operation) !== undefined,
+  ).length;
+  records.push(...noise(b, built));
+  const ctx: LogContext = {
+    bucketOwner:
+      '3c7e1a9b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e1a3c5b7d9f2e4a6c8b0d1f3e5a',
+    bucket: o.bucket,
+    region: o.region,
+  };
+  const delivered = deliver(b, records, ctx);
+  const counts = Object.fromEntries(
+    Object.values(UploadStatus).map((s) => [s, 0]),
+  ) as Record<UploadStatus, number>;
+  for (const x of built) counts[x.expected.status]++;
+  const keys = built
+    .map((x) => x.expected)
+    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  return {
+    expected: {
+      simulation: {
+        seed: String(o.seed),
+        date: o.date,
+        recordings: o.recordings,
+        failureRate: o.failureRate,
+        bucket: o.bucket,
+        layout: o.layout,
+        logPrefix: o.logPrefix,
+      },
+      asOf: new Date(b.asOf).toISOString(),
+      stallWindowMs: STALL_WINDOW,
+      counts,
+      keys,
+    },
+    objects: delivered.objects,
+    stats: {
+      lines: records.length + delivered.duplicates + delivered.malformed,
+      uploadRequests: uploadRequests + delivered.uploadDuplicates,
+      duplicates: delivered.duplicates,
+      malformed: delivered.malformed,
+      objects: delivered.objects.length,
+    },
+  };
+}

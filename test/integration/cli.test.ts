@@ -1,0 +1,126 @@
+/**
+ * The command-line contract (DESIGN section 4), through the real binary:
+ * --help for every command, matching what the command accepts; exit codes;
+ * one-line errors with no stack trace.
+ */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../cli/registry.ts';
+import { cli } from '../support/cli.ts';
+
+const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+
+/** The `--flags` a help text documents in its Options section. */
+function documentedFlags(help: string): string[] {
+  const options = help.split(/\n\s*\n/).find((block) => block.startsWith('Options:')) ?? '';
+  return [...options.matchAll(/^\s+(?:-\w, )?--([a-z][a-z-]*)/gm)].map((m) => m[1] as string).sort();
+}
+
+describe('every command', () => {
+  for (const [name, command] of Object.entries(COMMANDS)) {
+    it(`${name} --help documents exactly the options it accepts`, async () => {
+      const mod = await command.load();
+      expect(documentedFlags(mod.help)).toEqual([...Object.keys(mod.flags), 'help'].sort());
+      const r = await cli([name, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toBe(mod.help);
+      expect(r.stderr).toBe('');
+    });
+
+    it(`${name} rejects an unknown flag in one line with exit 2`, async () => {
+      const r = await cli([name, '--no-such-flag']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/unknown option '--no-such-flag'/);
+      expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    });
+  }
+});
+
+describe('top level', () => {
+  it('prints the version and the command list', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect((await cli(['--version'])).stdout.trim()).toBe(pkg.version);
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of Object.keys(COMMANDS)) expect(help.stdout).toContain(`  ${name}`);
+  });
+
+  it('rejects an unknown command with exit 2', async () => {
+    const r = await cli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+});
+
+describe('parse', () => {
+  it('prints one record per line of the public samples and no malformed line', async () => {
+    const r = await cli(['parse', join(FIXTURES, 'public-samples.log')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(59);
+    expect(Object.keys(lines[0])).toEqual(expect.arrayContaining(['bucketOwner', 'time', 'key', 'uploadId', 'partNumber', 'extra']));
+  });
+
+  it('reads stdin, reports malformed lines as FILE:LINE and exits 0, or 2 with --strict', async () => {
+    const good = (await readFile(join(FIXTURES, 'synthetic-edge-cases.log'), 'utf8')).split('\n')[0];
+    const input = `${good}\nthis is not a log line\n`;
+    const r = await cli(['parse'], { input });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toBe('<stdin>:2: third field is not a [time]');
+    const strict = await cli(['parse', '--strict', '-'], { input });
+    expect(strict.code).toBe(2);
+  });
+
+  it('--stats prints one summary object', async () => {
+    const r = await cli(['parse', '--stats', join(FIXTURES, 'synthetic-edge-cases.log')]);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ lines: 46, records: 46, malformed: 0, uploadRequests: 34 });
+    expect(typeof s.seconds).toBe('number');
+  });
+});
+
+describe('analyze and simulate', () => {
+  it('a missing path is one line and exit 2', async () => {
+    const r = await cli(['analyze', 'nosuchdir']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('upload-sentinel: no such file or folder: nosuchdir\n');
+  });
+
+  it('bad values are one line and exit 2', async () => {
+    for (const args of [
+      ['analyze', FIXTURES, '--as-of', 'yesterday'],
+      ['analyze', FIXTURES, '--stall-window', 'soon'],
+      ['simulate', '--out', '/tmp/x', '--recordings', '-5'],
+      ['simulate', '--out', '/tmp/x', '--date', '2026-02-30'],
+      ['simulate', '--out', '/tmp/x', '--failure-rate', '3'],
+      ['simulate'],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+  });
+
+  it('simulate then analyze --check agrees, and a changed expectation exits 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sentinel-cli-'));
+    const sim = await cli(['simulate', '--out', dir, '--seed', '5', '--date', '2026-03-14', '--recordings', '80', '--json']);
+    expect(sim.code).toBe(0);
+    const summary = JSON.parse(sim.stdout);
+    const ok = await cli(['analyze', join(dir, 'logs'), '--as-of', summary.asOf, '--json', '--check', join(dir, 'expected.json')]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/check: 81 of 81 keys as expected, 0 differ/);
+    expect(ok.stdout.trim().split('\n')).toHaveLength(81);
+    const expected = JSON.parse(await readFile(join(dir, 'expected.json'), 'utf8'));
+    expected.keys[0].status = expected.keys[0].status === 'FAILED' ? 'COMPLETED' : 'FAILED';
+    await writeFile(join(dir, 'expected.json'), JSON.stringify(expected));
+    const bad = await cli(['analyze', join(dir, 'logs'), '--as-of', summary.asOf, '--check', join(dir, 'expected.json')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/1 differ/);
+  });
+});

@@ -1,0 +1,595 @@
+import { describe, expect, it } from 'vitest';
+import { AccessLogParser, parseText } from '../../core/access-log/parse.ts';
+import type { AccessLogRecord } from '../../core/access-log/record.ts';
+import { fixture, fixtureLines } from '../support/fixtures.ts';
+
+const UPLOAD_ID =
+  'Vq3Hx8bKpT2mW9dLr5yN0cF7gJ4sA1eZ6uR8iO3tP5kM2nB7vC9xQ4wE1yU6.iO0pL-';
+const HOST_ID =
+  'q7Vd2KxR9mT4pL0sN8bY3wZ6cF1hJ5gA0eU2iO4uE7rW9tQ1yP3aS5dF7gH9jK1lM3nB5vC7xZ9=';
+const HOST = 'rec-archive-prod.s3.eu-west-1.amazonaws.com';
+const KEY = 'recordings/2026/03/cam-07/session-0412.tar';
+
+function one(line: string | Buffer): AccessLogRecord {
+  const { records, malformed } = parseText(line);
+  expect(malformed).toEqual([]);
+  expect(records).toHaveLength(1);
+  return records[0] as AccessLogRecord;
+}
+
+describe('public samples', () => {
+  const { records, malformed, stats } = parseText(
+    fixture('public-samples.log'),
+  );
+
+  it('parses every one of the 59 lines', () => {
+    expect(malformed).toEqual([]);
+    expect(stats).toMatchObject({ lines: 59, records: 59, malformed: 0 });
+  });
+
+  const line = (n: number) => records[n - 1] as AccessLogRecord;
+
+  it('reads field counts of every layout', () => {
+    // 18 fields: no host id and nothing after
+    expect(line(43)).toMatchObject({
+      operation: 'REST.POST.UPLOADS',
+      versionId: null,
+      hostId: null,
+      tlsVersion: null,
+    });
+    // 24 fields, TLS version with a capital V
+    expect(line(1)).toMatchObject({
+      tlsVersion: 'TLSV1.1',
+      accessPointArn: null,
+      aclRequired: null,
+    });
+    // 26 fields with aclRequired, and a trailing space in the published line
+    expect(line(5)).toMatchObject({ aclRequired: 'Yes', extra: [] });
+    // 27 fields: source region
+    expect(line(8)).toMatchObject({
+      accessPointArn:
+        'arn:aws-cn:s3:us-west-1:123456789012:accesspoint/example-AP',
+      aclRequired: 'Yes',
+      sourceRegion: 'us-east-1',
+    });
+    expect(line(9)).toMatchObject({
+      accessPointArn: null,
+      aclRequired: null,
+      sourceRegion: 'us-east-1',
+    });
+  });
+
+  it('keeps unknown trailing fields in extra', () => {
+    expect(line(18)).toMatchObject({
+      tlsVersion: 'TLSV1.1',
+      extra: ['test1', 'test2'],
+    });
+  });
+
+  it('handles raw quotes inside the request URI, referrer and user agent', () => {
+    expect(line(53)).toMatchObject({
+      key: '"',
+      keyRaw: '%2522',
+      requestUri: 'GET /" HTTP/1.1',
+      referrer: 'referer test',
+    });
+    expect(line(23).userAgent).toMatch(/^"Mozilla\/5.0 .*Safari\/537.36$/);
+    expect(line(56).userAgent).toMatch(/Safari\/604.1"$/);
+    expect(line(58)).toMatchObject({
+      referrer: '() { :;}; echo; echo "masked"',
+      userAgent: '() { :;}; echo; echo "masked"',
+      httpStatus: 403,
+    });
+    expect(line(24).requestUri).toContain('$password%20=%20"xinba"');
+    expect(line(26).requestUri).toContain(
+      'filename="dataset_description.json"',
+    );
+  });
+
+  it('reads a host id with a space', () => {
+    expect(line(38)).toMatchObject({
+      hostId:
+        'AIDAISBTTLPGXGH6YFFAY LzYGhqEwXn5Xiuil9tI6JtK2PiIo+SC6Ute3Isq2qEmt/t0Z7qFkyD0mp1ZIc43bm0qSX4tBbbc=',
+      signatureVersion: 'SigV4',
+      hostHeader: 's3.amazonaws.com',
+    });
+  });
+
+  it('reads a truncated line with a warning rather than a wrong split', () => {
+    expect(line(59)).toMatchObject({
+      operation: 'S3.EXPIRE.OBJECT',
+      referrer: null,
+      userAgent: null,
+      versionId: null,
+      hostId: 'JKffSS5PIDjVhXt/BUIsvlbzznhYf6EVers',
+      warnings: ['line ends before the TLS version field'],
+    });
+  });
+
+  it('decodes batch-delete keys once and form-style', () => {
+    expect(line(13)).toMatchObject({
+      key: 'Screen Shot 2019-09-09 at 9.08.44 AM.png',
+      requestUri: null,
+      userAgent: null,
+    });
+  });
+
+  it('keeps * in keys and reads bare dashes of copy records', () => {
+    expect(line(55).key).toBe('path/thumbnails/75*75/image-1.jpeg');
+    expect(line(48)).toMatchObject({
+      operation: 'REST.COPY.OBJECT_GET',
+      requestUri: null,
+      referrer: null,
+      userAgent: null,
+      totalTimeMs: null,
+    });
+  });
+
+  it('reads remote IP - and lifecycle records without status', () => {
+    expect(line(16)).toMatchObject({
+      remoteIp: null,
+      requester: 'AmazonS3',
+      httpStatus: null,
+      requestUri: null,
+    });
+  });
+
+  it('parses the offset of a non-UTC time', () => {
+    // [09/Feb/2021:14:48:42 +0200]
+    expect(line(17).time).toBe('2021-02-09T12:48:42.000Z');
+  });
+});
+
+describe('synthetic edge cases (reference section 7)', () => {
+  const { records, malformed } = parseText(fixture('synthetic-edge-cases.log'));
+  const L = (n: number) => records[n - 1] as AccessLogRecord;
+
+  it('parses all 46 lines', () => {
+    expect(malformed).toEqual([]);
+    expect(records).toHaveLength(46);
+  });
+
+  const cases: [string, number, Partial<AccessLogRecord>][] = [
+    [
+      '1. legacy 18-field record',
+      1,
+      {
+        versionId: null,
+        hostId: null,
+        signatureVersion: null,
+        tlsVersion: null,
+        uploadId: UPLOAD_ID,
+        partNumber: 3,
+        time: '2017-03-14T09:12:44.000Z',
+      },
+    ],
+    [
+      '2. 24-field record',
+      2,
+      {
+        hostId: HOST_ID,
+        hostHeader: HOST,
+        tlsVersion: 'TLSv1.2',
+        accessPointArn: null,
+        sourceRegion: null,
+      },
+    ],
+    [
+      '3. 26-field record',
+      3,
+      { tlsVersion: 'TLSv1.2', aclRequired: null, sourceRegion: null },
+    ],
+    [
+      '4. 27 fields with source region',
+      4,
+      { sourceRegion: 'eu-west-1', extra: [] },
+    ],
+    [
+      '5. unknown future fields, one quoted',
+      5,
+      { sourceRegion: 'eu-west-1', extra: ['NewField1', 'quoted new field'] },
+    ],
+    ['6. trailing space', 6, { partNumber: 27, sourceRegion: null, extra: [] }],
+    [
+      '7. two spaces between fields',
+      7,
+      {
+        requester: 'arn:aws:iam::111122223333:user/recorder-uploader',
+        partNumber: 26,
+      },
+    ],
+    [
+      '8. create multipart upload',
+      8,
+      {
+        operation: 'REST.POST.UPLOADS',
+        uploadId: null,
+        partNumber: null,
+        objectSize: null,
+        bytesSent: 412,
+      },
+    ],
+    [
+      '9. create from an SDK',
+      9,
+      {
+        uploadId: null,
+        requester:
+          'arn:aws:sts::111122223333:assumed-role/RecorderUploadRole/cam-gw-07',
+        userAgent:
+          'aws-sdk-js/3.600.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#20.11.0 api/s3#3.600.0',
+      },
+    ],
+    [
+      '10. presigned part',
+      10,
+      {
+        uploadId: UPLOAD_ID,
+        partNumber: 12,
+        authenticationType: 'QueryString',
+      },
+    ],
+    [
+      '11. part 400 RequestTimeout',
+      11,
+      {
+        httpStatus: 400,
+        errorCode: 'RequestTimeout',
+        totalTimeMs: 20481,
+        turnAroundTimeMs: null,
+        partNumber: 14,
+      },
+    ],
+    [
+      '12. part 400 IncompleteBody',
+      12,
+      { errorCode: 'IncompleteBody', partNumber: 15, objectSize: 16777216 },
+    ],
+    ['13. part 400 BadDigest', 13, { errorCode: 'BadDigest', partNumber: 16 }],
+    [
+      '14a. part 503 SlowDown',
+      14,
+      { httpStatus: 503, errorCode: 'SlowDown', partNumber: 17 },
+    ],
+    [
+      '14b. part 500 InternalError',
+      15,
+      { httpStatus: 500, errorCode: 'InternalError', partNumber: 17 },
+    ],
+    [
+      '14c. part retried 200',
+      16,
+      { httpStatus: 200, errorCode: null, partNumber: 17 },
+    ],
+    [
+      '15. part 404 NoSuchUpload',
+      17,
+      {
+        httpStatus: 404,
+        errorCode: 'NoSuchUpload',
+        partNumber: 18,
+        time: '2026-03-15T02:00:31.000Z',
+      },
+    ],
+    [
+      '16. expired presigned URL',
+      18,
+      {
+        httpStatus: 403,
+        errorCode: 'AccessDenied',
+        partNumber: 19,
+        uploadId: UPLOAD_ID,
+      },
+    ],
+    [
+      '17. complete succeeded',
+      19,
+      {
+        operation: 'REST.POST.UPLOAD',
+        httpStatus: 200,
+        uploadId: UPLOAD_ID,
+        objectSize: null,
+      },
+    ],
+    [
+      '18. complete 400 InvalidPart',
+      20,
+      { httpStatus: 400, errorCode: 'InvalidPart' },
+    ],
+    ['19. complete 400 EntityTooSmall', 21, { errorCode: 'EntityTooSmall' }],
+    [
+      '20. complete 200 with an error code',
+      22,
+      { httpStatus: 200, errorCode: 'InternalError' },
+    ],
+    [
+      '21. abort',
+      23,
+      { operation: 'REST.DELETE.UPLOAD', httpStatus: 204, uploadId: UPLOAD_ID },
+    ],
+    [
+      '22. lifecycle abort',
+      24,
+      {
+        operation: 'S3.DELETE.UPLOAD',
+        remoteIp: null,
+        requester: 'AmazonS3',
+        requestUri: null,
+        httpStatus: null,
+        uploadId: null,
+        hostId: HOST_ID,
+        signatureVersion: null,
+        hostHeader: null,
+        tlsVersion: null,
+        sourceRegion: null,
+      },
+    ],
+    [
+      '23a. list parts',
+      25,
+      { operation: 'REST.GET.UPLOAD', uploadId: UPLOAD_ID, partNumber: null },
+    ],
+    [
+      '23b. list multipart uploads',
+      26,
+      { operation: 'REST.GET.UPLOADS', key: null, keyRaw: null },
+    ],
+    [
+      '24a. upload part copy',
+      27,
+      { operation: 'REST.COPY.PART', partNumber: 20, uploadId: UPLOAD_ID },
+    ],
+    [
+      '24b. upload part copy, source side',
+      28,
+      {
+        operation: 'REST.COPY.PART_GET',
+        requestUri: null,
+        referrer: null,
+        userAgent: null,
+        turnAroundTimeMs: null,
+        key: 'staging/session-0412.part20',
+      },
+    ],
+    [
+      '25. key containing %',
+      29,
+      {
+        key: 'recordings/100%-final.tar',
+        keyRaw: 'recordings/100%2525-final.tar',
+        requestUri: 'PUT /recordings/100%25-final.tar HTTP/1.1',
+      },
+    ],
+    [
+      '26. batch delete with spaces',
+      30,
+      {
+        key: 'recordings/old session 0101.tar',
+        keyRaw: 'recordings/old+session+0101.tar',
+        requestUri: null,
+      },
+    ],
+    [
+      '27. * left raw',
+      31,
+      { key: 'recordings/cam*07.tar', httpStatus: 404, errorCode: 'NoSuchKey' },
+    ],
+    [
+      '28. key is a quote, quote in the URI',
+      32,
+      {
+        key: '"',
+        requestUri: 'GET /" HTTP/1.1',
+        requester: null,
+        signatureVersion: null,
+        authenticationType: null,
+      },
+    ],
+    [
+      '29. non-ASCII key',
+      33,
+      {
+        key: 'recordings/café-0412.tar',
+        keyRaw: 'recordings/caf%25C3%25A9-0412.tar',
+      },
+    ],
+    [
+      '30. requester with spaces',
+      34,
+      {
+        requester:
+          'arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E1EXAMPLE2OAI',
+        requestId: '9D1F3A5C7E9B1D3F',
+        operation: 'REST.GET.OBJECT',
+      },
+    ],
+    [
+      '31. host id of two tokens',
+      35,
+      {
+        hostId: `AIDAEXAMPLEUSERID1234 ${HOST_ID}`,
+        signatureVersion: 'SigV4',
+        hostHeader: 's3.amazonaws.com',
+      },
+    ],
+    [
+      '32. user agent with quotes',
+      36,
+      {
+        userAgent: 'RecorderSync/4.2 (build "nightly"; linux)',
+        partNumber: 21,
+      },
+    ],
+    [
+      '33. referrer with spaces',
+      37,
+      {
+        referrer: 'https://example.com/a page?q=x y',
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+      },
+    ],
+    [
+      '34. IPv6 and TLS 1.3',
+      38,
+      {
+        remoteIp: '2001:db8:4f2a::1c',
+        cipherSuite: 'TLS_AES_128_GCM_SHA256',
+        tlsVersion: 'TLSv1.3',
+      },
+    ],
+    [
+      '35. access point, HTTP/1.0, reversed parameters',
+      39,
+      {
+        accessPointArn:
+          'arn:aws:s3:eu-west-1:111122223333:accesspoint/recorder-ap',
+        sourceRegion: 'eu-west-1',
+        uploadId: UPLOAD_ID,
+        partNumber: 23,
+      },
+    ],
+    ['36. non-UTC offset', 40, { time: '2026-03-14T09:12:44.000Z' }],
+    [
+      '37. plain HTTP, anonymous',
+      41,
+      {
+        signatureVersion: null,
+        cipherSuite: null,
+        authenticationType: null,
+        tlsVersion: null,
+        hostHeader: 'rec-archive-prod.s3.amazonaws.com',
+      },
+    ],
+    [
+      '38. request URI without protocol',
+      42,
+      { requestUri: `GET /${KEY}`, httpStatus: 200 },
+    ],
+    [
+      '39. four-part operation, UUID request id',
+      43,
+      {
+        operation: 'S3.COMPUTE.OBJECT.CHECKSUM',
+        requestId: 'e5042925-b524-4b3b-a869-f3881e78ff3a',
+      },
+    ],
+    [
+      '40. non-ASCII user agent',
+      44,
+      { userAgent: 'Enregistreur/1.0 (caméra)' },
+    ],
+  ];
+
+  it.each(cases)('%s', (_name, n, expected) => {
+    expect(L(n)).toMatchObject(expected);
+  });
+
+  it('41. an exact duplicate parses to an identical record', () => {
+    expect(L(46)).toEqual(L(45));
+    expect(L(45)).toEqual(L(3));
+  });
+});
+
+describe('byte-level robustness', () => {
+  const lines = fixtureLines('synthetic-edge-cases.log');
+  const expected = parseText(
+    Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])),
+  ).records;
+
+  it('gives the same records whatever the chunk boundaries', () => {
+    const all = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
+    for (const size of [1, 7, 64, 333, 4096]) {
+      const records: AccessLogRecord[] = [];
+      const p = new AccessLogParser({
+        record: (r) => records.push(r),
+        malformed: () => {},
+      });
+      for (let i = 0; i < all.length; i += size)
+        p.push(all.subarray(i, i + size));
+      p.end();
+      expect(records).toEqual(expected);
+    }
+  });
+
+  it('handles CRLF, empty lines and a last line without a newline', () => {
+    const crlf = Buffer.concat([
+      Buffer.from('\r\n\r\n'),
+      ...lines.slice(0, 3).flatMap((l) => [l, Buffer.from('\r\n')]),
+      Buffer.from('\n   \n'),
+      lines[3] as Buffer,
+    ]);
+    const { records, malformed, stats } = parseText(crlf);
+    expect(malformed).toEqual([]);
+    expect(stats.lines).toBe(4);
+    expect(records).toEqual(expected.slice(0, 4));
+  });
+
+  it('replaces invalid UTF-8 instead of failing', () => {
+    const line = Buffer.from(
+      (lines[35] as Buffer)
+        .toString('latin1')
+        .replace('nightly', 'night\u00ffly'),
+      'latin1',
+    );
+    const r = one(line);
+    expect(r.userAgent).toBe('RecorderSync/4.2 (build "night\ufffdly"; linux)');
+    expect(r.partNumber).toBe(21);
+  });
+
+  it('reports a malformed line with its number and goes on', () => {
+    const input = Buffer.concat([
+      lines[0] as Buffer,
+      Buffer.from('\nnot a log line at all\n'),
+      lines[1] as Buffer,
+      Buffer.from('\n'),
+    ]);
+    const { records, malformed } = parseText(input);
+    expect(records).toHaveLength(2);
+    expect(malformed).toEqual([
+      { lineNo: 2, reason: 'third field is not a [time]' },
+    ]);
+  });
+
+  it('reports an overlong line without buffering it', () => {
+    const big = Buffer.alloc(200_000, 0x41);
+    const bad: number[] = [];
+    const records: AccessLogRecord[] = [];
+    const p = new AccessLogParser({
+      record: (r) => records.push(r),
+      malformed: (m) => bad.push(m.lineNo),
+    });
+    for (let i = 0; i < big.length; i += 1000)
+      p.push(big.subarray(i, i + 1000));
+    p.push(Buffer.from('\n'));
+    p.push(Buffer.concat([lines[0] as Buffer, Buffer.from('\n')]));
+    p.end();
+    expect(bad).toEqual([1]);
+    expect(records).toHaveLength(1);
+  });
+
+  it('rejects with a reason rather than guessing', () => {
+    const cases: [string, RegExp][] = [
+      [
+        'owner bucket 14/Mar/2026:09:12:44 +0000 1.2.3.4 - ID REST.GET.OBJECT k "GET / HTTP/1.1" 200 - 1 1 1 1 "-" "-" -',
+        /third field is not a \[time\]/,
+      ],
+      [
+        'owner bucket [31/Feb/2026:09:12:44 +0000] 1.2.3.4 - ID REST.GET.OBJECT k "GET / HTTP/1.1" 200 - 1 1 1 1 "-" "-" -',
+        /invalid time/,
+      ],
+      [
+        'owner bucket [14/Mar/2026:09:12:44 +0000] 1.2.3.4 - ID REST.GET.OBJECT k "GET / HTTP/1.1" 2000 - 1 1 1 1 "-" "-" -',
+        /request URI/,
+      ],
+      [
+        'owner bucket [14/Mar/2026:09:12:44 +0000] 1.2.3.4 - ID REST.GET.OBJECT k "GET / HTTP/1.1" 200 - 1 1 1 1 "-" "unterminated -',
+        /referrer and user agent/,
+      ],
+    ];
+    for (const [line, reason] of cases) {
+      const { records, malformed } = parseText(line);
+      expect(records).toEqual([]);
+      expect(malformed[0]?.reason).toMatch(reason);
+    }
+  });
+});
