@@ -115,42 +115,86 @@ export interface UploadQuery {
 }
 
 /**
- * Extracts `uploadId` and `partNumber` from a request line such as
- * `PUT /key?partNumber=3&uploadId=abc HTTP/1.1` (protocol optional).
+ * Extracts `uploadId` and `partNumber` from the request line `s[st, en)`,
+ * such as `PUT /key?partNumber=3&uploadId=abc HTTP/1.1` (protocol optional),
+ * without copying the line. Results land in `out`.
  */
-export function uploadQuery(requestLine: string): UploadQuery {
-  const q = requestLine.indexOf('?');
-  if (q === -1) return NO_QUERY;
-  let end = requestLine.length;
-  const lastSpace = requestLine.lastIndexOf(' ');
-  if (lastSpace > q && requestLine.startsWith('HTTP/', lastSpace + 1)) {
-    end = lastSpace;
+export function readUploadQuery(
+  s: string,
+  st: number,
+  en: number,
+  out: UploadQuery,
+): void {
+  out.uploadId = null;
+  out.partNumber = null;
+  const q = s.indexOf('?', st);
+  if (q === -1 || q >= en) return;
+  // The protocol, when present, is the last word: ` HTTP/1.1`. (Checked in
+  // place: lastIndexOf is a slow runtime call in V8.)
+  let end = en;
+  let sp = en - 1;
+  while (sp > q && en - sp < 12 && s.charCodeAt(sp) !== 32) sp--;
+  if (
+    sp > q &&
+    s.charCodeAt(sp) === 32 &&
+    s.charCodeAt(sp + 1) === 72 /* H */ &&
+    s.charCodeAt(sp + 2) === 84 /* T */ &&
+    s.charCodeAt(sp + 3) === 84 /* T */ &&
+    s.charCodeAt(sp + 4) === 80 /* P */ &&
+    s.charCodeAt(sp + 5) === 47 /* / */
+  ) {
+    end = sp;
   }
-  let uploadId: string | null = null;
-  let partNumber: number | null = null;
   let i = q + 1;
   while (i < end) {
-    let amp = requestLine.indexOf('&', i);
+    let amp = s.indexOf('&', i);
     if (amp === -1 || amp > end) amp = end;
-    const eq = requestLine.indexOf('=', i);
-    const nameEnd = eq === -1 || eq > amp ? amp : eq;
-    const nameLen = nameEnd - i;
-    if (nameLen === 8 && requestLine.startsWith('uploadId', i)) {
-      uploadId =
-        nameEnd < amp ? percentDecode(requestLine.slice(nameEnd + 1, amp)) : '';
-      if (uploadId === '') uploadId = null;
-    } else if (nameLen === 10 && requestLine.startsWith('partNumber', i)) {
-      const v = nameEnd < amp ? requestLine.slice(nameEnd + 1, amp) : '';
-      partNumber = /^[0-9]{1,5}$/.test(v) ? Number(v) : null;
+    const c = s.charCodeAt(i);
+    if (
+      c === 117 /* u */ &&
+      s.charCodeAt(i + 6) === 73 /* I */ &&
+      s.charCodeAt(i + 1) === 112 &&
+      s.charCodeAt(i + 2) === 108 &&
+      s.charCodeAt(i + 3) === 111 &&
+      s.charCodeAt(i + 4) === 97 &&
+      s.charCodeAt(i + 5) === 100 &&
+      s.charCodeAt(i + 7) === 100 /* uploadId */ &&
+      (i + 8 === amp || s.charCodeAt(i + 8) === 61) /* = */
+    ) {
+      const id = i + 8 < amp ? s.slice(i + 9, amp) : '';
+      out.uploadId = id === '' ? null : percentDecode(id);
+    } else if (
+      c === 112 /* p */ &&
+      s.charCodeAt(i + 4) === 78 /* N */ &&
+      s.charCodeAt(i + 10) === 61 /* = */ &&
+      s.charCodeAt(i + 1) === 97 &&
+      s.charCodeAt(i + 2) === 114 &&
+      s.charCodeAt(i + 3) === 116 &&
+      s.charCodeAt(i + 5) === 117 &&
+      s.charCodeAt(i + 6) === 109 &&
+      s.charCodeAt(i + 7) === 98 &&
+      s.charCodeAt(i + 8) === 101 &&
+      s.charCodeAt(i + 9) === 114 /* partNumber= */
+    ) {
+      let n = 0;
+      let digits = 0;
+      for (let j = i + 11; j < amp; j++) {
+        const d = s.charCodeAt(j) - 48;
+        if (d < 0 || d > 9 || ++digits > 5) {
+          digits = 0;
+          break;
+        }
+        n = n * 10 + d;
+      }
+      out.partNumber = digits > 0 ? n : null;
     }
     i = amp + 1;
   }
-  return uploadId === null && partNumber === null
-    ? NO_QUERY
-    : { uploadId, partNumber };
 }
 
-const NO_QUERY: UploadQuery = Object.freeze({
-  uploadId: null,
-  partNumber: null,
-}) as UploadQuery;
+/** `uploadId` and `partNumber` of a request line (see `readUploadQuery`). */
+export function uploadQuery(requestLine: string): UploadQuery {
+  const out: UploadQuery = { uploadId: null, partNumber: null };
+  readUploadQuery(requestLine, 0, requestLine.length, out);
+  return out;
+}

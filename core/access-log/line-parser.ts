@@ -9,10 +9,11 @@
  */
 import {
   factFromParts,
-  isUploadOperationAt,
   type UploadFact,
+  UploadOperation,
+  uploadOperationAt,
 } from '../model/facts.ts';
-import { decodeKeyField, uploadQuery } from './decode.ts';
+import { decodeKeyField, readUploadQuery, type UploadQuery } from './decode.ts';
 import type { AccessLogRecord } from './record.ts';
 import { isoTime, parseLogTime } from './time.ts';
 
@@ -118,6 +119,15 @@ export const head: Head = {
 
 const TRUNCATED = 'truncated line: fewer than 18 fields';
 
+/** Reused result of `readUploadQuery`. */
+const query: UploadQuery = { uploadId: null, partNumber: null };
+
+/** Start of the token after the one ending at `e` (runs of spaces skipped). */
+function after(s: string, e: number, b: number): number {
+  const p = e + 1;
+  return s.charCodeAt(p) === SP ? skipSpaces(s, p, b) : p;
+}
+
 /** Reads owner, bucket, time, remote IP, requester, request ID and operation. */
 export function scanHead(s: string, a: number, b: number): string | null {
   let p = a;
@@ -125,12 +135,12 @@ export function scanHead(s: string, a: number, b: number): string | null {
   if (e >= b) return TRUNCATED;
   head.ownerS = p;
   head.ownerE = e;
-  p = skipSpaces(s, e, b);
+  p = after(s, e, b);
   e = tokenEnd(s, p, b);
   if (e >= b) return TRUNCATED;
   head.bucketS = p;
   head.bucketE = e;
-  p = skipSpaces(s, e, b);
+  p = after(s, e, b);
   if (s.charCodeAt(p) !== 91 /* [ */) {
     return 'third field is not a [time]';
   }
@@ -139,7 +149,7 @@ export function scanHead(s: string, a: number, b: number): string | null {
   const t = parseLogTime(s, p + 1, close);
   if (Number.isNaN(t)) return `invalid time [${s.slice(p + 1, close)}]`;
   head.timeMs = t;
-  p = skipSpaces(s, close + 1, b);
+  p = after(s, close, b);
   e = tokenEnd(s, p, b);
   if (e >= b) return TRUNCATED;
   head.ipS = p;
@@ -147,21 +157,28 @@ export function scanHead(s: string, a: number, b: number): string | null {
   // Requester (one token, or several for an origin access identity), request
   // ID, operation: the operation is the first operation-shaped token at least
   // two tokens after the remote IP.
-  const reqS = skipSpaces(s, e, b);
+  const reqS = after(s, e, b);
   let reqE = tokenEnd(s, reqS, b);
-  let idS = skipSpaces(s, reqE, b);
+  if (reqE >= b) return TRUNCATED;
+  let idS = after(s, reqE, b);
   let idE = tokenEnd(s, idS, b);
-  let opS = skipSpaces(s, idE, b);
+  if (idE >= b) return TRUNCATED;
+  let opS = after(s, idE, b);
   let opE = tokenEnd(s, opS, b);
   for (let k = 0; ; k++) {
-    if (opE > opS && isOperationToken(s, opS, opE)) {
-      if (isRequestIdToken(s, idS, idE)) break;
+    if (
+      opE > opS &&
+      (uploadOperationAt(s, opS, opE) !== null ||
+        isOperationToken(s, opS, opE)) &&
+      isRequestIdToken(s, idS, idE)
+    ) {
+      break;
     }
     if (k >= 8 || opE >= b) return 'no operation field found';
     reqE = idE;
     idS = opS;
     idE = opE;
-    opS = skipSpaces(s, opE, b);
+    opS = after(s, opE, b);
     opE = tokenEnd(s, opS, b);
   }
   if (opE >= b) return TRUNCATED;
@@ -325,10 +342,24 @@ function isHostHeader(s: string, st: number, en: number): boolean {
 
 function isTlsVersion(s: string, st: number, en: number): boolean {
   if (isDash(s, st, en)) return true;
-  // TLSv1.2, TLSV1.2, TLSv1, TLS1.3: case-insensitive
-  if (en - st < 4 || en - st > 8) return false;
-  const t = s.slice(st, en).toLowerCase();
-  return /^tlsv?\d(\.\d)?$/.test(t);
+  // TLSv1.2, TLSV1.2, TLSv1, TLS1.3: case-insensitive, checked in place.
+  const len = en - st;
+  if (len < 4 || len > 8) return false;
+  if (
+    (s.charCodeAt(st) | 32) !== 116 /* t */ ||
+    (s.charCodeAt(st + 1) | 32) !== 108 /* l */ ||
+    (s.charCodeAt(st + 2) | 32) !== 115 /* s */
+  ) {
+    return false;
+  }
+  let i = st + 3;
+  if ((s.charCodeAt(i) | 32) === 118 /* v */) i++;
+  const d = s.charCodeAt(i) - 48;
+  if (d < 0 || d > 9) return false;
+  i++;
+  if (i === en) return true;
+  const e = s.charCodeAt(i + 1) - 48;
+  return i + 2 === en && s.charCodeAt(i) === 46 && e >= 0 && e <= 9;
 }
 
 function isUpperAlnum(s: string, st: number, en: number): boolean {
@@ -528,6 +559,35 @@ function text(s: string, st: number, en: number): string | null {
   return s.slice(st, en);
 }
 
+/**
+ * Short values (under 13 characters) are copied when sliced, which costs
+ * more than comparing them: fields with a small vocabulary (SigV4,
+ * AuthHeader, TLSv1.2, Regions, error codes) reuse the previous value of
+ * their slot when it is the same text.
+ */
+const shortCache: string[] = new Array(16).fill('');
+
+function shortText(
+  s: string,
+  st: number,
+  en: number,
+  slot: number,
+): string | null {
+  if (st < 0) return null;
+  const len = en - st;
+  if (len === 1 && s.charCodeAt(st) === DASH) return null;
+  if (len >= 13) return s.slice(st, en);
+  const prev = shortCache[slot] as string;
+  if (prev.length === len) {
+    let i = 0;
+    while (i < len && s.charCodeAt(st + i) === prev.charCodeAt(i)) i++;
+    if (i === len) return prev;
+  }
+  const v = s.slice(st, en);
+  shortCache[slot] = v;
+  return v;
+}
+
 /** A quoted or bare field `s[st, en)`: quotes stripped, `-` and `"-"` null. */
 function quoted(s: string, st: number, en: number): string | null {
   if (s.charCodeAt(st) === DQ) {
@@ -563,10 +623,12 @@ export function parseLine(
   b: number,
   utf8: boolean,
 ): AccessLogRecord | string {
-  const headError = scanHead(s, a, b);
-  if (headError !== null) return headError;
+  if (!quickHead(s, a, b)) {
+    const headError = scanHead(s, a, b);
+    if (headError !== null) return headError;
+  }
   const h = head;
-  const keyS = skipSpaces(s, h.opE, b);
+  const keyS = after(s, h.opE, b);
   const keyE = tokenEnd(s, keyS, b);
   if (keyE >= b) return TRUNCATED;
   const uriS = skipSpaces(s, keyE, b);
@@ -615,14 +677,23 @@ export function parseLine(
   }
   const t = tail;
   const f = t.f;
-  const operation = s.slice(h.opS, h.opE);
+  const operation =
+    uploadOperationAt(s, h.opS, h.opE) ?? shortText(s, h.opS, h.opE, 9) ?? '-';
   let keyRaw = text(s, keyS, keyE);
   let requestUri = quoted(s, uriS, uriE);
   if (utf8) {
     if (keyRaw !== null) keyRaw = latin1ToUtf8(keyRaw);
     if (requestUri !== null) requestUri = latin1ToUtf8(requestUri);
   }
-  const q = requestUri === null ? null : uploadQuery(requestUri);
+  const q = query;
+  if (requestUri === null) {
+    q.uploadId = null;
+    q.partNumber = null;
+  } else if (utf8) {
+    readUploadQuery(requestUri, 0, requestUri.length, q);
+  } else {
+    readUploadQuery(s, uriS + 1, uriE - 1, q);
+  }
   let requester = text(s, h.reqS, h.reqE);
   if (requester !== null && requester.indexOf('  ') !== -1) {
     requester = requester.replace(/ {2,}/g, ' ');
@@ -646,7 +717,7 @@ export function parseLine(
     bucketOwner: text(s, h.ownerS, h.ownerE),
     bucket: text(s, h.bucketS, h.bucketE),
     time: isoTime(h.timeMs),
-    remoteIp: text(s, h.ipS, h.ipE),
+    remoteIp: shortText(s, h.ipS, h.ipE, 0),
     requester,
     requestId: text(s, h.idS, h.idE),
     operation,
@@ -654,27 +725,28 @@ export function parseLine(
     keyRaw,
     requestUri,
     httpStatus: orNull(status),
-    errorCode: text(s, errS, errE),
+    errorCode: shortText(s, errS, errE, 1),
     bytesSent: orNull(bytesSent),
     objectSize: orNull(objectSize),
     totalTimeMs: orNull(totalTime),
     turnAroundTimeMs: orNull(turnAround),
     referrer: quoted(s, refS, refE),
     userAgent: quoted(s, uaS, uaE),
-    versionId: known >= 1 ? text(s, t.versionS, t.versionE) : null,
+    versionId: known >= 1 ? shortText(s, t.versionS, t.versionE, 2) : null,
     hostId,
     signatureVersion:
-      known >= 2 ? text(s, f[0] as number, f[1] as number) : null,
+      known >= 2 ? shortText(s, f[0] as number, f[1] as number, 3) : null,
     cipherSuite: known >= 2 ? text(s, f[2] as number, f[3] as number) : null,
     authenticationType:
-      known >= 2 ? text(s, f[4] as number, f[5] as number) : null,
+      known >= 2 ? shortText(s, f[4] as number, f[5] as number, 4) : null,
     hostHeader: known >= 2 ? text(s, f[6] as number, f[7] as number) : null,
-    tlsVersion: known >= 2 ? text(s, f[8] as number, f[9] as number) : null,
-    accessPointArn: t.arnS < 0 ? null : text(s, t.arnS, t.arnE),
-    aclRequired: t.aclS < 0 ? null : text(s, t.aclS, t.aclE),
-    sourceRegion: t.regionS < 0 ? null : text(s, t.regionS, t.regionE),
-    uploadId: q === null ? null : q.uploadId,
-    partNumber: q === null ? null : q.partNumber,
+    tlsVersion:
+      known >= 2 ? shortText(s, f[8] as number, f[9] as number, 5) : null,
+    accessPointArn: shortText(s, t.arnS, t.arnE, 6),
+    aclRequired: shortText(s, t.aclS, t.aclE, 7),
+    sourceRegion: shortText(s, t.regionS, t.regionE, 8),
+    uploadId: q.uploadId,
+    partNumber: q.partNumber,
     extra: t.extraStart < 0 ? EMPTY : extraTokens(s, t.extraStart, b),
     warnings,
   };
@@ -756,6 +828,59 @@ export interface FastOutput {
 }
 
 /**
+ * The common head layout, read with the fewest calls: single spaces, a
+ * one-token requester, a fixed-width time. Fills `head` and returns true, or
+ * returns false for anything else (the general `scanHead` then decides).
+ */
+function quickHead(s: string, a: number, b: number): boolean {
+  const e1 = s.indexOf(' ', a);
+  if (e1 <= a || e1 >= b || s.charCodeAt(e1 + 1) === SP) return false;
+  const e2 = s.indexOf(' ', e1 + 1);
+  // [dd/Mon/yyyy:HH:mm:ss +zzzz] is 28 characters.
+  if (
+    e2 >= b ||
+    s.charCodeAt(e2 + 1) !== 91 ||
+    s.charCodeAt(e2 + 28) !== 93 ||
+    s.charCodeAt(e2 + 29) !== SP ||
+    s.charCodeAt(e2 + 30) === SP
+  ) {
+    return false;
+  }
+  const t = parseLogTime(s, e2 + 2, e2 + 28);
+  if (Number.isNaN(t)) return false;
+  const e3 = s.indexOf(' ', e2 + 30);
+  if (e3 >= b || s.charCodeAt(e3 + 1) === SP) return false;
+  const e4 = s.indexOf(' ', e3 + 1);
+  if (e4 >= b || s.charCodeAt(e4 + 1) === SP) return false;
+  const e5 = s.indexOf(' ', e4 + 1);
+  if (e5 >= b || s.charCodeAt(e5 + 1) === SP) return false;
+  const e6 = s.indexOf(' ', e5 + 1);
+  if (e6 === -1 || e6 >= b) return false;
+  if (
+    uploadOperationAt(s, e5 + 1, e6) === null &&
+    !isOperationToken(s, e5 + 1, e6)
+  ) {
+    return false;
+  }
+  if (!isRequestIdToken(s, e4 + 1, e5)) return false;
+  const h = head;
+  h.ownerS = a;
+  h.ownerE = e1;
+  h.bucketS = e1 + 1;
+  h.bucketE = e2;
+  h.timeMs = t;
+  h.ipS = e2 + 30;
+  h.ipE = e3;
+  h.reqS = e3 + 1;
+  h.reqE = e4;
+  h.idS = e4 + 1;
+  h.idE = e5;
+  h.opS = e5 + 1;
+  h.opE = e6;
+  return true;
+}
+
+/**
  * The ingest fast path: reads the head of the line, and unless its operation
  * is an upload request (DESIGN section 3), stops there. For upload requests
  * it reads only the fields the status rules need (key, request URI, status,
@@ -768,44 +893,57 @@ export function readUploadFact(
   utf8: boolean,
   out: FastOutput,
 ): FastResult {
-  const headError = scanHead(s, a, b);
-  if (headError !== null) {
-    out.reason = headError;
-    return FastResult.MALFORMED;
+  if (!quickHead(s, a, b)) {
+    const headError = scanHead(s, a, b);
+    if (headError !== null) {
+      out.reason = headError;
+      return FastResult.MALFORMED;
+    }
   }
   const h = head;
-  if (!isUploadOperationAt(s, h.opS, h.opE)) return FastResult.SKIPPED;
-  const keyS = skipSpaces(s, h.opE, b);
+  const operation = uploadOperationAt(s, h.opS, h.opE);
+  if (operation === null) return FastResult.SKIPPED;
+  const keyS = after(s, h.opE, b);
   const keyE = tokenEnd(s, keyS, b);
   if (keyE >= b) {
     out.reason = TRUNCATED;
     return FastResult.MALFORMED;
   }
-  const uriS = skipSpaces(s, keyE, b);
+  const uriS = after(s, keyE, b);
   const uriE = scanUri(s, uriS, b);
   if (uriE === -1) {
     out.reason =
       'request URI is not followed by a valid status, error code and four numbers';
     return FastResult.MALFORMED;
   }
-  const operation = s.slice(h.opS, h.opE);
-  let keyRaw = text(s, keyS, keyE);
-  let uri = quoted(s, uriS, uriE);
-  if (utf8) {
-    if (keyRaw !== null) keyRaw = latin1ToUtf8(keyRaw);
-    if (uri !== null) uri = latin1ToUtf8(uri);
+  const q = query;
+  if (s.charCodeAt(uriS) !== DQ || uriE - uriS < 3) {
+    q.uploadId = null;
+    q.partNumber = null;
+  } else if (utf8) {
+    const uri = latin1ToUtf8(s.slice(uriS + 1, uriE - 1));
+    readUploadQuery(uri, 0, uri.length, q);
+  } else {
+    readUploadQuery(s, uriS + 1, uriE - 1, q);
   }
-  const q = uri === null ? null : uploadQuery(uri);
+  let key: string | null = null;
+  if (!isDash(s, keyS, keyE)) {
+    const raw = s.slice(keyS, keyE);
+    key = decodeKeyField(utf8 ? latin1ToUtf8(raw) : raw, operation);
+  }
+  const status = mid.status;
+  const failed = mid.errE - mid.errS !== 1 || s.charCodeAt(mid.errS) !== DASH;
   const result = factFromParts(
     operation,
     text(s, h.bucketS, h.bucketE),
-    keyRaw === null ? null : decodeKeyField(keyRaw, operation),
+    key,
     h.timeMs,
-    q === null ? null : q.uploadId,
-    q === null ? null : q.partNumber,
-    orNull(mid.status),
-    text(s, mid.errS, mid.errE),
-    text(s, h.idS, h.idE),
+    q.uploadId,
+    q.partNumber,
+    orNull(status),
+    failed ? s.slice(mid.errS, mid.errE) : null,
+    // The request id is kept only where the state stores it.
+    failed || operation !== UploadOperation.PART ? text(s, h.idS, h.idE) : null,
   );
   if (result === null) return FastResult.SKIPPED; // unreachable: checked above
   if (typeof result === 'string') {

@@ -11,6 +11,8 @@ import { isAscii } from 'node:buffer';
 /** No real access-log line comes near this; longer ones are reported. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
+const REGION_BYTES = 64 * 1024;
+
 /**
  * Called per non-empty line `s[a, b)`, trailing CR and spaces removed.
  * `utf8` is true when the line holds bytes above 0x7F.
@@ -97,7 +99,21 @@ export class LineSplitter {
     this.region(line, 0, line.length);
   }
 
+  /** Hands on the lines of `buf[from, to)`, in slices of at most ~64 KiB. */
   private region(buf: Buffer, from: number, to: number): void {
+    // V8 copies small strings fast and large ones slowly (large-object
+    // space): view the bytes in slices that end at a newline.
+    while (to - from > REGION_BYTES) {
+      const nl = buf.lastIndexOf(10, from + REGION_BYTES - 1);
+      const end =
+        nl >= from ? nl + 1 : buf.indexOf(10, from + REGION_BYTES) + 1 || to;
+      this.slice(buf, from, end);
+      from = end;
+    }
+    if (to > from) this.slice(buf, from, to);
+  }
+
+  private slice(buf: Buffer, from: number, to: number): void {
     const s = buf.toString('latin1', from, to);
     const ascii = isAscii(buf.subarray(from, to));
     const n = s.length;

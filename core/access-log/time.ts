@@ -3,23 +3,6 @@
  * month table (never a locale-dependent parser) and its offset applied.
  */
 
-const MONTHS: Record<string, number> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-};
-
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 function digit(s: string, i: number): number {
   const c = s.charCodeAt(i) - 48;
   return c >= 0 && c <= 9 ? c : -1;
@@ -31,13 +14,56 @@ function num2(s: string, i: number): number {
   return a < 0 || b < 0 ? -1 : a * 10 + b;
 }
 
-// Many records share a second: remember the last date part and last result.
-let lastDateKey = '';
-let lastDateMs = 0;
+/** 1..12 for an English three-letter month at `i`, 0 otherwise (no strings made). */
+function month(s: string, i: number): number {
+  const a = s.charCodeAt(i);
+  const b = s.charCodeAt(i + 1);
+  const c = s.charCodeAt(i + 2);
+  switch (a) {
+    case 74: // J
+      if (b === 97 && c === 110) return 1; // Jan
+      if (b === 117) return c === 110 ? 6 : c === 108 ? 7 : 0; // Jun, Jul
+      return 0;
+    case 70: // F
+      return b === 101 && c === 98 ? 2 : 0; // Feb
+    case 77: // M
+      if (b !== 97) return 0;
+      return c === 114 ? 3 : c === 121 ? 5 : 0; // Mar, May
+    case 65: // A
+      if (b === 112 && c === 114) return 4; // Apr
+      return b === 117 && c === 103 ? 8 : 0; // Aug
+    case 83: // S
+      return b === 101 && c === 112 ? 9 : 0; // Sep
+    case 79: // O
+      return b === 99 && c === 116 ? 10 : 0; // Oct
+    case 78: // N
+      return b === 111 && c === 118 ? 11 : 0; // Nov
+    case 68: // D
+      return b === 101 && c === 99 ? 12 : 0; // Dec
+    default:
+      return 0;
+  }
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
 
 /**
  * Parses the inside of the brackets, `s.slice(start, end)`, into epoch
- * milliseconds, or returns `NaN` when it is not a valid log time.
+ * milliseconds, or returns `NaN` when it is not a valid log time. Pure
+ * arithmetic on character codes: no string is made.
  */
 export function parseLogTime(s: string, start: number, end: number): number {
   // dd/Mon/yyyy:HH:mm:ss +hhmm  -> 20 chars, one or more spaces, 5 chars
@@ -47,31 +73,21 @@ export function parseLogTime(s: string, start: number, end: number): number {
     s.charCodeAt(start + 6) !== 47 ||
     s.charCodeAt(start + 11) !== 58 /* : */ ||
     s.charCodeAt(start + 14) !== 58 ||
-    s.charCodeAt(start + 17) !== 58
+    s.charCodeAt(start + 17) !== 58 ||
+    s.charCodeAt(start + 20) !== 32
   ) {
     return Number.NaN;
   }
-  let z = start + 20;
-  if (s.charCodeAt(z) !== 32) return Number.NaN;
+  let z = start + 21;
   while (z < end && s.charCodeAt(z) === 32) z++;
   if (end - z !== 5) return Number.NaN;
-
-  const dateKey = s.substring(start, start + 11);
-  let dayMs: number;
-  if (dateKey === lastDateKey) {
-    dayMs = lastDateMs;
-  } else {
-    const day = num2(s, start);
-    const month = MONTHS[s.substring(start + 3, start + 6)];
-    const y1 = num2(s, start + 7);
-    const y2 = num2(s, start + 9);
-    if (day < 1 || month === undefined || y1 < 0 || y2 < 0) return Number.NaN;
-    if (day > (DAYS_IN_MONTH[month] ?? 0)) return Number.NaN;
-    dayMs = Date.UTC(y1 * 100 + y2, month, day);
-    if (new Date(dayMs).getUTCDate() !== day) return Number.NaN; // 29 Feb
-    lastDateKey = dateKey;
-    lastDateMs = dayMs;
-  }
+  const day = num2(s, start);
+  const m = month(s, start + 3);
+  const y1 = num2(s, start + 7);
+  const y2 = num2(s, start + 9);
+  if (day < 1 || m === 0 || y1 < 0 || y2 < 0) return Number.NaN;
+  const year = y1 * 100 + y2;
+  if (day > daysInMonth(year, m)) return Number.NaN;
   const hh = num2(s, start + 12);
   const mm = num2(s, start + 15);
   const ss = num2(s, start + 18);
@@ -85,7 +101,11 @@ export function parseLogTime(s: string, start: number, end: number): number {
     return Number.NaN;
   }
   const offsetMs = (oh * 60 + om) * 60_000 * (sign === 45 ? -1 : 1);
-  return dayMs + ((hh * 60 + mm) * 60 + ss) * 1000 - offsetMs;
+  return (
+    daysFromCivil(year, m, day) * 86_400_000 +
+    ((hh * 60 + mm) * 60 + ss) * 1000 -
+    offsetMs
+  );
 }
 
 const TWO_DIGITS = Array.from({ length: 61 }, (_, i) =>

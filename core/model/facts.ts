@@ -47,33 +47,45 @@ export function factKindOf(operation: string): FactKind | undefined {
 }
 
 /**
- * The fast-path test: is the operation token `s[st, en)` an upload request?
- * Compares in place, so a skipped line costs no string at all.
+ * The fast-path test: the upload operation whose name is `s[st, en)`, or
+ * `null` for any other operation. Compares in place, so a skipped line costs
+ * no string at all, and a match returns the shared constant.
  */
-export function isUploadOperationAt(
+export function uploadOperationAt(
   s: string,
   st: number,
   en: number,
-): boolean {
-  const len = en - st;
-  switch (len) {
-    case 13: // REST.PUT.PART
-      return s.startsWith('REST.PUT.PART', st);
-    case 14: // REST.COPY.PART
-      return s.startsWith('REST.COPY.PART', st);
-    case 15: // REST.PUT.OBJECT
-      return s.startsWith('REST.PUT.OBJECT', st);
-    case 16: // REST.POST.UPLOAD, S3.DELETE.UPLOAD
-      return (
-        s.startsWith('REST.POST.UPLOAD', st) ||
-        s.startsWith('S3.DELETE.UPLOAD', st)
-      );
-    case 17: // REST.POST.UPLOADS
-      return s.startsWith('REST.POST.UPLOADS', st);
-    case 18: // REST.DELETE.UPLOAD
-      return s.startsWith('REST.DELETE.UPLOAD', st);
+): UploadOperation | null {
+  switch (en - st) {
+    case 13:
+      return s.startsWith(UploadOperation.PART, st)
+        ? UploadOperation.PART
+        : null;
+    case 14:
+      return s.startsWith(UploadOperation.COPY_PART, st)
+        ? UploadOperation.COPY_PART
+        : null;
+    case 15:
+      return s.startsWith(UploadOperation.PUT_OBJECT, st)
+        ? UploadOperation.PUT_OBJECT
+        : null;
+    case 16:
+      if (s.startsWith(UploadOperation.COMPLETE, st)) {
+        return UploadOperation.COMPLETE;
+      }
+      return s.startsWith(UploadOperation.LIFECYCLE_ABORT, st)
+        ? UploadOperation.LIFECYCLE_ABORT
+        : null;
+    case 17:
+      return s.startsWith(UploadOperation.CREATE, st)
+        ? UploadOperation.CREATE
+        : null;
+    case 18:
+      return s.startsWith(UploadOperation.ABORT, st)
+        ? UploadOperation.ABORT
+        : null;
     default:
-      return false;
+      return null;
   }
 }
 

@@ -63,6 +63,19 @@ export interface KeyState {
   put: PutState | null;
 }
 
+/**
+ * A copy of `s` that shares no memory with the text it was sliced from.
+ * Parsers slice fields out of large chunk strings; a slice kept in the state
+ * would keep its whole chunk alive (V8 sliced strings), so the state stores
+ * copies.
+ */
+export function own(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
+}
+
+const ownOrNull = (s: string | null): string | null =>
+  s === null ? null : own(s);
+
 const nullsFirst = (a: number | null, b: number | null): number =>
   a === b ? 0 : a === null ? -1 : b === null ? 1 : a - b;
 
@@ -168,11 +181,11 @@ export function emptyMultipart(time: number): MultipartState {
 function failureOf(f: UploadFact): Failure {
   return {
     time: f.time,
-    operation: f.operation,
+    operation: own(f.operation),
     partNumber: f.partNumber,
     httpStatus: f.httpStatus,
-    errorCode: f.errorCode,
-    requestId: f.requestId,
+    errorCode: ownOrNull(f.errorCode),
+    requestId: ownOrNull(f.requestId),
   };
 }
 
@@ -207,7 +220,7 @@ export function applyFact(state: KeyState, f: UploadFact): void {
       }
       const put = state.put as PutState;
       if (!f.ok) {
-        if (f.errorCode !== null) put.errorCodes.add(f.errorCode);
+        if (f.errorCode !== null) put.errorCodes.add(own(f.errorCode));
         insertSorted(put.failures, failureOf(f), compareFailures, MAX_FAILURES);
       }
       return;
@@ -217,7 +230,7 @@ export function applyFact(state: KeyState, f: UploadFact): void {
       let u = state.uploads.get(id);
       if (u === undefined) {
         u = emptyMultipart(f.time);
-        state.uploads.set(id, u);
+        state.uploads.set(own(id), u);
       } else {
         u.firstSeen = Math.min(u.firstSeen, f.time);
         u.lastSeen = Math.max(u.lastSeen, f.time);
@@ -231,7 +244,7 @@ export function applyFact(state: KeyState, f: UploadFact): void {
         u.abortedAt = minOf(u.abortedAt, f.time);
       }
       if (!f.ok) {
-        if (f.errorCode !== null) u.errorCodes.add(f.errorCode);
+        if (f.errorCode !== null) u.errorCodes.add(own(f.errorCode));
         insertSorted(u.failures, failureOf(f), compareFailures, MAX_FAILURES);
       }
     }
@@ -340,7 +353,7 @@ export class StateIndex {
     const id = keyId(f.bucket, f.key);
     let s = this.keys.get(id);
     if (s === undefined) {
-      s = emptyKeyState(f.bucket, f.key);
+      s = emptyKeyState(own(f.bucket), own(f.key));
       this.keys.set(id, s);
     }
     applyFact(s, f);

@@ -11,19 +11,26 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../cli/registry.ts';
 import { cli } from '../support/cli.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+const FIXTURES = fileURLToPath(
+  new URL('../../../shared/fixtures/', import.meta.url),
+);
 
 /** The `--flags` a help text documents in its Options section. */
 function documentedFlags(help: string): string[] {
-  const options = help.split(/\n\s*\n/).find((block) => block.startsWith('Options:')) ?? '';
-  return [...options.matchAll(/^\s+(?:-\w, )?--([a-z][a-z-]*)/gm)].map((m) => m[1] as string).sort();
+  const options =
+    help.split(/\n\s*\n/).find((block) => block.startsWith('Options:')) ?? '';
+  return [...options.matchAll(/^\s+(?:-\w, )?--([a-z][a-z-]*)/gm)]
+    .map((m) => m[1] as string)
+    .sort();
 }
 
 describe('every command', () => {
   for (const [name, command] of Object.entries(COMMANDS)) {
     it(`${name} --help documents exactly the options it accepts`, async () => {
       const mod = await command.load();
-      expect(documentedFlags(mod.help)).toEqual([...Object.keys(mod.flags), 'help'].sort());
+      expect(documentedFlags(mod.help)).toEqual(
+        [...Object.keys(mod.flags), 'help'].sort(),
+      );
       const r = await cli([name, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout.trim()).toBe(mod.help);
@@ -42,11 +49,14 @@ describe('every command', () => {
 
 describe('top level', () => {
   it('prints the version and the command list', async () => {
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    const pkg = JSON.parse(
+      await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
+    );
     expect((await cli(['--version'])).stdout.trim()).toBe(pkg.version);
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
-    for (const name of Object.keys(COMMANDS)) expect(help.stdout).toContain(`  ${name}`);
+    for (const name of Object.keys(COMMANDS))
+      expect(help.stdout).toContain(`  ${name}`);
   });
 
   it('rejects an unknown command with exit 2', async () => {
@@ -61,13 +71,27 @@ describe('parse', () => {
     const r = await cli(['parse', join(FIXTURES, 'public-samples.log')]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(59);
-    expect(Object.keys(lines[0])).toEqual(expect.arrayContaining(['bucketOwner', 'time', 'key', 'uploadId', 'partNumber', 'extra']));
+    expect(Object.keys(lines[0])).toEqual(
+      expect.arrayContaining([
+        'bucketOwner',
+        'time',
+        'key',
+        'uploadId',
+        'partNumber',
+        'extra',
+      ]),
+    );
   });
 
   it('reads stdin, reports malformed lines as FILE:LINE and exits 0, or 2 with --strict', async () => {
-    const good = (await readFile(join(FIXTURES, 'synthetic-edge-cases.log'), 'utf8')).split('\n')[0];
+    const good = (
+      await readFile(join(FIXTURES, 'synthetic-edge-cases.log'), 'utf8')
+    ).split('\n')[0];
     const input = `${good}\nthis is not a log line\n`;
     const r = await cli(['parse'], { input });
     expect(r.code).toBe(0);
@@ -78,9 +102,18 @@ describe('parse', () => {
   });
 
   it('--stats prints one summary object', async () => {
-    const r = await cli(['parse', '--stats', join(FIXTURES, 'synthetic-edge-cases.log')]);
+    const r = await cli([
+      'parse',
+      '--stats',
+      join(FIXTURES, 'synthetic-edge-cases.log'),
+    ]);
     const s = JSON.parse(r.stdout);
-    expect(s).toMatchObject({ lines: 46, records: 46, malformed: 0, uploadRequests: 34 });
+    expect(s).toMatchObject({
+      lines: 46,
+      records: 46,
+      malformed: 0,
+      uploadRequests: 34,
+    });
     expect(typeof s.seconds).toBe('number');
   });
 });
@@ -89,7 +122,9 @@ describe('analyze and simulate', () => {
   it('a missing path is one line and exit 2', async () => {
     const r = await cli(['analyze', 'nosuchdir']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('upload-sentinel: no such file or folder: nosuchdir\n');
+    expect(r.stderr).toBe(
+      'upload-sentinel: no such file or folder: nosuchdir\n',
+    );
   });
 
   it('bad values are one line and exit 2', async () => {
@@ -109,17 +144,46 @@ describe('analyze and simulate', () => {
 
   it('simulate then analyze --check agrees, and a changed expectation exits 1', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sentinel-cli-'));
-    const sim = await cli(['simulate', '--out', dir, '--seed', '5', '--date', '2026-03-14', '--recordings', '80', '--json']);
+    const sim = await cli([
+      'simulate',
+      '--out',
+      dir,
+      '--seed',
+      '5',
+      '--date',
+      '2026-03-14',
+      '--recordings',
+      '80',
+      '--json',
+    ]);
     expect(sim.code).toBe(0);
     const summary = JSON.parse(sim.stdout);
-    const ok = await cli(['analyze', join(dir, 'logs'), '--as-of', summary.asOf, '--json', '--check', join(dir, 'expected.json')]);
+    const ok = await cli([
+      'analyze',
+      join(dir, 'logs'),
+      '--as-of',
+      summary.asOf,
+      '--json',
+      '--check',
+      join(dir, 'expected.json'),
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toMatch(/check: 81 of 81 keys as expected, 0 differ/);
     expect(ok.stdout.trim().split('\n')).toHaveLength(81);
-    const expected = JSON.parse(await readFile(join(dir, 'expected.json'), 'utf8'));
-    expected.keys[0].status = expected.keys[0].status === 'FAILED' ? 'COMPLETED' : 'FAILED';
+    const expected = JSON.parse(
+      await readFile(join(dir, 'expected.json'), 'utf8'),
+    );
+    expected.keys[0].status =
+      expected.keys[0].status === 'FAILED' ? 'COMPLETED' : 'FAILED';
     await writeFile(join(dir, 'expected.json'), JSON.stringify(expected));
-    const bad = await cli(['analyze', join(dir, 'logs'), '--as-of', summary.asOf, '--check', join(dir, 'expected.json')]);
+    const bad = await cli([
+      'analyze',
+      join(dir, 'logs'),
+      '--as-of',
+      summary.asOf,
+      '--check',
+      join(dir, 'expected.json'),
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/1 differ/);
   });

@@ -2,7 +2,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/upload-sentinel.mjs', import.meta.url));
+const BIN = fileURLToPath(
+  new URL('../../bin/upload-sentinel.mjs', import.meta.url),
+);
 
 export interface CliResult {
   code: number | null;
@@ -10,7 +12,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<CliResult> {
+export function cli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,

@@ -1,0 +1,34 @@
+/**
+ * `npm run bench [-- --json] [-- --only parser]`: prints figures and ratios
+ * against baselines measured in the same run. Never used by tests.
+ */
+import { parseArgs } from 'node:util';
+import { runParserBench } from './parser.ts';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean' },
+    only: { type: 'string' },
+    runs: { type: 'string' },
+    lines: { type: 'string' },
+  },
+});
+
+const runs = Number(values.runs ?? 5);
+const only = values.only;
+const results: Record<string, unknown> = {
+  node: process.version,
+  cpus: (await import('node:os')).cpus().length,
+};
+
+if (only === undefined || only === 'parser') {
+  const r = runParserBench({
+    minLines: Number(values.lines ?? 500_000),
+    runs,
+    seed: 'bench',
+  });
+  results.parser = { figures: r.figures, ...r.summary };
+  if (!values.json) console.log(r.text.join('\n'));
+}
+
+if (values.json) console.log(JSON.stringify(results, null, 2));
