@@ -1,12 +1,24 @@
 /** Log files named on the command line: files, or folders walked recursively. */
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { UsageError } from './errors.ts';
 
 /** Every file under the given paths, sorted within each folder; dot-files skipped. */
 export async function listInputs(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
+  return (await listInputsWithRoots(paths)).map((f) => f.file);
+}
+
+/** A file and its path relative to the folder named on the command line. */
+export interface InputFile {
+  file: string;
+  relative: string;
+}
+
+export async function listInputsWithRoots(
+  paths: string[],
+): Promise<InputFile[]> {
+  const out: InputFile[] = [];
   for (const p of paths) {
     let s: Awaited<ReturnType<typeof stat>>;
     try {
@@ -18,8 +30,12 @@ export async function listInputs(paths: string[]): Promise<string[]> {
       if (code === 'EACCES') throw new UsageError(`permission denied: ${p}`);
       throw err;
     }
-    if (s.isDirectory()) out.push(...(await walk(p)));
-    else out.push(p);
+    if (s.isDirectory()) {
+      for (const file of await walk(p))
+        out.push({ file, relative: relative(p, file) });
+    } else {
+      out.push({ file: p, relative: basename(p) });
+    }
   }
   return out;
 }

@@ -25,6 +25,22 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'write a realistic simulated day of access logs',
     load: () => import('./commands/simulate.ts'),
   },
+  ingest: {
+    summary: 'ingest log files into the index through the real ingest handler',
+    load: () => import('./commands/ingest.ts'),
+  },
+  status: {
+    summary: 'status of recording keys: s3://BUCKET/KEY...',
+    load: () => import('./commands/status.ts'),
+  },
+  list: {
+    summary: 'status records of all keys, or of a day, by status',
+    load: () => import('./commands/list.ts'),
+  },
+  backfill: {
+    summary: 'ingest log objects already in a log bucket (resumable)',
+    load: () => import('./commands/backfill.ts'),
+  },
   demo: {
     summary: "the end-to-end demo ('npm start')",
     load: () => import('./commands/demo.ts'),

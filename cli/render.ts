@@ -86,3 +86,29 @@ export function countStatuses(
   for (const r of records) counts[r.status]++;
   return counts;
 }
+
+/** A status record for a person: the key, its status, one line per upload. */
+export function statusBlock(r: KeyStatusRecord): string {
+  const lines = [
+    `${paintStatus(r.status)}  s3://${r.bucket}/${printable(r.key)}`,
+    color.dim(
+      `  as of ${r.asOf}, last activity ${r.lastActivity ?? 'unknown'}`,
+    ),
+  ];
+  for (const u of r.uploads) {
+    const id =
+      u.uploadId === null ? '(no upload id)' : `${u.uploadId.slice(0, 24)}…`;
+    const parts = u.partsSucceeded > 0 ? `${u.partsSucceeded} parts` : '';
+    const failed =
+      u.failedParts.length > 0
+        ? `failed parts ${u.failedParts.slice(0, 8).join(',')}${u.failedParts.length > 8 ? ',…' : ''}`
+        : '';
+    const codes = u.errorCodes.length > 0 ? u.errorCodes.join(',') : '';
+    const when = u.completedAt ?? u.abortedAt ?? u.lastActivity ?? '';
+    const detail = [parts, failed, codes].filter(Boolean).join('; ');
+    lines.push(
+      `  ${paintStatus(u.status, 11)} ${id.padEnd(27)} ${(u.startedAt ?? '?').replace('.000Z', 'Z')} → ${when.replace('.000Z', 'Z')}${detail ? color.dim(`  ${detail}`) : ''}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,13 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import {
   deriveKeyStatus,
   type KeyStatusRecord,
 } from '../../core/model/derive.ts';
 import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
-import { compareWithExpected } from '../../core/simulate/expected.ts';
-import type { ExpectedDay } from '../../core/simulate/simulate.ts';
 import { analyzeFiles } from '../analysis.ts';
 import { bool, duration, type Flags, instant, parse, str } from '../args.ts';
+import { readExpected, reportCheck } from '../check.ts';
 import { RunError, UsageError } from '../errors.ts';
 import { listInputs } from '../inputs.ts';
 import { color, LineWriter, Progress } from '../output.ts';
@@ -55,20 +53,8 @@ export async function run(argv: string[]): Promise<number> {
   const asOf = instant(p, 'as-of') ?? Date.now();
   const stallWindowMs = duration(p, 'stall-window') ?? DEFAULT_STALL_WINDOW_MS;
   const checkPath = str(p, 'check');
-  let expected: ExpectedDay | undefined;
-  if (checkPath !== undefined) {
-    try {
-      expected = JSON.parse(await readFile(checkPath, 'utf8')) as ExpectedDay;
-    } catch (err) {
-      throw new UsageError(
-        `cannot read --check file ${checkPath}: ${(err as Error).message.split('\n')[0]}`,
-      );
-    }
-    if (!Array.isArray(expected?.keys))
-      throw new UsageError(
-        `${checkPath} is not an expected.json written by simulate`,
-      );
-  }
+  const expected =
+    checkPath === undefined ? undefined : await readExpected(checkPath);
   const files = await listInputs(p.positionals);
   const json = bool(p, 'json');
   let shown = 0;
@@ -108,20 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const summary = `${stats.files} files, ${stats.lines} lines, ${stats.uploadRequests} upload requests, ${stats.malformed} malformed`;
   process.stderr.write(`${color.dim(summary, process.stderr)}\n`);
-  if (expected !== undefined) {
-    const c = compareWithExpected(records, expected);
-    const bad = c.mismatched.length + c.missing.length + c.unexpected.length;
-    process.stderr.write(
-      `check: ${c.matched} of ${expected.keys.length} keys as expected, ${c.mismatched.length} differ, ${c.missing.length} missing, ${c.unexpected.length} unexpected\n`,
-    );
-    for (const m of c.mismatched.slice(0, 10)) {
-      process.stderr.write(
-        `  s3://${m.bucket}/${m.key}\n    expected ${JSON.stringify(m.expected)}\n    actual   ${JSON.stringify(m.actual)}\n`,
-      );
-    }
-    for (const k of [...c.missing, ...c.unexpected].slice(0, 10))
-      process.stderr.write(`  ${k}\n`);
-    if (bad > 0) throw new RunError(`analysis differs from ${checkPath}`);
-  }
+  if (expected !== undefined && checkPath !== undefined)
+    reportCheck(records, expected, checkPath);
   return 0;
 }

@@ -1002,8 +1002,11 @@ function deliver(
   const sorted = [...records].sort((x, y) => x.time - y.time);
   for (const r of sorted) {
     const line = formatLogLine(ctx, r);
+    // Most records reach the object of the window after theirs; a few
+    // straggle into later objects (and whole objects are delivered late,
+    // below): what makes delivery unordered.
     const p = rnd.next();
-    const late = p < 0.96 ? 0 : p < 0.99 ? rnd.int(1, 12) : rnd.int(12, 72);
+    const late = p < 0.985 ? 0 : p < 0.997 ? rnd.int(1, 12) : rnd.int(12, 72);
     put(r, line, late);
     if (rnd.chance(0.003)) {
       duplicates++;
@@ -1036,7 +1039,10 @@ function deliver(
       (chunks[rnd.int(0, parts - 1)] as string[]).push(line);
     for (const lines of chunks) {
       if (lines.length === 0) continue;
-      const deliveredAt = s.window * WINDOW + rnd.int(30, 280) * 1000;
+      // Some objects are delivered late as a whole (up to hours).
+      const p = rnd.next();
+      const delay = p < 0.95 ? 0 : p < 0.99 ? rnd.int(1, 12) : rnd.int(12, 72);
+      const deliveredAt = (s.window + delay) * WINDOW + rnd.int(30, 280) * 1000;
       const unique = rnd.chars(16, HEXU);
       const [y, m, dd] = s.day.split('-');
       const stamp = new Date(deliveredAt)

@@ -1,0 +1,268 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { SQSEvent } from 'aws-lambda';
+import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
+import { S3LogSource } from '../../adapters/s3/log-source.ts';
+import { parseLogObjectKey } from '../../core/access-log/log-object-key.ts';
+import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
+import { parseS3Uri } from '../../core/s3-uri.ts';
+import {
+  createIngestHandler,
+  type IngestHandler,
+} from '../../handlers/ingest.ts';
+import { CollectingMetrics } from '../../local/stack.ts';
+import { bool, date, type Flags, parse, str } from '../args.ts';
+import { RunError, UsageError } from '../errors.ts';
+import { color, Progress } from '../output.ts';
+import {
+  awsError,
+  awsName,
+  awsS3,
+  startLocal,
+  stateDir,
+  targetFlags,
+  targetHelp,
+  targetOf,
+} from '../target.ts';
+
+export const help = `Usage: upload-sentinel backfill s3://LOGBUCKET/PREFIX [options]
+
+Ingests log objects that already exist in a log bucket (the local one, or a
+real one with --target aws), through the ingest handler, in batches, with a
+progress bar. Resumable: objects done are recorded under the state folder,
+and a second run picks up where the first stopped. Ingesting an object twice
+changes nothing, so overlapping runs are safe.
+
+Options:
+  --since YYYY-MM-DD     only objects whose name dates from that day on
+  --restart              forget the progress of earlier runs
+  --json                 print one JSON summary
+${targetHelp}
+  -h, --help             show this help
+
+Exit codes: 0 done, 1 some objects failed (listed; run again to retry them),
+            2 bad usage.
+
+Examples:
+  upload-sentinel backfill s3://upload-sentinel-logs/s3-access-logs/ --since 2026-03-01
+  upload-sentinel backfill s3://my-log-bucket/logs/ --target aws --stack UploadSentinel`;
+
+export const flags: Flags = {
+  since: { type: 'string' },
+  restart: { type: 'boolean' },
+  json: { type: 'boolean' },
+  ...targetFlags,
+};
+
+const BATCH = 25;
+
+async function* listKeys(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): AsyncIterable<string> {
+  // ListObjects (v1) with the last key as marker: works on S3 and s3rver.
+  let marker: string | undefined;
+  for (;;) {
+    const out = await s3.send(
+      new ListObjectsCommand({
+        Bucket: bucket,
+        Prefix: prefix,
+        Marker: marker,
+        MaxKeys: 1000,
+      }),
+    );
+    const keys = (out.Contents ?? [])
+      .map((c) => c.Key)
+      .filter((k): k is string => k !== undefined);
+    for (const k of keys) yield k;
+    if (!out.IsTruncated || keys.length === 0) return;
+    marker = keys[keys.length - 1];
+  }
+}
+
+function event(bucket: string, keys: string[]): SQSEvent {
+  return {
+    Records: keys.map((key, i) => ({
+      messageId: `backfill-${i}`,
+      receiptHandle: '',
+      body: JSON.stringify({
+        Records: [
+          {
+            eventName: 'ObjectCreated:Put',
+            s3: {
+              bucket: { name: bucket },
+              object: {
+                key: encodeURIComponent(key)
+                  .replace(/%20/g, '+')
+                  .replace(/%2F/g, '/'),
+              },
+            },
+          },
+        ],
+      }),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'backfill',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'backfill',
+      awsRegion: 'local',
+    })),
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parse('backfill', argv, flags);
+  if (bool(p, 'help')) {
+    console.log(help);
+    return 0;
+  }
+  if (p.positionals.length !== 1)
+    throw new UsageError(
+      "backfill needs one s3://LOGBUCKET/PREFIX (see 'upload-sentinel backfill --help')",
+    );
+  const loc = parseS3Uri(p.positionals[0] as string, { keyRequired: false });
+  if (typeof loc === 'string') throw new UsageError(loc);
+  const since = date(p, 'since');
+  const json = bool(p, 'json');
+  const started = performance.now();
+  const metrics = new CollectingMetrics();
+  let handler: IngestHandler;
+  let s3: S3Client;
+  let close: () => Promise<void>;
+  if (targetOf(p) === 'aws') {
+    const tableName = await awsName(p, 'table', 'TableName');
+    s3 = awsS3(p);
+    const dynamo = new DynamoDBClient({
+      region: str(p, 'region'),
+      maxAttempts: 8,
+    });
+    handler = createIngestHandler({
+      source: new S3LogSource(s3),
+      store: new DynamoDbUploadStore({
+        client: dynamo,
+        tableName,
+        retentionDays: 400,
+      }),
+      alerts: null, // a backfill does not page anyone
+      logPrefix: '',
+      watchPrefix: '',
+      stallWindowMs: DEFAULT_STALL_WINDOW_MS,
+      concurrency: 8,
+      metrics,
+      now: Date.now,
+    });
+    close = async () => {
+      s3.destroy();
+      dynamo.destroy();
+    };
+  } else {
+    const stack = await startLocal(p, { s3: true });
+    s3 = stack.s3 as S3Client;
+    handler = createIngestHandler({
+      source: new S3LogSource(s3),
+      store: stack.store,
+      alerts: null,
+      logPrefix: '',
+      watchPrefix: '',
+      stallWindowMs: DEFAULT_STALL_WINDOW_MS,
+      concurrency: 8,
+      metrics,
+      now: Date.now,
+    });
+    close = () => stack.stop();
+  }
+  const checkpointDir = join(stateDir(p), 'backfill');
+  const checkpoint = join(
+    checkpointDir,
+    `${createHash('sha256')
+      .update(`${targetOf(p)} s3://${loc.bucket}/${loc.key}`)
+      .digest('hex')
+      .slice(0, 16)}.json`,
+  );
+  const done = new Set<string>();
+  if (!bool(p, 'restart')) {
+    try {
+      for (const k of JSON.parse(await readFile(checkpoint, 'utf8'))
+        .done as string[])
+        done.add(k);
+    } catch {
+      // no earlier run
+    }
+  }
+  const failed: string[] = [];
+  let listed = 0;
+  let alreadyDone = 0;
+  try {
+    const todo: string[] = [];
+    try {
+      for await (const key of listKeys(s3, loc.bucket, loc.key)) {
+        const name = parseLogObjectKey(key);
+        if (typeof name === 'string') continue;
+        if (since !== undefined && name.date < since) continue;
+        listed++;
+        if (done.has(key)) alreadyDone++;
+        else todo.push(key);
+      }
+    } catch (err) {
+      throw awsError(err, `cannot list s3://${loc.bucket}/${loc.key}`);
+    }
+    const progress = new Progress('backfilling', todo.length, ' objects');
+    await mkdir(checkpointDir, { recursive: true });
+    for (let i = 0; i < todo.length; i += BATCH) {
+      const keys = todo.slice(i, i + BATCH);
+      const res = await handler(event(loc.bucket, keys));
+      const bad = new Set(res.batchItemFailures.map((f) => f.itemIdentifier));
+      keys.forEach((k, j) => {
+        if (bad.has(`backfill-${j}`)) failed.push(k);
+        else done.add(k);
+      });
+      await writeFile(
+        checkpoint,
+        JSON.stringify({
+          uri: `s3://${loc.bucket}/${loc.key}`,
+          done: [...done],
+        }),
+      );
+      progress.tick(keys.length);
+    }
+    progress.finish();
+  } finally {
+    await close();
+  }
+  const t = metrics.totals;
+  const summary = {
+    listed,
+    alreadyDone,
+    objects: t.objects,
+    skipped: t.skipped,
+    lines: t.lines,
+    uploadRequests: t.uploadRequests,
+    malformed: t.malformed,
+    storeWrites: t.storeWrites,
+    failed: failed.length,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+  };
+  if (json) console.log(JSON.stringify(summary));
+  else {
+    console.log(
+      `${color.bold('Backfilled')} ${t.objects} of ${listed} log objects (${alreadyDone} done by an earlier run): ${t.lines.toLocaleString('en-US')} lines, ${t.uploadRequests.toLocaleString('en-US')} upload requests, ${t.malformed} malformed, ${t.storeWrites} index writes, ${summary.seconds} s`,
+    );
+  }
+  if (failed.length > 0) {
+    for (const k of failed.slice(0, 10))
+      process.stderr.write(`  failed: s3://${loc.bucket}/${k}\n`);
+    throw new RunError(
+      `${failed.length} object(s) failed; run the same command again to retry them`,
+    );
+  }
+  return 0;
+}

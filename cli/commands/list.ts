@@ -1,0 +1,117 @@
+import { isTimeZone } from '../../config/load-config.ts';
+import type { KeyStatusRecord } from '../../core/model/derive.ts';
+import {
+  DEFAULT_STALL_WINDOW_MS,
+  isUploadStatus,
+  UploadStatus,
+} from '../../core/model/status.ts';
+import { listActive } from '../../core/queries.ts';
+import { dayWindow } from '../../core/time/day-window.ts';
+import {
+  bool,
+  date,
+  duration,
+  type Flags,
+  instant,
+  parse,
+  str,
+} from '../args.ts';
+import { readExpected, reportCheck } from '../check.ts';
+import { UsageError } from '../errors.ts';
+import { LineWriter } from '../output.ts';
+import { countStatuses, countsLine, statusTable } from '../render.ts';
+import { openIndex, targetFlags, targetHelp } from '../target.ts';
+
+export const help = `Usage: upload-sentinel list [options]
+
+Lists the status records of the keys in the uploads index: all of them, or
+those with upload activity on a day, filtered by status.
+
+Options:
+  --status S,...         only these statuses (${Object.values(UploadStatus).join(', ')})
+  --date YYYY-MM-DD      only keys with upload activity that day
+  --time-zone TZ         IANA time zone of --date (default UTC)
+  --as-of ISO            evaluate at this time (default: now)
+  --stall-window DUR     idle time before an open upload is INCOMPLETE (default 6h)
+  --json                 NDJSON status records (a table otherwise)
+  --check EXPECTED_JSON  compare with a simulated day's expected.json; exit 1
+                         and list the differences when any key differs
+${targetHelp}
+  -h, --help             show this help
+
+Exit codes: 0 listed (even none), 2 bad usage, 1 the index could not be read
+            or --check found differences.
+
+Examples:
+  upload-sentinel list --status FAILED,ABORTED,INCOMPLETE --date 2026-03-14
+  upload-sentinel list --json | jq -r 'select(.status=="FAILED") | .key'`;
+
+export const flags: Flags = {
+  status: { type: 'string' },
+  date: { type: 'string' },
+  'time-zone': { type: 'string' },
+  'as-of': { type: 'string' },
+  'stall-window': { type: 'string' },
+  json: { type: 'boolean' },
+  check: { type: 'string' },
+  ...targetFlags,
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parse('list', argv, flags);
+  if (bool(p, 'help')) {
+    console.log(help);
+    return 0;
+  }
+  if (p.positionals.length > 0)
+    throw new UsageError(
+      `unexpected argument '${p.positionals[0]}' (list takes options only)`,
+    );
+  const statuses: UploadStatus[] = [];
+  for (const s of (str(p, 'status') ?? '')
+    .split(',')
+    .map((x) => x.trim().toUpperCase())
+    .filter(Boolean)) {
+    if (!isUploadStatus(s))
+      throw new UsageError(
+        `--status: unknown status '${s}' (one of ${Object.values(UploadStatus).join(', ')})`,
+      );
+    statuses.push(s);
+  }
+  const day = date(p, 'date');
+  const tz = str(p, 'time-zone') ?? 'UTC';
+  if (!isTimeZone(tz))
+    throw new UsageError(`--time-zone: not an IANA time zone: '${tz}'`);
+  const window = day === undefined ? null : dayWindow(day, tz);
+  const asOf = instant(p, 'as-of') ?? Date.now();
+  const stallWindowMs = duration(p, 'stall-window') ?? DEFAULT_STALL_WINDOW_MS;
+  const checkPath = str(p, 'check');
+  const expected =
+    checkPath === undefined ? undefined : await readExpected(checkPath);
+  const index = await openIndex(p);
+  let records: KeyStatusRecord[];
+  try {
+    records = await listActive(index.store, {
+      start: window?.start ?? null,
+      end: window?.end ?? null,
+      asOf,
+      stallWindowMs,
+      statuses,
+    });
+    if (bool(p, 'json')) {
+      const out = new LineWriter();
+      for (const r of records) await out.line(JSON.stringify(r));
+      await out.flush();
+    } else {
+      console.log(statusTable(records));
+      console.log(
+        `\n${records.length} keys  ${countsLine(countStatuses(records))}`,
+      );
+    }
+  } finally {
+    await index.close();
+  }
+  if (expected !== undefined && checkPath !== undefined)
+    reportCheck(records, expected, checkPath);
+  return 0;
+}

@@ -1,0 +1,84 @@
+import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
+import { keyStatus } from '../../core/queries.ts';
+import { parseS3Uri, type S3Location } from '../../core/s3-uri.ts';
+import { bool, duration, type Flags, instant, parse } from '../args.ts';
+import { NotFoundError, UsageError } from '../errors.ts';
+import { LineWriter } from '../output.ts';
+import { statusBlock } from '../render.ts';
+import { openIndex, targetFlags, targetHelp } from '../target.ts';
+
+export const help = `Usage: upload-sentinel status s3://BUCKET/KEY... [options]
+
+Prints the status record of each recording key from the uploads index: its
+status, and each upload with its parts, failures and error codes.
+
+Options:
+  --as-of ISO            evaluate at this time (default: now)
+  --stall-window DUR     idle time before an open upload is INCOMPLETE (default 6h)
+  --json                 one status record per line (NDJSON)
+${targetHelp}
+  -h, --help             show this help
+
+Exit codes: 0 every key known, 3 some key unknown, 2 a malformed URI or bad usage,
+            1 the index could not be read.
+
+Examples:
+  upload-sentinel status 's3://rec-archive-prod/recordings/2026/03/14/lon-01/agent-101/call-20260314-000001.tar'
+  upload-sentinel status s3://bucket/a.tar s3://bucket/b.tar --json`;
+
+export const flags: Flags = {
+  'as-of': { type: 'string' },
+  'stall-window': { type: 'string' },
+  json: { type: 'boolean' },
+  ...targetFlags,
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parse('status', argv, flags);
+  if (bool(p, 'help')) {
+    console.log(help);
+    return 0;
+  }
+  if (p.positionals.length === 0)
+    throw new UsageError(
+      "status needs at least one s3://BUCKET/KEY (see 'upload-sentinel status --help')",
+    );
+  const locations: S3Location[] = [];
+  for (const uri of p.positionals) {
+    const loc = parseS3Uri(uri);
+    if (typeof loc === 'string') throw new UsageError(loc);
+    locations.push(loc);
+  }
+  const asOf = instant(p, 'as-of') ?? Date.now();
+  const stallWindowMs = duration(p, 'stall-window') ?? DEFAULT_STALL_WINDOW_MS;
+  const json = bool(p, 'json');
+  const index = await openIndex(p);
+  const unknown: string[] = [];
+  try {
+    const out = new LineWriter();
+    for (const loc of locations) {
+      const record = await keyStatus(index.store, loc.bucket, loc.key, {
+        asOf,
+        stallWindowMs,
+      });
+      if (record === null) {
+        unknown.push(`s3://${loc.bucket}/${loc.key}`);
+        continue;
+      }
+      await out.line(
+        json ? JSON.stringify(record) : `${statusBlock(record)}\n`,
+      );
+    }
+    await out.flush();
+  } finally {
+    await index.close();
+  }
+  if (unknown.length > 0) {
+    for (const u of unknown.slice(0, -1))
+      process.stderr.write(`upload-sentinel: unknown key ${u}\n`);
+    throw new NotFoundError(
+      `unknown key ${unknown[unknown.length - 1]} (no upload request for it in ${index.where})`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,66 @@
+/**
+ * Ports: what core needs from the outside world, implemented in adapters/.
+ */
+import type { KeyState } from './model/state.ts';
+
+/** Where an ingested log object came from; identifies it for idempotence. */
+export interface LogObjectRef {
+  bucket: string;
+  key: string;
+}
+
+/** The facts one log object contributed, grouped per recording key. */
+export interface ObjectContribution {
+  source: LogObjectRef;
+  /** Short stable id of the source (used in item keys). */
+  sourceId: string;
+  states: KeyState[];
+  /** Per key id (`bucket\0key`): UTC hours (epoch hour numbers) with activity. */
+  hours: ReadonlyMap<string, ReadonlySet<number>>;
+}
+
+export interface MergeResult {
+  /** Write requests made (batch requests count once). */
+  writes: number;
+}
+
+/** The uploads index (DynamoDB in AWS, dynalite locally). */
+export interface UploadStore {
+  /** Merges one object's contribution. Idempotent and order-free. */
+  merge(contribution: ObjectContribution): Promise<MergeResult>;
+  /** The merged state of a key, or null if the index has none. */
+  get(bucket: string, key: string): Promise<KeyState | null>;
+  /** Keys with upload activity in [start, end) (UTC hour granularity). */
+  keysActive(
+    start: number,
+    end: number,
+  ): AsyncIterable<{ bucket: string; key: string }>;
+  /** Every key in the index (a full scan: for small indexes and audits). */
+  allKeys(): AsyncIterable<{ bucket: string; key: string }>;
+  /**
+   * Claims the one alert of an upload: true the first time for `alertId`,
+   * false after. `release` gives the claim back when the alert could not be
+   * sent, so a retry sends it.
+   */
+  claimAlert(bucket: string, key: string, alertId: string): Promise<boolean>;
+  releaseAlert(bucket: string, key: string, alertId: string): Promise<void>;
+}
+
+/** Reads log objects as byte streams. */
+export interface LogSource {
+  open(ref: LogObjectRef): Promise<AsyncIterable<Uint8Array>>;
+}
+
+/** A near-real-time alert about one upload. */
+export interface UploadAlert {
+  bucket: string;
+  key: string;
+  uploadId: string | null;
+  status: string;
+  errorCodes: string[];
+  time: string;
+}
+
+export interface AlertPublisher {
+  publish(alert: UploadAlert): Promise<void>;
+}

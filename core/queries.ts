@@ -1,0 +1,69 @@
+/**
+ * Read-side use cases over the index: the status of one key, and the keys
+ * active on a day filtered by status. Shared by the CLI, the status API and
+ * the digest.
+ */
+import { deriveKeyStatus, type KeyStatusRecord } from './model/derive.ts';
+import type { UploadStatus } from './model/status.ts';
+import type { UploadStore } from './ports.ts';
+import { mapLimit } from './util/concurrency.ts';
+
+export interface StatusOptions {
+  asOf: number;
+  stallWindowMs: number;
+}
+
+export async function keyStatus(
+  store: UploadStore,
+  bucket: string,
+  key: string,
+  o: StatusOptions,
+): Promise<KeyStatusRecord | null> {
+  const state = await store.get(bucket, key);
+  return state === null ? null : deriveKeyStatus(state, o);
+}
+
+export interface ListOptions extends StatusOptions {
+  /** Keys active in [start, end); every key when null. */
+  start: number | null;
+  end: number | null;
+  /** All statuses when empty or absent. */
+  statuses?: readonly UploadStatus[];
+  concurrency?: number;
+}
+
+/** Status records of the keys active in the window, sorted by bucket and key. */
+export async function listActive(
+  store: UploadStore,
+  o: ListOptions,
+): Promise<KeyStatusRecord[]> {
+  const keys: { bucket: string; key: string }[] = [];
+  const source =
+    o.start === null || o.end === null
+      ? store.allKeys()
+      : store.keysActive(o.start, o.end);
+  for await (const k of source) keys.push(k);
+  const records = await mapLimit(keys, o.concurrency ?? 16, (k) =>
+    keyStatus(store, k.bucket, k.key, o),
+  );
+  const wanted =
+    o.statuses !== undefined && o.statuses.length > 0
+      ? new Set(o.statuses)
+      : null;
+  return records
+    .filter(
+      (r): r is KeyStatusRecord =>
+        r !== null && (wanted === null || wanted.has(r.status)),
+    )
+    .sort((a, b) =>
+      a.bucket < b.bucket
+        ? -1
+        : a.bucket > b.bucket
+          ? 1
+          : a.key < b.key
+            ? -1
+            : a.key > b.key
+              ? 1
+              : 0,
+    );
+}

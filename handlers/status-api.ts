@@ -1,0 +1,123 @@
+/**
+ * Status API Lambda, behind an IAM-authorised function URL:
+ *   GET /status?uri=s3://bucket/key   -> the key's status record (404 unknown)
+ *   GET /attention?date=YYYY-MM-DD    -> keys needing attention that day
+ * Bad input is a 400 with a one-line reason; internal errors are a generic
+ * 500 (details go to the log, never to the caller).
+ */
+
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
+import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
+import { loadConfig } from '../config/load-config.ts';
+import { ATTENTION_STATUSES } from '../core/model/status.ts';
+import type { UploadStore } from '../core/ports.ts';
+import { keyStatus, listActive } from '../core/queries.ts';
+import { parseS3Uri } from '../core/s3-uri.ts';
+import { dayWindow, isIsoDate } from '../core/time/day-window.ts';
+import { logger } from './logger.ts';
+
+export interface StatusApiDeps {
+  store: UploadStore;
+  stallWindowMs: number;
+  timeZone: string;
+  now: () => number;
+}
+
+type Response = APIGatewayProxyStructuredResultV2;
+
+function json(statusCode: number, body: unknown): Response {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+const error = (statusCode: number, message: string) =>
+  json(statusCode, { error: message });
+
+export type StatusApiHandler = (
+  event: APIGatewayProxyEventV2,
+) => Promise<Response>;
+
+export function createStatusApiHandler(deps: StatusApiDeps): StatusApiHandler {
+  return async (event) => {
+    const method = event?.requestContext?.http?.method ?? 'GET';
+    const path = event?.rawPath ?? '/';
+    const query = event?.queryStringParameters ?? {};
+    if (method !== 'GET') return error(405, 'only GET is supported');
+    try {
+      if (path === '/status') {
+        const uri = query.uri;
+        if (uri === undefined)
+          return error(400, 'missing query parameter uri=s3://bucket/key');
+        const loc = parseS3Uri(uri);
+        if (typeof loc === 'string') return error(400, loc);
+        const record = await keyStatus(deps.store, loc.bucket, loc.key, {
+          asOf: deps.now(),
+          stallWindowMs: deps.stallWindowMs,
+        });
+        if (record === null) return error(404, `no upload known for ${uri}`);
+        return json(200, record);
+      }
+      if (path === '/attention') {
+        const date = query.date;
+        if (date === undefined || !isIsoDate(date))
+          return error(400, 'query parameter date must be YYYY-MM-DD');
+        const w = dayWindow(date, deps.timeZone);
+        const asOf = deps.now();
+        const records = await listActive(deps.store, {
+          start: w.start,
+          end: w.end,
+          asOf,
+          stallWindowMs: deps.stallWindowMs,
+          statuses: ATTENTION_STATUSES,
+        });
+        return json(200, {
+          date,
+          timeZone: deps.timeZone,
+          asOf: new Date(asOf).toISOString(),
+          count: records.length,
+          records,
+        });
+      }
+      return error(
+        404,
+        'unknown path: use /status?uri=s3://bucket/key or /attention?date=YYYY-MM-DD',
+      );
+    } catch (err) {
+      logger.error('status API request failed', { path, error: err as Error });
+      return error(500, 'internal error');
+    }
+  };
+}
+
+let built: StatusApiHandler | undefined;
+
+function build(): StatusApiHandler {
+  const config = loadConfig();
+  return createStatusApiHandler({
+    store: new DynamoDbUploadStore({
+      client: new DynamoDBClient({ maxAttempts: 5 }),
+      tableName: config.tableName,
+      retentionDays: config.retentionDays,
+    }),
+    stallWindowMs: config.stallWindowMs,
+    timeZone: config.timeZone,
+    now: Date.now,
+  });
+}
+
+export const handler = middy(async (event: APIGatewayProxyEventV2) => {
+  built ??= build();
+  return built(event);
+}).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,0 +1,250 @@
+/**
+ * The embedded local runtime (DESIGN section 6): dynalite for DynamoDB and
+ * s3rver for S3, in-process on free ports, persisted under the state folder.
+ * An object put into the local log bucket raises an S3 event notification
+ * that travels through a local SQS stand-in to the real ingest handler, the
+ * same path as in AWS. The SDK clients talk to the stand-ins through their
+ * endpoints, so the adapters exercised are the production adapters.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import { ensureUploadsTable } from '../adapters/dynamodb/table-admin.ts';
+import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
+import { S3LogSource } from '../adapters/s3/log-source.ts';
+import type {
+  BatchResult,
+  IngestObjectResult,
+} from '../core/ingest/ingest-object.ts';
+import { DEFAULT_STALL_WINDOW_MS } from '../core/model/status.ts';
+import {
+  createIngestHandler,
+  type IngestHandler,
+  type IngestMetrics,
+} from '../handlers/ingest.ts';
+import { OutboxAlertPublisher } from './outbox.ts';
+import { LocalQueue, objectCreatedEvent } from './queue.ts';
+
+export const LOCAL_TABLE = 'upload-sentinel-uploads';
+export const LOCAL_LOG_BUCKET = 'upload-sentinel-logs';
+export const LOCAL_RECORDINGS_BUCKET = 'rec-archive-prod';
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const REGION = 'us-east-1';
+
+export interface LocalStackOptions {
+  /** Where data persists; a temporary folder (deleted on stop) when null. */
+  stateDir: string | null;
+  /** Start s3rver and the event path to the ingest handler (default true). */
+  s3?: boolean;
+  stallWindowMs?: number;
+  /** Messages the ingest handler processes at once (default 4). */
+  ingestConcurrency?: number;
+}
+
+/** Sums what the ingest handler reports, for the CLI and tests. */
+export class CollectingMetrics implements IngestMetrics {
+  readonly totals = {
+    objects: 0,
+    skipped: 0,
+    lines: 0,
+    uploadRequests: 0,
+    malformed: 0,
+    storeWrites: 0,
+    alerts: 0,
+    maxLagMs: 0,
+  };
+
+  object(r: IngestObjectResult, lagMs: number | null): void {
+    if (r.skipped !== null) {
+      this.totals.skipped++;
+      return;
+    }
+    this.totals.objects++;
+    this.totals.lines += r.lines;
+    this.totals.uploadRequests += r.uploadRequests;
+    this.totals.malformed += r.malformed;
+    if (lagMs !== null)
+      this.totals.maxLagMs = Math.max(this.totals.maxLagMs, lagMs);
+  }
+
+  batch(r: BatchResult): void {
+    this.totals.storeWrites += r.storeWrites;
+    this.totals.alerts += r.alerts;
+  }
+
+  flush(): void {}
+}
+
+export class StateInUseError extends Error {
+  constructor(dir: string, options?: { cause?: unknown }) {
+    super(
+      `the state folder ${dir} is in use by another upload-sentinel process; wait for it or use another --state`,
+      options,
+    );
+    this.name = 'StateInUseError';
+  }
+}
+
+export class LocalStack {
+  readonly tableName = LOCAL_TABLE;
+  readonly logBucket = LOCAL_LOG_BUCKET;
+  readonly recordingsBucket = LOCAL_RECORDINGS_BUCKET;
+  readonly results: BatchResult[] = [];
+  readonly metrics = new CollectingMetrics();
+  queue: LocalQueue | null = null;
+  s3: S3Client | null = null;
+  ingest: IngestHandler | null = null;
+  alerts: OutboxAlertPublisher;
+  store: DynamoDbUploadStore;
+  private s3rver: S3rver | null = null;
+  s3Endpoint: string | null = null;
+
+  private constructor(
+    readonly stateDir: string,
+    private readonly temporary: boolean,
+    private readonly dynaliteServer: ReturnType<typeof dynalite>,
+    readonly dynamo: DynamoDBClient,
+    readonly dynamoEndpoint: string,
+  ) {
+    this.alerts = new OutboxAlertPublisher(join(stateDir, 'outbox', 'alerts'));
+    this.store = new DynamoDbUploadStore({
+      client: dynamo,
+      tableName: LOCAL_TABLE,
+      retentionDays: 400,
+    });
+  }
+
+  get deadLetterDir(): string {
+    return join(this.stateDir, 'dlq');
+  }
+
+  get outboxDir(): string {
+    return join(this.stateDir, 'outbox');
+  }
+
+  static async start(o: LocalStackOptions): Promise<LocalStack> {
+    const temporary = o.stateDir === null;
+    const stateDir =
+      o.stateDir ?? (await mkdtemp(join(tmpdir(), 'sentinel-state-')));
+    await mkdir(stateDir, { recursive: true });
+    const server = dynalite({
+      path: temporary ? undefined : join(stateDir, 'dynamodb'),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const endpoint = `http://127.0.0.1:${port}`;
+    const dynamo = new DynamoDBClient({
+      endpoint,
+      region: REGION,
+      credentials: CREDENTIALS,
+      maxAttempts: 3,
+    });
+    const stack = new LocalStack(stateDir, temporary, server, dynamo, endpoint);
+    try {
+      await dynamo.send(new ListTablesCommand({}));
+    } catch (err) {
+      await stack.stop();
+      if (/lock/i.test(String((err as Error).message)))
+        throw new StateInUseError(stateDir, { cause: err });
+      throw err;
+    }
+    await ensureUploadsTable(dynamo, LOCAL_TABLE);
+    if (o.s3 ?? true) await stack.startS3(o);
+    return stack;
+  }
+
+  private async startS3(o: LocalStackOptions): Promise<void> {
+    const s3rver = new S3rver({
+      port: 0,
+      address: '127.0.0.1',
+      silent: true,
+      directory: join(this.stateDir, 's3'),
+      configureBuckets: [
+        { name: LOCAL_LOG_BUCKET },
+        { name: LOCAL_RECORDINGS_BUCKET },
+      ],
+    });
+    const addr = (await s3rver.run()) as AddressInfo;
+    this.s3rver = s3rver;
+    this.s3Endpoint = `http://127.0.0.1:${addr.port}`;
+    this.s3 = new S3Client({
+      endpoint: this.s3Endpoint,
+      region: REGION,
+      credentials: CREDENTIALS,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    await this.s3
+      .send(new CreateBucketCommand({ Bucket: LOCAL_LOG_BUCKET }))
+      .catch(() => {});
+    this.ingest = createIngestHandler({
+      source: new S3LogSource(this.s3),
+      store: this.store,
+      alerts: this.alerts,
+      logPrefix: '',
+      watchPrefix: '',
+      stallWindowMs: o.stallWindowMs ?? DEFAULT_STALL_WINDOW_MS,
+      concurrency: o.ingestConcurrency ?? 4,
+      metrics: this.metrics,
+      now: Date.now,
+      onResult: (r) => this.results.push(r),
+    });
+    this.queue = new LocalQueue({
+      handler: this.ingest,
+      deadLetterDir: this.deadLetterDir,
+    });
+    // S3 event notification on every new object of the log bucket, as the
+    // stack configures it in AWS.
+    s3rver.on(
+      'event',
+      (e: {
+        Records: {
+          eventName: string;
+          s3: {
+            bucket: { name: string };
+            object: { key: string; size?: number };
+          };
+        }[];
+      }) => {
+        for (const r of e.Records) {
+          if (
+            r.s3.bucket.name !== LOCAL_LOG_BUCKET ||
+            !r.eventName.startsWith('ObjectCreated')
+          )
+            continue;
+          this.queue?.send(
+            objectCreatedEvent(
+              r.s3.bucket.name,
+              r.s3.object.key,
+              r.s3.object.size ?? 0,
+            ),
+          );
+        }
+      },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.queue?.drain();
+    this.dynamo.destroy();
+    this.s3?.destroy();
+    if (this.s3rver !== null) await this.s3rver.close();
+    await new Promise<void>((resolve) =>
+      this.dynaliteServer.close(() => resolve()),
+    );
+    if (this.temporary)
+      await rm(this.stateDir, { recursive: true, force: true });
+  }
+}
