@@ -22,6 +22,12 @@ export interface ObjectContribution {
 export interface MergeResult {
   /** Write requests made (batch requests count once). */
   writes: number;
+  /**
+   * Keys (`bucket\0key` ids) whose writes failed after retries, with the
+   * first error. The others were written: the caller fails only the messages
+   * that contributed to these keys, and their redelivery merges again.
+   */
+  failed: Map<string, Error>;
 }
 
 /** The uploads index (DynamoDB in AWS, dynalite locally). */

@@ -135,6 +135,11 @@ export function parsePartitionKey(
   return { bucket: pk.slice(2, slash), key: pk.slice(slash + 1) };
 }
 
+function requestId(r: WriteRequest): string {
+  const item = r.PutRequest?.Item ?? {};
+  return `${item[T.partitionKey]?.S}\u0000${item[T.sortKey]?.S}`;
+}
+
 function numbers(v: AttributeValue | undefined): number[] {
   return v?.NS?.map(Number) ?? [];
 }
@@ -169,14 +174,17 @@ export class DynamoDbUploadStore implements UploadStore {
 
   async merge(c: ObjectContribution): Promise<MergeResult> {
     let writes = 0;
-    const updates: [string, string, MultipartState][] = [];
-    const puts: WriteRequest[] = [];
+    const failed = new Map<string, Error>();
+    const updates: [string, string, MultipartState, string][] = [];
+    const puts: [WriteRequest, string][] = [];
+    let owner = '';
     const put = (item: Record<string, AttributeValue>) =>
-      puts.push({ PutRequest: { Item: item } });
+      puts.push([{ PutRequest: { Item: item } }, owner]);
     for (const s of c.states) {
       const pk = partitionKey(s.bucket, s.key);
+      owner = keyId(s.bucket, s.key);
       for (const [id, u] of s.uploads) {
-        updates.push([pk, id, u]);
+        updates.push([pk, id, u, owner]);
         if (u.failures.length > 0) {
           put({
             [T.partitionKey]: S(pk),
@@ -227,18 +235,31 @@ export class DynamoDbUploadStore implements UploadStore {
         });
       }
     }
-    const counts = await mapLimit(updates, this.concurrency, ([pk, id, u]) =>
-      this.updateUpload(pk, id, u),
-    );
-    for (const n of counts) writes += n;
-    const batches: WriteRequest[][] = [];
+    const fail = (key: string, err: unknown) => {
+      if (!failed.has(key))
+        failed.set(key, err instanceof Error ? err : new Error(String(err)));
+    };
+    await mapLimit(updates, this.concurrency, async ([pk, id, u, key]) => {
+      try {
+        writes += await this.updateUpload(pk, id, u);
+      } catch (err) {
+        writes += (err as { writes?: number }).writes ?? 1;
+        fail(key, err);
+      }
+    });
+    const batches: [WriteRequest, string][][] = [];
     for (let i = 0; i < puts.length; i += 25)
       batches.push(puts.slice(i, i + 25));
-    const batchCounts = await mapLimit(batches, this.concurrency, (b) =>
-      this.writeBatch(b),
-    );
-    for (const n of batchCounts) writes += n;
-    return { writes };
+    await mapLimit(batches, this.concurrency, async (b) => {
+      const result = await this.writeBatch(b.map(([r]) => r));
+      writes += result.writes;
+      if (result.error !== null) {
+        // Items not written: fail the keys they belong to.
+        const left = new Set(result.unprocessed);
+        for (const [r, key] of b) if (left.has(r)) fail(key, result.error);
+      }
+    });
+    return { writes, failed };
   }
 
   /** ADDs one object's view of an upload; returns the write requests made. */
@@ -290,9 +311,12 @@ export class DynamoDbUploadStore implements UploadStore {
       return 1;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) {
-        throw new StoreError(
-          `update of ${pk} ${id} failed: ${(err as Error).message}`,
-          { cause: err },
+        throw Object.assign(
+          new StoreError(
+            `update of ${pk} ${id} failed: ${(err as Error).message}`,
+            { cause: err },
+          ),
+          { writes: 1 },
         );
       }
     }
@@ -308,16 +332,28 @@ export class DynamoDbUploadStore implements UploadStore {
         }),
       );
     } catch (err) {
-      throw new StoreError(
-        `update of ${pk} ${id} failed: ${(err as Error).message}`,
-        { cause: err },
+      throw Object.assign(
+        new StoreError(
+          `update of ${pk} ${id} failed: ${(err as Error).message}`,
+          { cause: err },
+        ),
+        { writes: 2 },
       );
     }
     return 2;
   }
 
-  /** Writes a batch, retrying unprocessed items with backoff. */
-  private async writeBatch(requests: WriteRequest[]): Promise<number> {
+  /**
+   * Writes a batch, retrying unprocessed items with backoff. Returns the
+   * requests made and, on failure, the error and the requests not written.
+   */
+  private async writeBatch(
+    requests: WriteRequest[],
+  ): Promise<{
+    writes: number;
+    error: Error | null;
+    unprocessed: WriteRequest[];
+  }> {
     let pending = requests;
     let writes = 0;
     for (let attempt = 0; attempt < this.batchAttempts; attempt++) {
@@ -334,17 +370,22 @@ export class DynamoDbUploadStore implements UploadStore {
           }),
         );
       } catch (err) {
-        throw new StoreError(
+        const error = new StoreError(
           `batch write of ${pending.length} items failed: ${(err as Error).message}`,
           { cause: err },
         );
+        return { writes, error, unprocessed: pending };
       }
-      pending = out.UnprocessedItems?.[this.table] ?? [];
-      if (pending.length === 0) return writes;
+      const left = out.UnprocessedItems?.[this.table] ?? [];
+      if (left.length === 0) return { writes, error: null, unprocessed: [] };
+      // UnprocessedItems are copies: map them back to our requests by key.
+      const ids = new Set(left.map(requestId));
+      pending = pending.filter((r) => ids.has(requestId(r)));
     }
-    throw new StoreError(
+    const error = new StoreError(
       `${pending.length} items still unprocessed after ${this.batchAttempts} attempts`,
     );
+    return { writes, error, unprocessed: pending };
   }
 
   async get(bucket: string, key: string): Promise<KeyState | null> {
