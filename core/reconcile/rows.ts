@@ -193,12 +193,12 @@ class RowReader {
         }
         return {
           time: this.timeOf(c, time ?? ''),
-          ok: ok === 'true',
           operation: operation ?? this.fail(c, 'attempt without operation'),
           partNumber: this.smallInt(c, part ?? null),
           httpStatus: this.smallInt(c, status ?? null),
           errorCode: errorCode ?? null,
           requestId: requestId ?? null,
+          ok: ok === 'true',
         };
       },
     );
