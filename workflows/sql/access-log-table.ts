@@ -328,16 +328,22 @@ export function renderDuckDbAccessLogTable(): string {
   });
   return [
     `CREATE OR REPLACE TEMPORARY TABLE ${DUCKDB_ACCESS_LOG_TABLE} AS`,
+    // Lines first, so the expression runs over full vectors rather than
+    // over each small log object's few lines.
+    'WITH raw AS MATERIALIZED (',
+    '  SELECT line, filename',
+    "  FROM read_csv($1, columns = {'line': 'VARCHAR'},",
+    "    delim = E'\\x01', quote = '', escape = '', header = false,",
+    '    auto_detect = false, filename = true, ignore_errors = true)',
+    '  WHERE line IS NOT NULL',
+    ')',
     'SELECT',
     `  ${[...columns, 'partition_date AS "timestamp"'].join(',\n  ')}`,
     'FROM (',
     '  SELECT',
     `    regexp_extract(line, ${sqlString(ACCESS_LOG_REGEX)}, [${names}]) AS f,`,
     `    NULLIF(regexp_extract(filename, ${sqlString(DATE_FOLDER)}, 1), '') AS partition_date`,
-    "  FROM read_csv($1, columns = {'line': 'VARCHAR'},",
-    "    delim = E'\\x01', quote = '', escape = '', header = false,",
-    '    auto_detect = false, filename = true, ignore_errors = true)',
-    '  WHERE line IS NOT NULL',
+    '  FROM raw',
     ')',
   ].join('\n');
 }
