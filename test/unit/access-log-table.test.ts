@@ -130,6 +130,26 @@ describe('renderAccessLogTableDdl', () => {
     expect(accessLogSerdeParameters()['input.regex']).toBe(ACCESS_LOG_REGEX);
   });
 
+  it('lets CDK tokens through the table parameters, not through the DDL', () => {
+    const tokens = {
+      ...OPTIONS,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CDK token
+      logBucket: '${Token[TOKEN.123]}',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CDK token
+      accountId: '${Token[AWS.AccountId.4]}',
+    };
+    expect(accessLogTableParameters(tokens)['storage.location.template']).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: tokens and Athena's placeholder
+      's3://${Token[TOKEN.123]}/s3-access-logs/${Token[AWS.AccountId.4]}/eu-west-1/rec-archive-prod/${timestamp}',
+    );
+    expect(() => renderAccessLogTableDdl(tokens)).toThrow(
+      AccessLogTableOptionError,
+    );
+    expect(() =>
+      accessLogTableParameters({ ...tokens, projectionStart: 'yesterday' }),
+    ).toThrow(AccessLogTableOptionError);
+  });
+
   it.each([
     ['database', "x'; DROP TABLE y; --"],
     ['table', 'Access-Logs'],

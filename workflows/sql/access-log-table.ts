@@ -196,29 +196,38 @@ function check(ok: boolean, what: string, value: string): void {
   }
 }
 
-function validated(o: AccessLogTableOptions): AccessLogTableOptions {
-  check(NAME.test(o.database), 'database name', o.database);
-  check(NAME.test(o.table), 'table name', o.table);
-  check(BUCKET.test(o.logBucket), 'log bucket', o.logBucket);
+/** The options a location reads that are never CDK tokens. */
+function checkStatic(o: AccessLogTableOptions): void {
   check(PREFIX.test(o.logPrefix), 'log prefix', o.logPrefix);
-  check(ACCOUNT.test(o.accountId), 'account id', o.accountId);
-  check(REGION.test(o.region), 'region', o.region);
-  check(BUCKET.test(o.sourceBucket), 'source bucket', o.sourceBucket);
   check(
     isPartitionDate(o.projectionStart),
     'projection start',
     o.projectionStart,
   );
+}
+
+/** Every option, as the DDL text needs them. */
+function validated(o: AccessLogTableOptions): AccessLogTableOptions {
+  checkStatic(o);
+  check(NAME.test(o.database), 'database name', o.database);
+  check(NAME.test(o.table), 'table name', o.table);
+  check(BUCKET.test(o.logBucket), 'log bucket', o.logBucket);
+  check(ACCOUNT.test(o.accountId), 'account id', o.accountId);
+  check(REGION.test(o.region), 'region', o.region);
+  check(BUCKET.test(o.sourceBucket), 'source bucket', o.sourceBucket);
   return o;
 }
 
 /**
  * The folder above the date partitions:
  * `s3://<log bucket>/<prefix><account>/<region>/<source bucket>/`.
+ * Bucket, account and region are not checked here, so CDK tokens
+ * (`bucket.bucketName`, `Stack.of(this).account`) pass through;
+ * `renderAccessLogTableDdl` checks them all.
  */
 export function accessLogLocation(o: AccessLogTableOptions): string {
-  const v = validated(o);
-  return `s3://${v.logBucket}/${v.logPrefix}${v.accountId}/${v.region}/${v.sourceBucket}/`;
+  checkStatic(o);
+  return `s3://${o.logBucket}/${o.logPrefix}${o.accountId}/${o.region}/${o.sourceBucket}/`;
 }
 
 /** RegexSerDe parameters (CDK: `storageDescriptor.serdeInfo.parameters`). */
@@ -229,7 +238,8 @@ export function accessLogSerdeParameters(): Record<string, string> {
 /**
  * Table properties: partition projection over the date-partitioned layout,
  * so a query that names its `timestamp` partitions reads only those folders
- * (CDK: `tableInput.parameters`).
+ * (CDK: `tableInput.parameters`; names may be tokens, see
+ * `accessLogLocation`).
  */
 export function accessLogTableParameters(
   o: AccessLogTableOptions,
