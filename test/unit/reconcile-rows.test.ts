@@ -1,0 +1,216 @@
+/**
+ * Reconciliation rows (all text) back into key states: each kind of row,
+ * merging, and rows of the wrong shape.
+ */
+import { describe, expect, it } from 'vitest';
+import { MAX_FAILURES } from '../../core/model/state.ts';
+import { ReconcileRowError } from '../../core/reconcile/errors.ts';
+import type { ReconcileRow } from '../../core/reconcile/ports.ts';
+import {
+  keyStatesFromReconcileRows,
+  RECONCILE_COLUMNS,
+} from '../../core/reconcile/rows.ts';
+
+/** A row with every column NULL but the group's. */
+function row(kind: string, o: Record<string, string | null>): ReconcileRow {
+  return {
+    ...Object.fromEntries(RECONCILE_COLUMNS.map((c) => [c, null])),
+    bucket: 'rec',
+    key: 'k.tar',
+    kind,
+    ...o,
+  };
+}
+
+const T = 1_773_478_800_000;
+
+describe('keyStatesFromReconcileRows', () => {
+  it('rebuilds a multipart upload', () => {
+    const [state] = keyStatesFromReconcileRows([
+      row('upload', {
+        upload_id: 'U1',
+        first_seen: String(T),
+        last_seen: String(T + 9000),
+        parts_ok: '[1,2,3]',
+        parts_failed: '[2]',
+        completed_at: String(T + 9000),
+        complete_failed_at: null,
+        aborted_at: null,
+        error_codes: '["SlowDown"]',
+        failures: JSON.stringify([
+          [String(T + 2000), 'REST.PUT.PART', '2', '503', 'SlowDown', 'R2'],
+        ]),
+      }),
+    ]);
+    expect(state?.uploads.get('U1')).toEqual({
+      firstSeen: T,
+      lastSeen: T + 9000,
+      partsOk: new Set([1, 2, 3]),
+      partsFailed: new Set([2]),
+      completedAt: T + 9000,
+      completeFailedAt: null,
+      abortedAt: null,
+      errorCodes: new Set(['SlowDown']),
+      failures: [
+        {
+          time: T + 2000,
+          operation: 'REST.PUT.PART',
+          partNumber: 2,
+          httpStatus: 503,
+          errorCode: 'SlowDown',
+          requestId: 'R2',
+        },
+      ],
+    });
+  });
+
+  it('rebuilds creates, the latest single PUT and lifecycle aborts of one key', () => {
+    const states = keyStatesFromReconcileRows([
+      row('create', {
+        first_seen: String(T),
+        last_seen: String(T + 5),
+        attempts: JSON.stringify([
+          [String(T + 5), 'true', 'REST.POST.UPLOADS', null, '200', null, 'C2'],
+          [
+            String(T),
+            'false',
+            'REST.POST.UPLOADS',
+            null,
+            '503',
+            'SlowDown',
+            'C1',
+          ],
+        ]),
+      }),
+      row('put', {
+        first_seen: String(T),
+        last_seen: String(T + 60_000),
+        error_codes: '["InternalError"]',
+        failures: JSON.stringify([
+          [String(T), 'REST.PUT.OBJECT', null, '500', 'InternalError', 'P1'],
+        ]),
+        attempts: JSON.stringify([
+          [
+            String(T + 60_000),
+            'true',
+            'REST.PUT.OBJECT',
+            null,
+            '200',
+            null,
+            'P2',
+          ],
+        ]),
+      }),
+      row('lifecycle-abort', {
+        first_seen: String(T),
+        last_seen: String(T),
+        lifecycle_aborts: `[${T + 7},${T},${T}]`,
+      }),
+    ]);
+    expect(states).toHaveLength(1);
+    const s = states[0];
+    expect(s?.creates.map((c) => [c.requestId, c.ok])).toEqual([
+      ['C1', false],
+      ['C2', true],
+    ]);
+    expect(s?.put).toMatchObject({
+      firstSeen: T,
+      lastSeen: T + 60_000,
+      latest: { requestId: 'P2', ok: true, httpStatus: 200 },
+      errorCodes: new Set(['InternalError']),
+    });
+    expect(s?.put?.failures).toHaveLength(1);
+    expect(s?.lifecycleAborts).toEqual([T, T + 7]);
+  });
+
+  it('sorts failures the core way, drops repeats and keeps the earliest 50', () => {
+    const failures = Array.from({ length: 60 }, (_, i) => [
+      String(T + (59 - i) * 1000),
+      'REST.PUT.PART',
+      String(i),
+      '500',
+      'InternalError',
+      `R${i}`,
+    ]);
+    const [s] = keyStatesFromReconcileRows([
+      row('upload', {
+        upload_id: 'U1',
+        first_seen: String(T),
+        last_seen: String(T),
+        failures: JSON.stringify([...failures, failures[0]]),
+      }),
+    ]);
+    const kept = s?.uploads.get('U1')?.failures ?? [];
+    expect(kept).toHaveLength(MAX_FAILURES);
+    expect(kept[0]?.time).toBe(T);
+    expect(kept.map((f) => f.time)).toEqual(
+      [...kept.map((f) => f.time)].sort((a, b) => a - b),
+    );
+  });
+
+  it('merges repeated rows of a key idempotently', () => {
+    const r = row('upload', {
+      upload_id: 'U1',
+      first_seen: String(T),
+      last_seen: String(T),
+      parts_ok: '[1]',
+    });
+    const once = keyStatesFromReconcileRows([r]);
+    const twice = keyStatesFromReconcileRows([r, r]);
+    expect(twice).toEqual(once);
+  });
+
+  it('reads NULL lists as empty', () => {
+    const [s] = keyStatesFromReconcileRows([
+      row('upload', {
+        upload_id: 'U1',
+        first_seen: String(T),
+        last_seen: String(T),
+      }),
+    ]);
+    expect(s?.uploads.get('U1')).toMatchObject({
+      partsOk: new Set(),
+      errorCodes: new Set(),
+      failures: [],
+    });
+  });
+
+  it.each([
+    ['an unknown kind', row('part', { first_seen: String(T) })],
+    ['no bucket', row('create', { bucket: null, attempts: '[]' })],
+    ['an upload without id', row('upload', { first_seen: String(T) })],
+    ['a create with an upload id', row('create', { upload_id: 'U' })],
+    [
+      'a time that is not a number',
+      row('upload', { upload_id: 'U', first_seen: '12:00', last_seen: '1' }),
+    ],
+    [
+      'a list that is not JSON',
+      row('upload', {
+        upload_id: 'U',
+        first_seen: '1',
+        last_seen: '1',
+        parts_ok: '[1,',
+      }),
+    ],
+    [
+      'a failure of the wrong width',
+      row('upload', {
+        upload_id: 'U',
+        first_seen: '1',
+        last_seen: '1',
+        failures: '[["1","REST.PUT.PART"]]',
+      }),
+    ],
+    ['a PUT without attempt', row('put', { first_seen: '1', last_seen: '1' })],
+    [
+      'an attempt whose ok is not a boolean',
+      row('create', {
+        attempts: '[["1","yes","REST.POST.UPLOADS",null,"200",null,"C"]]',
+      }),
+    ],
+    ['a missing column', { bucket: 'rec', key: 'k', kind: 'create' }],
+  ])('rejects %s', (_what, r) => {
+    expect(() => keyStatesFromReconcileRows([r])).toThrow(ReconcileRowError);
+  });
+});
