@@ -175,7 +175,8 @@ export function simulatedReport(
         initiated: u.startedAt as string,
       })),
   );
-  const stuck = done.find((r) => r.uploads.at(-1)?.uploadId);
+  // Not done[0], which HeadObject reports missing.
+  const stuck = done.slice(1).find((r) => r.uploads.at(-1)?.uploadId);
   if (stuck !== undefined) {
     const u = stuck.uploads.at(-1) as UploadStatusRecord;
     openUploads.push({
@@ -255,4 +256,69 @@ export function parseCsv(text: string): string[][] {
       throw new Error(`unexpected ${JSON.stringify(s[i])} at ${i}`);
     }
   }
+}
+
+/**
+ * A report with `text` in every place user text can reach: keys, upload
+ * ids and error codes of attention, recovered, repaired, index-only and
+ * disputed keys, stray open uploads (one with an unreadable time), and,
+ * with `athenaDown`, Athena's error.
+ */
+export function hostileReport(text: string, athenaDown = false): DigestReport {
+  const failed = key(`${text}`, [
+    upload(UploadStatus.FAILED, {
+      uploadId: `id-${text}`,
+      errorCodes: [text],
+      failedParts: [2],
+      failures: [
+        {
+          time: t('10:05'),
+          operation: 'REST.POST.UPLOAD',
+          partNumber: null,
+          httpStatus: 400,
+          errorCode: text,
+          requestId: text,
+        },
+      ],
+    }),
+  ]);
+  const recovered = key(`r/${text}`, [
+    upload(UploadStatus.RECOVERED, { uploadId: text, errorCodes: [text] }),
+  ]);
+  const disputed = upload(UploadStatus.COMPLETED, { uploadId: `d${text}` });
+  const disputedKey = key(`d/${text}`, [disputed]);
+  const indexOnly = upload(UploadStatus.COMPLETED, { uploadId: `i${text}` });
+  const lost = key(`l/${text}`, [upload(UploadStatus.ABORTED)]);
+  const index = [failed, recovered, disputedKey, key(`i/${text}`, [indexOnly])];
+  const athena = [
+    failed,
+    recovered,
+    key(`d/${text}`, [{ ...disputed, status: UploadStatus.FAILED }]),
+    lost,
+  ];
+  return reconcileDay({
+    day: reportDay(),
+    asOf: AS_OF,
+    stallWindowMs: STALL,
+    index,
+    athena: athenaDown ? null : athena,
+    athenaError: athenaDown ? text : null,
+    s3: {
+      heads: [{ key: recovered.key, present: true }],
+      openUploads: [
+        { key: text, uploadId: text, initiated: '2026-03-01T00:00:00Z' },
+        {
+          bucket: text,
+          key: `o/${text}`,
+          uploadId: text,
+          initiated: 'not a time',
+        },
+      ],
+    },
+    health: {
+      logObjectsPerHour: Array.from({ length: 24 }, () => 3),
+      malformedLines: 1,
+      deadLetterDepth: 0,
+    },
+  });
 }
