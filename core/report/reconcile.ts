@@ -289,7 +289,7 @@ function compareViews(
       const c = compareKey(a, b, w);
       if (a !== undefined)
         for (const u of c.indexOnly) indexOnly.push(ref(a, u));
-      if (b !== undefined && (a === undefined || c.athenaOnly.length > 0)) {
+      if (b !== undefined && c.athenaOnly.length > 0) {
         repaired.push({
           bucket: b.bucket,
           key: b.key,
@@ -304,6 +304,7 @@ function compareViews(
         });
         continue;
       }
+      // Athena's key with no upload of the day is not part of the day.
       if (a === undefined) continue;
       let disputedBy: UploadStatus | null = null;
       if (c.agreed) {

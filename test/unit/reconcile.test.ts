@@ -402,6 +402,16 @@ describe('reconcileDay: coverage against Athena', () => {
     expect(r.coverage.agreedKeys).toBe(1);
   });
 
+  it('ignores a key Athena saw only outside the day', () => {
+    // A day in New York spans two UTC partitions; Athena may read both.
+    const day = reportDay('2026-03-14', 'America/New_York');
+    const early = key('early', [upload(S.FAILED, { at: '02:00' })]);
+    const r = reconcileDay(input([], { day, athena: [early] }));
+    expect(r.coverage.repaired).toEqual([]);
+    expect(r.attention).toEqual([]);
+    expect(r.confirmed).toBe(true);
+  });
+
   it('repairs a key when Athena saw an upload of it the index lacks', () => {
     const first = upload(S.FAILED, { at: '09:00' });
     const retry = upload(S.COMPLETED, { at: '11:00' });
