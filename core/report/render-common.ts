@@ -133,3 +133,12 @@ export function healthFigures(r: DigestReport): string[] {
       : `ingest lag ${formatDuration(h.ingestLagMs)}`,
   ];
 }
+
+/** The sentence on failed requests outside the day, or `''` when none. */
+export function outsideNote(r: DigestReport): string {
+  const n = r.failuresOutsideWindow;
+  if (n === 0) return '';
+  return n === 1
+    ? '1 more failed request of these keys falls outside the day.'
+    : `${int(n)} more failed requests of these keys fall outside the day.`;
+}

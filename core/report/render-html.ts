@@ -23,6 +23,7 @@ import {
   healthFigures,
   latestUpload,
   listParts,
+  outsideNote,
   type RenderOptions,
   shortUploadId,
   unconfirmedReason,
@@ -164,7 +165,7 @@ function chart(r: DigestReport): SafeHtml {
   const caption =
     total === 0
       ? 'No failed request this day.'
-      : `${int(total)} failed request${total === 1 ? '' : 's'} this day; the most, ${int(peak)}, in the hour from ${top?.label ?? ''}.`;
+      : `${int(total)} failed request${total === 1 ? '' : 's'} this day; the busiest hour, ${top?.label ?? ''}, had ${int(peak)}.`;
   const counts = hours.map(
     (h) =>
       markup`<td align="center" style="font-size:9px;line-height:12px;color:${h.attention + h.other === 0 ? '#8c959f' : '#1f2328'}">${h.attention + h.other}</td>`,
@@ -181,10 +182,7 @@ function chart(r: DigestReport): SafeHtml {
   const repeated = hours.some((h) => h.label.endsWith('′'))
     ? ' ′ marks the hour repeated when clocks went back.'
     : '';
-  const outside =
-    r.failuresOutsideWindow > 0
-      ? ` ${int(r.failuresOutsideWindow)} more failed requests of these keys fall outside the day.`
-      : '';
+  const outside = r.failuresOutsideWindow > 0 ? ` ${outsideNote(r)}` : '';
   return section(
     'chart',
     `Failed requests by hour (${r.timeZone})`,

@@ -14,6 +14,7 @@ import {
   healthFigures,
   latestUpload,
   listParts,
+  outsideNote,
   type RenderOptions,
   unconfirmedReason,
 } from './render-common.ts';
@@ -166,10 +167,7 @@ export function text(
     `FAILED REQUESTS BY HOUR (${visible(r.timeZone)})`,
     ...chartLines(r),
   );
-  if (r.failuresOutsideWindow > 0)
-    out.push(
-      `  ${int(r.failuresOutsideWindow)} more failed requests of these keys fall outside the day.`,
-    );
+  if (r.failuresOutsideWindow > 0) out.push(`  ${outsideNote(r)}`);
   out.push('', `RECOVERED (${int(r.recovered.length)})`);
   if (r.recovered.length === 0) out.push('  None.');
   for (const x of r.recovered.slice(0, maxList)) out.push(recoveredLine(x));

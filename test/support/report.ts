@@ -134,13 +134,9 @@ export function analyze(
 export function simulatedReport(
   recordings = 400,
   seed: string | number = 'digest',
+  failureRate = 0.15,
 ): { day: SimulatedDay; report: DigestReport; input: ReconcileInput } {
-  const day = simulateDay({
-    seed,
-    date: DATE,
-    recordings,
-    failureRate: 0.15,
-  });
+  const day = simulateDay({ seed, date: DATE, recordings, failureRate });
   const index = analyze(day.objects);
   const athena = analyze(
     day.objects.filter((o) => o.key.includes('/2026/03/14/')),
