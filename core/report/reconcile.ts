@@ -90,6 +90,13 @@ export const INGEST_LAG_WARNING_MS = 60 * 60 * 1000;
 const S = UploadStatus;
 const C = AttentionCategory;
 
+/** The attention category of a key status that needs attention. */
+const CATEGORY_OF_STATUS: Partial<Record<UploadStatus, AttentionCategory>> = {
+  [S.FAILED]: C.FAILED,
+  [S.ABORTED]: C.ABORTED,
+  [S.INCOMPLETE]: C.INCOMPLETE,
+};
+
 const text = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const byKey = (
   a: { bucket: string; key: string },
@@ -477,8 +484,9 @@ function checkS3(input: ReconcileInput, entries: Entry[]): S3Findings {
     const done = r.status === S.COMPLETED || r.status === S.RECOVERED;
     const reasons: string[] = [];
     const categories: AttentionCategory[] = [];
-    if (needsAttention(r.status)) {
-      categories.push(r.status as AttentionCategory);
+    const own = CATEGORY_OF_STATUS[r.status];
+    if (own !== undefined) {
+      categories.push(own);
       reasons.push(statusReason(r));
     }
     for (const o of stale) {

@@ -22,7 +22,9 @@ export interface RenderOptions {
   maxListRows?: number;
 }
 
+/** See `RenderOptions.maxAttentionRows`. */
 export const DEFAULT_MAX_ATTENTION_ROWS = 50;
+/** See `RenderOptions.maxListRows`. */
 export const DEFAULT_MAX_LIST_ROWS = 20;
 
 const CATEGORY_WORDS: Record<AttentionCategory, [string, string]> = {
