@@ -36,7 +36,12 @@
  *   upload never finished outranks a log line.
  * Open uploads no key of the report accounts for are listed, not alarmed.
  */
-import type { KeyStatusRecord, UploadStatusRecord } from '../model/derive.ts';
+import {
+  type KeyStatusRecord,
+  keyStatusOf,
+  type UploadStatusRecord,
+} from '../model/derive.ts';
+import { keyId } from '../model/state.ts';
 import { needsAttention, UploadStatus } from '../model/status.ts';
 import type { DayWindow } from './day-window.ts';
 import {
@@ -102,7 +107,6 @@ const byKey = (
   a: { bucket: string; key: string },
   b: { bucket: string; key: string },
 ): number => text(a.bucket, b.bucket) || text(a.key, b.key);
-const idOf = (bucket: string, key: string): string => `${bucket}\u0000${key}`;
 
 function ms(iso: string | null | undefined): number | null {
   if (iso === null || iso === undefined) return null;
@@ -133,19 +137,6 @@ function ofTheDay(u: UploadStatusRecord, w: Span): boolean {
 function beganBefore(u: UploadStatusRecord, w: Span): boolean {
   const t = began(u);
   return t === null || t < w.start;
-}
-
-/** The key status rule of DESIGN section 3 over a list of uploads. */
-function keyStatusOf(uploads: UploadStatusRecord[]): UploadStatus | null {
-  const last = uploads[uploads.length - 1];
-  if (last === undefined) return null;
-  if (
-    last.status === S.COMPLETED &&
-    uploads.some((u, i) => i < uploads.length - 1 && u.status !== S.COMPLETED)
-  ) {
-    return S.RECOVERED;
-  }
-  return last.status;
 }
 
 function ref(r: KeyStatusRecord, u: UploadStatusRecord): UploadRef {
@@ -272,12 +263,12 @@ function compareViews(
 ): { entries: Entry[]; coverage: Omit<Coverage, 's3'> } {
   const index = new Map<string, KeyStatusRecord>();
   for (const r of input.index) {
-    const id = idOf(r.bucket, r.key);
+    const id = keyId(r.bucket, r.key);
     if (!index.has(id)) index.set(id, r);
   }
   const athena = new Map<string, KeyStatusRecord>();
   for (const r of input.athena ?? []) {
-    const id = idOf(r.bucket, r.key);
+    const id = keyId(r.bucket, r.key);
     if (!athena.has(id)) athena.set(id, r);
   }
   const entries: Entry[] = [];
@@ -414,13 +405,18 @@ function matches(
   return x.key === r.key && (x.bucket === undefined || x.bucket === r.bucket);
 }
 
-interface S3Findings {
+interface Findings {
   items: AttentionItem[];
   coverage: Coverage['s3'];
   statusOf: Map<Entry, ReportStatus>;
 }
 
-function checkS3(input: ReconcileInput, entries: Entry[]): S3Findings {
+/**
+ * The attention category, reasons and report status of every key: its own
+ * status first, then what S3 says (HeadObject, open uploads), then Athena's
+ * dispute; and the S3 part of the coverage.
+ */
+function classify(input: ReconcileInput, entries: Entry[]): Findings {
   const heads = input.s3.heads;
   const open = input.s3.openUploads;
   const problems: string[] = [];
@@ -654,7 +650,7 @@ export function reconcileDay(input: ReconcileInput): DigestReport {
   };
   const { entries, coverage } = compareViews(input, w);
   entries.sort((a, b) => byKey(a.record, b.record));
-  const s3 = checkS3(input, entries);
+  const s3 = classify(input, entries);
   const attention = s3.items.sort(
     (a, b) =>
       ATTENTION_ORDER.indexOf(a.category) -
@@ -669,9 +665,9 @@ export function reconcileDay(input: ReconcileInput): DigestReport {
   ) as Record<AttentionCategory, number>;
   for (const a of attention) attentionCounts[a.category]++;
   const hot = new Set<KeyStatusRecord>();
-  const flagged = new Set(attention.map((a) => idOf(a.bucket, a.key)));
+  const flagged = new Set(attention.map((a) => keyId(a.bucket, a.key)));
   for (const e of entries)
-    if (flagged.has(idOf(e.record.bucket, e.record.key))) hot.add(e.record);
+    if (flagged.has(keyId(e.record.bucket, e.record.key))) hot.add(e.record);
   const chart = failureHours(input.day, entries, hot);
   return {
     date: input.day.date,

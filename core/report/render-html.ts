@@ -56,9 +56,8 @@ function badge(s: ReportStatus | AttentionCategory): SafeHtml {
   return markup`<span style="padding:1px 5px;background:${t.bg};color:${t.fg};font-size:11px;font-weight:bold;white-space:nowrap">${s.replace('_', ' ')}</span>`;
 }
 
-function section(id: string | null, title: string, body: HtmlValue): SafeHtml {
-  const idAttr = id === null ? '' : markup` id="${id}"`;
-  return markup`<tr><td${idAttr} style="padding:16px 24px 8px 24px;border-top:1px solid ${LINE}"><h2 style="margin:0 0 10px 0;font-family:${FONT};font-size:16px;line-height:22px;color:#1f2328">${title}</h2>${body}</td></tr>`;
+function section(id: string, title: string, body: HtmlValue): SafeHtml {
+  return markup`<tr><td id="${id}" style="padding:16px 24px 8px 24px;border-top:1px solid ${LINE}"><h2 style="margin:0 0 10px 0;font-family:${FONT};font-size:16px;line-height:22px;color:#1f2328">${title}</h2>${body}</td></tr>`;
 }
 
 function more(shown: number, total: number, where: string): SafeHtml {
