@@ -23,6 +23,8 @@
  *   uses Athena's record and lists it in `coverage.repaired`.
  * - The report is `confirmed` when Athena ran, every key agrees, nothing was
  *   repaired and the index has no upload of the day Athena did not see.
+ * - A key on which they disagree keeps the index's record; when only
+ *   Athena's status needs attention, the key is DISPUTED.
  *
  * Checking against S3. For a key whose status is COMPLETED or RECOVERED:
  * - HeadObject finds no object: MISSING_OBJECT.
@@ -31,10 +33,12 @@
  *   too, as S3 does not hold the object the log completed (fewer parts: the
  *   complete left parts out; more: an upload the logs did not show). No part
  *   count (no ETag suffix, or a single PUT) is not compared.
- * - S3 still lists an upload the logs say completed as open, initiated
- *   longer ago than the stall window: INCOMPLETE, since S3's word that the
- *   upload never finished outranks a log line.
- * Open uploads no key of the report accounts for are listed, not alarmed.
+ * For any key: S3 still lists an upload the logs say completed as open,
+ * initiated longer ago than the stall window: INCOMPLETE, since S3's word
+ * that the upload never finished outranks a log line. Stale open uploads
+ * the report does not explain (unknown, or aborted in the logs) are listed,
+ * not alarmed. A key gets one attention item: the first category in
+ * `ATTENTION_ORDER`, with the reasons of all.
  */
 import {
   type KeyStatusRecord,
