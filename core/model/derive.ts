@@ -249,6 +249,27 @@ function view(f: Failure): FailureView {
 }
 
 /**
+ * The status of a key from its uploads, ordered by start (DESIGN section 3):
+ * the status of the latest, except that COMPLETED becomes RECOVERED when an
+ * earlier upload did not complete cleanly. `null` when there is no upload.
+ */
+export function keyStatusOf(
+  uploads: readonly { status: UploadStatus }[],
+): UploadStatus | null {
+  const last = uploads[uploads.length - 1];
+  if (last === undefined) return null;
+  if (
+    last.status === UploadStatus.COMPLETED &&
+    uploads.some(
+      (u, i) => i < uploads.length - 1 && u.status !== UploadStatus.COMPLETED,
+    )
+  ) {
+    return UploadStatus.RECOVERED;
+  }
+  return last.status;
+}
+
+/**
  * The status record of a key: each upload by the rules of DESIGN section 3,
  * uploads ordered by start, and the key's status from its latest upload
  * (COMPLETED becomes RECOVERED when an earlier upload did not complete
@@ -273,15 +294,8 @@ export function deriveKeyStatus(
     errorCodes: [...d.errorCodes].sort(),
     failures: d.failures.map(view),
   }));
-  let status = (uploads[uploads.length - 1] as UploadStatusRecord).status;
-  if (
-    status === UploadStatus.COMPLETED &&
-    uploads.some(
-      (u, i) => i < uploads.length - 1 && u.status !== UploadStatus.COMPLETED,
-    )
-  ) {
-    status = UploadStatus.RECOVERED;
-  }
+  // Never null here: `drafts` is not empty.
+  const status = keyStatusOf(uploads) ?? UploadStatus.IN_PROGRESS;
   let lastActivity: number | null = null;
   for (const d of drafts) {
     if (d.lastActivity !== null)

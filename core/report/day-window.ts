@@ -1,0 +1,129 @@
+/**
+ * The report day: a calendar day in an IANA time zone, as a UTC window and
+ * its hour slots (23, 24 or 25 of them on DST days; the last one shorter
+ * when a zone shifts by half an hour). Pure: time zone rules come from the
+ * ICU data built into Node, never from the clock or the environment.
+ */
+
+const HOUR_MS = 3_600_000;
+
+/** One hour of the report day (the last may be shorter). */
+export interface HourSlot {
+  /** ISO 8601 UTC start, inclusive. */
+  start: string;
+  /** ISO 8601 UTC end, exclusive. */
+  end: string;
+  /**
+   * Local wall-clock hour, `HH` (or `HH:mm` in zones with half-hour
+   * shifts). When clocks go back, the repeated hour is marked `HH′`.
+   */
+  label: string;
+}
+
+/** A report day and its UTC window. */
+export interface DayWindow {
+  /** `YYYY-MM-DD`, the local calendar day. */
+  date: string;
+  /** IANA time zone name, as given. */
+  timeZone: string;
+  /** ISO 8601 UTC instant of the first moment of the day, inclusive. */
+  start: string;
+  /** ISO 8601 UTC instant of the first moment of the next day, exclusive. */
+  end: string;
+  hours: HourSlot[];
+}
+
+/** A day window, or why there is none. */
+export type DayWindowResult =
+  | { ok: true; window: DayWindow }
+  | { ok: false; reason: string };
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+type Clock = (t: number) => { date: string; hh: string; mm: string };
+
+function localClock(timeZone: string): Clock | string {
+  let fmt: Intl.DateTimeFormat;
+  try {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+  } catch {
+    return `unknown time zone ${JSON.stringify(timeZone)}`;
+  }
+  return (t) => {
+    const p: Record<string, string> = {};
+    for (const x of fmt.formatToParts(t)) p[x.type] = x.value;
+    return {
+      date: `${p.year}-${p.month}-${p.day}`,
+      hh: p.hour ?? '00',
+      mm: p.minute ?? '00',
+    };
+  };
+}
+
+/** First whole second whose local date is `date` or later. */
+function firstInstantOf(date: string, clock: Clock, utcMidnight: number) {
+  // Offsets stay within ±15 h (historic local mean times included).
+  let lo = utcMidnight / 1000 - 27 * 3600;
+  let hi = utcMidnight / 1000 + 27 * 3600;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (clock(mid * 1000).date >= date) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo * 1000;
+}
+
+/**
+ * The UTC window of `date` (`YYYY-MM-DD`) in `timeZone`: from the first
+ * instant of that local day to the first instant of the next one, so DST
+ * days last 23 or 25 hours and a day that starts at 01:00 (DST at midnight)
+ * starts there.
+ */
+export function dayWindow(date: string, timeZone: string): DayWindowResult {
+  const m = DATE.exec(date);
+  const utcMidnight = m
+    ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
+    : Number.NaN;
+  if (
+    !Number.isFinite(utcMidnight) ||
+    new Date(utcMidnight).toISOString().slice(0, 10) !== date
+  ) {
+    return { ok: false, reason: `invalid date ${JSON.stringify(date)}` };
+  }
+  const clock = localClock(timeZone);
+  if (typeof clock === 'string') return { ok: false, reason: clock };
+  const next = new Date(utcMidnight + 86_400_000).toISOString().slice(0, 10);
+  const start = firstInstantOf(date, clock, utcMidnight);
+  const end = firstInstantOf(next, clock, utcMidnight + 86_400_000);
+  const hours: HourSlot[] = [];
+  const seen = new Set<string>();
+  for (let t = start; t < end; t += HOUR_MS) {
+    const c = clock(t);
+    let label = c.mm === '00' ? c.hh : `${c.hh}:${c.mm}`;
+    if (seen.has(label)) label = `${label}′`;
+    seen.add(label);
+    hours.push({
+      start: new Date(t).toISOString(),
+      end: new Date(Math.min(t + HOUR_MS, end)).toISOString(),
+      label,
+    });
+  }
+  return {
+    ok: true,
+    window: {
+      date,
+      timeZone,
+      start: new Date(start).toISOString(),
+      end: new Date(end).toISOString(),
+      hours,
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * Making user-controlled text (object keys, upload ids, error codes, anything
+ * read from logs) safe to show: visible in text, escaped in HTML, neutralised
+ * against spreadsheet formula injection in CSV.
+ */
+
+/**
+ * Characters a reader cannot see or that change how text around them is
+ * shown: C0 and C1 controls, DEL, line and paragraph separators, zero-width
+ * space, byte-order mark, bidirectional overrides and isolates ("Trojan
+ * Source"), non-characters and lone surrogates. Zero-width joiners stay:
+ * scripts and emoji need them.
+ */
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function codeOf(ch: string): string {
+  const c = ch.charCodeAt(0);
+  return c <= 0xff
+    ? `\\x${c.toString(16).padStart(2, '0')}`
+    : `\\u${c.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Text as a reader should see it: every invisible or layout-changing
+ * character (see `INVISIBLE`) shown as `\xNN` or `\uNNNN`, as the CLI does.
+ * For display only: the JSON report and the CSV keep the exact text.
+ */
+export function visible(text: string): string {
+  return text.replace(INVISIBLE, codeOf);
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/**
+ * Text escaped for an HTML text node or a quoted attribute value, after
+ * `visible`: no markup, no quote and no control character survives.
+ */
+export function escapeHtml(text: string): string {
+  return visible(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/** A piece of HTML that is already safe (built by `markup`). */
+export class SafeHtml {
+  constructor(readonly html: string) {}
+  toString(): string {
+    return this.html;
+  }
+}
+
+/** A value `markup` accepts: text is escaped, `SafeHtml` kept as is. */
+export type HtmlValue =
+  | string
+  | number
+  | SafeHtml
+  | null
+  | undefined
+  | readonly HtmlValue[];
+
+function interpolate(v: HtmlValue): string {
+  if (v === null || v === undefined) return '';
+  if (v instanceof SafeHtml) return v.html;
+  if (typeof v === 'number') return escapeHtml(String(v));
+  if (typeof v === 'string') return escapeHtml(v);
+  return v.map(interpolate).join('');
+}
+
+/**
+ * Tagged template for HTML: every interpolated string or number is escaped
+ * with `escapeHtml`; only `SafeHtml` values (other `markup` results) pass
+ * through. Escaping is the default, so a forgotten call cannot leak markup.
+ */
+export function markup(
+  strings: TemplateStringsArray,
+  ...values: HtmlValue[]
+): SafeHtml {
+  let out = strings[0] ?? '';
+  for (let i = 0; i < values.length; i++) {
+    out += interpolate(values[i]) + (strings[i + 1] ?? '');
+  }
+  return new SafeHtml(out);
+}
+
+/**
+ * First characters that make a spreadsheet read a cell as a formula (OWASP
+ * CSV injection: `=`, `+`, `-`, `@`, tab, carriage return; plus the
+ * full-width forms some spreadsheets normalise), and the apostrophe itself,
+ * so the prefix can always be undone.
+ */
+const FORMULA_START = new Set([
+  '=',
+  '+',
+  '-',
+  '@',
+  '\t',
+  '\r',
+  '\uff1d',
+  '\uff0b',
+  '\uff0d',
+  '\uff20',
+  "'",
+]);
+
+/**
+ * A CSV cell safe to open in a spreadsheet: a cell whose first character is
+ * in `FORMULA_START` gets one leading `'`; nothing else changes. Every cell
+ * gets the same rule, legitimate keys starting with `-` or `+` included (a
+ * rule that tried to tell them apart would let `-cmd|' /C calc'!A0` through).
+ * Because a leading `'` is prefixed too, `unneutralizeCell` recovers the
+ * exact original text.
+ */
+export function neutralizeCell(text: string): string {
+  return FORMULA_START.has(text.charAt(0)) ? `'${text}` : text;
+}
+
+/** The inverse of `neutralizeCell`: drops one leading `'`. */
+export function unneutralizeCell(cell: string): string {
+  return cell.startsWith("'") ? cell.slice(1) : cell;
+}

@@ -1,0 +1,85 @@
+/**
+ * The CSV attachment: one row per upload of every key that needs attention,
+ * with a header row, RFC 4180 quoting (csv-stringify) and CRLF line ends.
+ * Every cell is neutralised against spreadsheet formula injection
+ * (`neutralizeCell`): a cell starting with `=`, `+`, `-`, `@`, tab, carriage
+ * return, their full-width forms, or `'`, gets one leading `'`; nothing else
+ * is ever changed, so dropping that one `'` gives the exact text back. Keys
+ * that really start with `-` or `+` get the prefix too (see `escape.ts`).
+ * The file starts with a UTF-8 byte-order mark, so spreadsheets read
+ * non-ASCII keys correctly.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { UploadStatusRecord } from '../model/derive.ts';
+import type { AttentionItem, DigestReport } from './digest-report.ts';
+import { neutralizeCell } from './escape.ts';
+
+/** The CSV columns, in order; also the header row. */
+export const CSV_COLUMNS = [
+  'category',
+  'key_status',
+  'bucket',
+  'key',
+  'upload_id',
+  'status',
+  'started_at',
+  'last_activity',
+  'completed_at',
+  'aborted_at',
+  'parts_succeeded',
+  'failed_parts',
+  'error_codes',
+  'reason',
+] as const;
+
+/** One CSV row before neutralising: `null` is an empty cell. */
+export type CsvRow = Record<(typeof CSV_COLUMNS)[number], string | null>;
+
+function row(a: AttentionItem, u: UploadStatusRecord | null): CsvRow {
+  return {
+    category: a.category,
+    key_status: a.status,
+    bucket: a.bucket,
+    key: a.key,
+    upload_id: u?.uploadId ?? null,
+    status: u?.status ?? null,
+    started_at: u?.startedAt ?? null,
+    last_activity: u?.lastActivity ?? a.lastActivity,
+    completed_at: u?.completedAt ?? null,
+    aborted_at: u?.abortedAt ?? null,
+    parts_succeeded: u === null ? null : String(u.partsSucceeded),
+    failed_parts: u === null ? null : u.failedParts.join(' '),
+    error_codes: u === null ? null : u.errorCodes.join(' '),
+    reason: a.reason,
+  };
+}
+
+/**
+ * The rows of the CSV, unneutralised: every upload of every attention key,
+ * in report order (a key without uploads gets one row).
+ */
+export function csvRows(report: DigestReport): CsvRow[] {
+  return report.attention.flatMap((a) =>
+    a.uploads.length === 0 ? [row(a, null)] : a.uploads.map((u) => row(a, u)),
+  );
+}
+
+/** The CSV attachment of the attention list (see the module comment). */
+export function csv(report: DigestReport): string {
+  const records = csvRows(report).map((r) =>
+    CSV_COLUMNS.map((c) => {
+      const v = r[c];
+      return v === null ? '' : neutralizeCell(v);
+    }),
+  );
+  return stringify(records, {
+    header: true,
+    columns: [...CSV_COLUMNS],
+    bom: true,
+    record_delimiter: 'windows',
+    // Setting record_delimiter turns this off by default, which would leave
+    // a lone CR or LF inside a cell unquoted.
+    quote_record_delimiter: true,
+    eof: true,
+  });
+}

@@ -1,0 +1,185 @@
+/**
+ * The digest's subject line and plain-text body. User text goes through
+ * `visible`, so a key cannot add lines or hide characters.
+ */
+import type { KeyStatusRecord } from '../model/derive.ts';
+import type { AttentionItem, DigestReport } from './digest-report.ts';
+import { visible } from './escape.ts';
+import { int, shortTime } from './format.ts';
+import {
+  DEFAULT_MAX_ATTENTION_ROWS,
+  DEFAULT_MAX_LIST_ROWS,
+  errorCodesOf,
+  headline,
+  healthFigures,
+  latestUpload,
+  listParts,
+  outsideNote,
+  type RenderOptions,
+  unconfirmedReason,
+} from './render-common.ts';
+
+/**
+ * The email subject: the counts, e.g. `[upload-sentinel] 2026-03-14: 7 need
+ * attention (3 failed, 2 aborted, 2 incomplete), 12 recovered, 1,931
+ * completed`; `… 2026-03-14: all clear, 1,931 completed` when nothing needs
+ * attention; starting with `UNCONFIRMED ` when Athena did not confirm it.
+ */
+export function subject(report: DigestReport): string {
+  const h = headline(report);
+  const parts: string[] = [];
+  if (h.attention === 0) parts.push('all clear');
+  else
+    parts.push(
+      `${int(h.attention)} need${h.attention === 1 ? 's' : ''} attention (${h.breakdown})`,
+    );
+  if (h.recovered > 0) parts.push(`${int(h.recovered)} recovered`);
+  parts.push(`${int(h.completed)} completed`);
+  const prefix = report.confirmed ? '' : 'UNCONFIRMED ';
+  // The date is ours, but a subject is a header: keep it one line.
+  return visible(
+    `${prefix}[upload-sentinel] ${report.date}: ${parts.join(', ')}`,
+  );
+}
+
+const uri = (r: { bucket: string; key: string }) =>
+  visible(`s3://${r.bucket}/${r.key}`);
+
+function more(shown: number, total: number, where: string): string[] {
+  return total > shown ? [`  … and ${int(total - shown)} more (${where})`] : [];
+}
+
+function attentionLines(a: AttentionItem, n: number): string[] {
+  const u = latestUpload(a);
+  const codes = errorCodesOf(a);
+  const uploads = a.uploads
+    .map((x) => `${x.status} ${visible(x.uploadId ?? 'no id')}`)
+    .join(', ');
+  return [
+    `${n}. ${a.category}  ${uri(a)}`,
+    `   ${visible(a.reason)}`,
+    `   last activity ${shortTime(a.lastActivity)}; error codes: ${codes.length === 0 ? '-' : visible(codes.join(' '))}; failed parts: ${listParts(u?.failedParts ?? [])}`,
+    `   uploads (${a.uploads.length}): ${uploads}${a.source === 'athena' ? '; record from Athena (repaired)' : ''}`,
+  ];
+}
+
+function recoveredLine(r: KeyStatusRecord): string {
+  const codes = errorCodesOf(r);
+  return `  ${uri(r)}  (${r.uploads.length} upload${r.uploads.length === 1 ? '' : 's'}${codes.length === 0 ? '' : `; ${visible(codes.join(' '))}`})`;
+}
+
+function coverageLines(r: DigestReport, max: number): string[] {
+  const c = r.coverage;
+  const out: string[] = [];
+  if (c.athena === 'UNAVAILABLE')
+    out.push(
+      `  Athena: did not run${c.athenaError === null ? '' : ` (${visible(c.athenaError)})`}`,
+    );
+  else
+    out.push(
+      `  Athena: ${c.athena === 'AGREED' ? 'agreed on every key' : 'disagreed'}; ${int(c.agreedKeys)} of ${int(c.indexKeys)} index keys agreed, Athena saw ${int(c.athenaKeys ?? 0)} keys`,
+    );
+  if (c.repaired.length > 0) {
+    out.push(`  Repaired from Athena (${int(c.repaired.length)}):`);
+    for (const x of c.repaired.slice(0, max))
+      out.push(
+        `    ${uri(x)}  index ${x.indexStatus ?? 'had no record'}, Athena ${x.record.status}`,
+      );
+    out.push(...more(max, c.repaired.length, 'see the JSON report'));
+  }
+  if (c.indexOnly.length > 0) {
+    out.push(`  Uploads Athena did not see (${int(c.indexOnly.length)}):`);
+    for (const x of c.indexOnly.slice(0, max))
+      out.push(`    ${uri(x)}  ${visible(x.uploadId ?? 'no id')} ${x.status}`);
+    out.push(...more(max, c.indexOnly.length, 'see the JSON report'));
+  }
+  if (c.disagreements.length > 0) {
+    out.push(`  Disagreements (${int(c.disagreements.length)}):`);
+    for (const x of c.disagreements.slice(0, max))
+      out.push(`    ${uri(x)}  index ${x.index}, Athena ${x.athena}`);
+    out.push(...more(max, c.disagreements.length, 'see the JSON report'));
+  }
+  const s3 = c.s3;
+  out.push(
+    s3.headsChecked
+      ? `  S3 objects: ${int(s3.verified)} verified, ${int(s3.unverified.length)} not checked`
+      : '  S3 objects: not checked (no HeadObject results)',
+  );
+  out.push(
+    s3.openUploadsChecked
+      ? `  Open uploads in S3: ${int(s3.openUploads)} listed, ${int(s3.strayOpenUploads.length)} stale and unexplained`
+      : '  Open uploads in S3: not checked',
+  );
+  for (const x of s3.strayOpenUploads.slice(0, max))
+    out.push(
+      `    ${x.bucket === undefined ? visible(x.key) : uri({ bucket: x.bucket, key: x.key })}  ${visible(x.uploadId)} initiated ${visible(x.initiated)}`,
+    );
+  out.push(...more(max, s3.strayOpenUploads.length, 'see the JSON report'));
+  for (const p of s3.problems) out.push(`  ${visible(p)}`);
+  return out;
+}
+
+function chartLines(r: DigestReport): string[] {
+  const peak = Math.max(
+    1,
+    ...r.failuresByHour.map((h) => h.attention + h.other),
+  );
+  return r.failuresByHour.map((h) => {
+    const total = h.attention + h.other;
+    const bar = '#'.repeat(Math.round((total / peak) * 30));
+    return `  ${h.label.padEnd(5)} ${String(total).padStart(5)}  ${bar}${h.attention > 0 ? ` (${int(h.attention)} of keys needing attention)` : ''}`;
+  });
+}
+
+/** The plain-text alternative: the same information as the HTML body. */
+export function text(
+  report: DigestReport,
+  options: RenderOptions = {},
+): string {
+  const maxRows = options.maxAttentionRows ?? DEFAULT_MAX_ATTENTION_ROWS;
+  const maxList = options.maxListRows ?? DEFAULT_MAX_LIST_ROWS;
+  const r = report;
+  const h = headline(r);
+  const out: string[] = [
+    `upload-sentinel daily digest for ${visible(r.date)} (${visible(r.timeZone)})`,
+    `Day from ${shortTime(r.window.start)} to ${shortTime(r.window.end)}; statuses as of ${shortTime(r.asOf)}. Times are UTC.`,
+    '',
+  ];
+  const why = unconfirmedReason(r);
+  if (why !== null) out.push(`UNCONFIRMED: ${visible(why)}`, '');
+  out.push(
+    'SUMMARY',
+    `  Need attention  ${int(h.attention)}${h.attention > 0 ? `  (${h.breakdown})` : ''}`,
+    `  Recovered       ${int(h.recovered)}`,
+    `  In progress     ${int(h.inProgress)}`,
+    `  Completed       ${int(h.completed)}`,
+    `  Keys            ${int(h.keys)}`,
+    '',
+    `NEEDS ATTENTION (${int(h.attention)})`,
+  );
+  if (r.attention.length === 0) out.push('  Nothing needs attention.');
+  r.attention.slice(0, maxRows).forEach((a, i) => {
+    out.push(...attentionLines(a, i + 1));
+  });
+  out.push(...more(maxRows, r.attention.length, 'all rows in the CSV'));
+  out.push(
+    '',
+    `FAILED REQUESTS BY HOUR (${visible(r.timeZone)})`,
+    ...chartLines(r),
+  );
+  if (r.failuresOutsideWindow > 0) out.push(`  ${outsideNote(r)}`);
+  out.push('', `RECOVERED (${int(r.recovered.length)})`);
+  if (r.recovered.length === 0) out.push('  None.');
+  for (const x of r.recovered.slice(0, maxList)) out.push(recoveredLine(x));
+  out.push(...more(maxList, r.recovered.length, 'see the JSON report'));
+  out.push('', 'COVERAGE', ...coverageLines(r, maxList));
+  out.push(
+    '',
+    `LOG DELIVERY (${r.health.status === 'OK' ? 'OK' : 'WARNING'})`,
+    `  ${healthFigures(r).join('; ')}`,
+    `  Log objects per hour: ${r.health.hours.map((x) => `${x.label} ${x.logObjects ?? '?'}`).join(', ')}`,
+    ...r.health.warnings.map((w) => `  ! ${visible(w)}`),
+    '',
+  );
+  return out.join('\n');
+}
