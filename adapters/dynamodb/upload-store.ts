@@ -347,9 +347,7 @@ export class DynamoDbUploadStore implements UploadStore {
    * Writes a batch, retrying unprocessed items with backoff. Returns the
    * requests made and, on failure, the error and the requests not written.
    */
-  private async writeBatch(
-    requests: WriteRequest[],
-  ): Promise<{
+  private async writeBatch(requests: WriteRequest[]): Promise<{
     writes: number;
     error: Error | null;
     unprocessed: WriteRequest[];
