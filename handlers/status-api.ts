@@ -19,7 +19,7 @@ import { ATTENTION_STATUSES } from '../core/model/status.ts';
 import type { UploadStore } from '../core/ports.ts';
 import { keyStatus, listActive } from '../core/queries.ts';
 import { parseS3Uri } from '../core/s3-uri.ts';
-import { dayWindow, isIsoDate } from '../core/time/day-window.ts';
+import { dayWindowMs, isIsoDate } from '../core/time/day-window.ts';
 import { logger } from './logger.ts';
 
 export interface StatusApiDeps {
@@ -73,7 +73,7 @@ export function createStatusApiHandler(deps: StatusApiDeps): StatusApiHandler {
         const date = query.date;
         if (date === undefined || !isIsoDate(date))
           return error(400, 'query parameter date must be YYYY-MM-DD');
-        const w = dayWindow(date, deps.timeZone);
+        const w = dayWindowMs(date, deps.timeZone);
         const asOf = deps.now();
         const records = await listActive(deps.store, {
           start: w.start,

@@ -6,7 +6,7 @@ import {
   UploadStatus,
 } from '../../core/model/status.ts';
 import { listActive } from '../../core/queries.ts';
-import { dayWindow } from '../../core/time/day-window.ts';
+import { dayWindowMs } from '../../core/time/day-window.ts';
 import {
   bool,
   date,
@@ -82,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
   const tz = str(p, 'time-zone') ?? 'UTC';
   if (!isTimeZone(tz))
     throw new UsageError(`--time-zone: not an IANA time zone: '${tz}'`);
-  const window = day === undefined ? null : dayWindow(day, tz);
+  const window = day === undefined ? null : dayWindowMs(day, tz);
   const asOf = instant(p, 'as-of') ?? Date.now();
   const stallWindowMs = duration(p, 'stall-window') ?? DEFAULT_STALL_WINDOW_MS;
   const checkPath = str(p, 'check');

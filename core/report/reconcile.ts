@@ -47,7 +47,7 @@ import {
 } from '../model/derive.ts';
 import { keyId } from '../model/state.ts';
 import { needsAttention, UploadStatus } from '../model/status.ts';
-import type { DayWindow } from './day-window.ts';
+import type { DayWindow } from '../time/day-window.ts';
 import {
   ATTENTION_ORDER,
   AttentionCategory,

@@ -1,108 +1,172 @@
 /**
- * Calendar days in an IANA time zone and their UTC windows, with Intl only
- * (no clock: callers pass `now`). A day is [local midnight, next local
- * midnight), which is 23 or 25 hours long on DST changes.
+ * Calendar days in an IANA time zone: a day as a UTC window and
+ * its hour slots (23, 24 or 25 of them on DST days; the last one shorter
+ * when a zone shifts by half an hour). Pure: time zone rules come from the
+ * ICU data built into Node, never from the clock or the environment.
  */
 
-const HOUR = 3_600_000;
+const HOUR_MS = 3_600_000;
 
-function parts(ms: number, timeZone: string): Record<string, number> {
-  const f = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-  const out: Record<string, number> = {};
-  for (const p of f.formatToParts(ms)) {
-    if (p.type !== 'literal') out[p.type] = Number(p.value);
-  }
-  return out;
+/** One hour of the report day (the last may be shorter). */
+export interface HourSlot {
+  /** ISO 8601 UTC start, inclusive. */
+  start: string;
+  /** ISO 8601 UTC end, exclusive. */
+  end: string;
+  /**
+   * Local wall-clock hour, `HH` (or `HH:mm` in zones with half-hour
+   * shifts). When clocks go back, the repeated hour is marked `HH′`.
+   */
+  label: string;
 }
 
-/** Offset of the zone from UTC at instant `ms`, in milliseconds. */
-export function zoneOffsetMs(ms: number, timeZone: string): number {
-  const p = parts(ms, timeZone);
-  const asUtc = Date.UTC(
-    p.year as number,
-    (p.month as number) - 1,
-    p.day as number,
-    p.hour as number,
-    p.minute as number,
-    p.second as number,
-  );
-  return asUtc - Math.floor(ms / 1000) * 1000;
-}
-
-/** The UTC instant of local midnight starting `date` (YYYY-MM-DD) in the zone. */
-function localMidnight(date: string, timeZone: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const guess = Date.UTC(y, m - 1, d);
-  // Two passes settle the offset across a DST change.
-  let t = guess - zoneOffsetMs(guess, timeZone);
-  t = guess - zoneOffsetMs(t, timeZone);
-  return t;
-}
-
-export function isIsoDate(date: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
-  const t = Date.parse(`${date}T00:00:00Z`);
-  return Number.isFinite(t) && new Date(t).toISOString().startsWith(date);
-}
-
+/** A report day and its UTC window. */
 export interface DayWindow {
+  /** `YYYY-MM-DD`, the local calendar day. */
   date: string;
+  /** IANA time zone name, as given. */
   timeZone: string;
-  /** Inclusive start, epoch ms. */
-  start: number;
-  /** Exclusive end, epoch ms. */
-  end: number;
+  /** ISO 8601 UTC instant of the first moment of the day, inclusive. */
+  start: string;
+  /** ISO 8601 UTC instant of the first moment of the next day, exclusive. */
+  end: string;
+  hours: HourSlot[];
 }
 
-/** The UTC window of a calendar day in a time zone. */
-export function dayWindow(date: string, timeZone: string): DayWindow {
-  if (!isIsoDate(date)) throw new RangeError(`not a date: ${date}`);
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const next = new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
-  return {
-    date,
-    timeZone,
-    start: localMidnight(date, timeZone),
-    end: localMidnight(next, timeZone),
+/** A day window, or why there is none. */
+export type DayWindowResult =
+  | { ok: true; window: DayWindow }
+  | { ok: false; reason: string };
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+type Clock = (t: number) => { date: string; hh: string; mm: string };
+
+function localClock(timeZone: string): Clock | string {
+  let fmt: Intl.DateTimeFormat;
+  try {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+  } catch {
+    return `unknown time zone ${JSON.stringify(timeZone)}`;
+  }
+  return (t) => {
+    const p: Record<string, string> = {};
+    for (const x of fmt.formatToParts(t)) p[x.type] = x.value;
+    return {
+      date: `${p.year}-${p.month}-${p.day}`,
+      hh: p.hour ?? '00',
+      mm: p.minute ?? '00',
+    };
   };
 }
 
-/** The calendar date (YYYY-MM-DD) of instant `ms` in the zone. */
+/** First whole second whose local date is `date` or later. */
+function firstInstantOf(date: string, clock: Clock, utcMidnight: number) {
+  // Offsets stay within ±15 h (historic local mean times included).
+  let lo = utcMidnight / 1000 - 27 * 3600;
+  let hi = utcMidnight / 1000 + 27 * 3600;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (clock(mid * 1000).date >= date) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo * 1000;
+}
+
+/**
+ * The UTC window of `date` (`YYYY-MM-DD`) in `timeZone`: from the first
+ * instant of that local day to the first instant of the next one, so DST
+ * days last 23 or 25 hours and a day that starts at 01:00 (DST at midnight)
+ * starts there.
+ */
+export function dayWindow(date: string, timeZone: string): DayWindowResult {
+  const m = DATE.exec(date);
+  const utcMidnight = m
+    ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
+    : Number.NaN;
+  if (
+    !Number.isFinite(utcMidnight) ||
+    new Date(utcMidnight).toISOString().slice(0, 10) !== date
+  ) {
+    return { ok: false, reason: `invalid date ${JSON.stringify(date)}` };
+  }
+  const clock = localClock(timeZone);
+  if (typeof clock === 'string') return { ok: false, reason: clock };
+  const next = new Date(utcMidnight + 86_400_000).toISOString().slice(0, 10);
+  const start = firstInstantOf(date, clock, utcMidnight);
+  const end = firstInstantOf(next, clock, utcMidnight + 86_400_000);
+  const hours: HourSlot[] = [];
+  const seen = new Set<string>();
+  for (let t = start; t < end; t += HOUR_MS) {
+    const c = clock(t);
+    let label = c.mm === '00' ? c.hh : `${c.hh}:${c.mm}`;
+    if (seen.has(label)) label = `${label}′`;
+    seen.add(label);
+    hours.push({
+      start: new Date(t).toISOString(),
+      end: new Date(Math.min(t + HOUR_MS, end)).toISOString(),
+      label,
+    });
+  }
+  return {
+    ok: true,
+    window: {
+      date,
+      timeZone,
+      start: new Date(start).toISOString(),
+      end: new Date(end).toISOString(),
+      hours,
+    },
+  };
+}
+
+/** Whether `date` is a real calendar date written `YYYY-MM-DD`. */
+export function isIsoDate(date: string): boolean {
+  const m = DATE.exec(date);
+  if (m === null) return false;
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return new Date(t).toISOString().slice(0, 10) === date;
+}
+
+/**
+ * The window of a day in epoch milliseconds, for callers that validated the
+ * date and zone already. Throws a RangeError otherwise.
+ */
+export function dayWindowMs(
+  date: string,
+  timeZone: string,
+): { start: number; end: number } {
+  const r = dayWindow(date, timeZone);
+  if (!r.ok) throw new RangeError(r.reason);
+  return { start: Date.parse(r.window.start), end: Date.parse(r.window.end) };
+}
+
+/** The calendar date (`YYYY-MM-DD`) of instant `ms` in the zone. */
 export function localDate(ms: number, timeZone: string): string {
-  const p = parts(ms, timeZone);
-  const pad = (n: number | undefined) => String(n).padStart(2, '0');
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+  const clock = localClock(timeZone);
+  if (typeof clock === 'string') throw new RangeError(clock);
+  return clock(ms).date;
 }
 
 /** The day before the one `now` falls in, in the zone. */
 export function yesterday(now: number, timeZone: string): string {
-  const today = dayWindow(localDate(now, timeZone), timeZone);
+  const today = dayWindowMs(localDate(now, timeZone), timeZone);
   return localDate(today.start - 1, timeZone);
 }
 
-/** UTC hours (as `YYYY-MM-DDTHH`) that overlap the window. */
+/** UTC hours (`YYYY-MM-DDTHH`) that overlap `[start, end)`. */
 export function utcHours(start: number, end: number): string[] {
   const out: string[] = [];
-  for (let h = Math.floor(start / HOUR); h * HOUR < end; h++) {
-    out.push(new Date(h * HOUR).toISOString().slice(0, 13));
-  }
-  return out;
-}
-
-/** UTC dates (YYYY-MM-DD) that overlap the window: the log partitions to read. */
-export function utcDates(start: number, end: number): string[] {
-  const out: string[] = [];
-  for (let d = Math.floor(start / 86_400_000); d * 86_400_000 < end; d++) {
-    out.push(new Date(d * 86_400_000).toISOString().slice(0, 10));
+  for (let h = Math.floor(start / HOUR_MS); h * HOUR_MS < end; h++) {
+    out.push(new Date(h * HOUR_MS).toISOString().slice(0, 13));
   }
   return out;
 }

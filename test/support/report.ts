@@ -7,7 +7,6 @@ import {
 } from '../../core/model/derive.ts';
 import { StateIndex } from '../../core/model/state.ts';
 import { UploadStatus } from '../../core/model/status.ts';
-import { type DayWindow, dayWindow } from '../../core/report/day-window.ts';
 import type { DigestReport } from '../../core/report/digest-report.ts';
 import {
   type ReconcileInput,
@@ -17,6 +16,7 @@ import {
   type SimulatedDay,
   simulateDay,
 } from '../../core/simulate/simulate.ts';
+import { type DayWindow, dayWindow } from '../../core/time/day-window.ts';
 
 export const DATE = '2026-03-14';
 export const STALL = 6 * 3600_000;
