@@ -4,10 +4,12 @@ import { defineConfig } from 'vitest/config';
 // `npm run test:unit|test:integration|test:infra`.
 export default defineConfig({
   test: {
+    setupFiles: ['./vitest.setup.ts'],
     projects: [
       {
         test: {
           name: 'unit',
+          setupFiles: ['./vitest.setup.ts'],
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
         },
@@ -15,6 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          setupFiles: ['./vitest.setup.ts'],
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
@@ -24,6 +27,7 @@ export default defineConfig({
       {
         test: {
           name: 'infra',
+          setupFiles: ['./vitest.setup.ts'],
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,

@@ -3,6 +3,7 @@
  * against baselines measured in the same run. Never used by tests.
  */
 import { parseArgs } from 'node:util';
+import { runRssBench, runWritesBench } from './ingest.ts';
 import { runParserBench } from './parser.ts';
 
 const { values } = parseArgs({
@@ -11,6 +12,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     runs: { type: 'string' },
     lines: { type: 'string' },
+    recordings: { type: 'string' },
+    'object-mb': { type: 'string' },
   },
 });
 
@@ -29,6 +32,18 @@ if (only === undefined || only === 'parser') {
   });
   results.parser = { figures: r.figures, ...r.summary };
   if (!values.json) console.log(r.text.join('\n'));
+}
+
+if (only === undefined || only === 'writes') {
+  const r = await runWritesBench(Number(values.recordings ?? 1000));
+  results.writes = { figures: r.figures, ...r.summary };
+  if (!values.json) console.log(`\n${r.text.join('\n')}`);
+}
+
+if (only === undefined || only === 'memory') {
+  const r = await runRssBench(Number(values['object-mb'] ?? 200));
+  results.memory = { figures: r.figures, ...r.summary };
+  if (!values.json) console.log(`\n${r.text.join('\n')}`);
 }
 
 if (values.json) console.log(JSON.stringify(results, null, 2));

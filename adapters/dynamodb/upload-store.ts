@@ -241,7 +241,10 @@ export class DynamoDbUploadStore implements UploadStore {
     };
     await mapLimit(updates, this.concurrency, async ([pk, id, u, key]) => {
       try {
-        writes += await this.updateUpload(pk, id, u);
+        // Not `writes += await …`: that reads `writes` before the await and
+        // loses the counts of the calls that finished meanwhile.
+        const n = await this.updateUpload(pk, id, u);
+        writes += n;
       } catch (err) {
         writes += (err as { writes?: number }).writes ?? 1;
         fail(key, err);
@@ -368,11 +371,28 @@ export class DynamoDbUploadStore implements UploadStore {
           }),
         );
       } catch (err) {
-        const error = new StoreError(
-          `batch write of ${pending.length} items failed: ${(err as Error).message}`,
-          { cause: err },
-        );
-        return { writes, error, unprocessed: pending };
+        // The whole request failed: write the items one by one, so a bad key
+        // fails alone rather than taking the batch's other keys with it.
+        const unprocessed: WriteRequest[] = [];
+        let error: Error | null = null;
+        for (const r of pending) {
+          writes++;
+          try {
+            await this.client.send(
+              new PutItemCommand({
+                TableName: this.table,
+                Item: r.PutRequest?.Item ?? {},
+              }),
+            );
+          } catch (itemErr) {
+            error ??= new StoreError(
+              `write of an item failed: ${(itemErr as Error).message}`,
+              { cause: itemErr ?? err },
+            );
+            unprocessed.push(r);
+          }
+        }
+        return { writes, error, unprocessed };
       }
       const left = out.UnprocessedItems?.[this.table] ?? [];
       if (left.length === 0) return { writes, error: null, unprocessed: [] };

@@ -17,7 +17,6 @@ export function alertMessage(a: UploadAlert): {
     `Look it up: upload-sentinel status s3://${a.bucket}/${a.key}`,
   ].join('\n');
   // SNS e-mail subjects must be ASCII without line breaks.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
   return { subject: subject.replace(/[^\x20-\x7e]/g, '?'), message };
 }
 

@@ -14,8 +14,11 @@ export class ContributionBuilder {
   readonly hours = new Map<string, Set<number>>();
   /** Newest record time seen, for the ingest lag metric. */
   newest: number | null = null;
+  /** Facts folded in so far. */
+  facts = 0;
 
   add(f: UploadFact): void {
+    this.facts++;
     this.index.add(f);
     const id = keyId(f.bucket, f.key);
     let h = this.hours.get(id);
@@ -29,6 +32,7 @@ export class ContributionBuilder {
 
   /** Folds another builder's facts in (the merge is the same algebra). */
   absorb(other: ContributionBuilder): void {
+    this.facts += other.facts;
     for (const state of other.index.keys.values()) this.index.merge(state);
     for (const [id, hours] of other.hours) {
       let h = this.hours.get(id);

@@ -12,7 +12,7 @@ import { parseLogObjectKey } from '../access-log/log-object-key.ts';
 import type { MalformedLine } from '../access-log/record.ts';
 import { UploadFactReader } from '../access-log/upload-facts.ts';
 import { deriveKeyStatus } from '../model/derive.ts';
-import type { KeyState } from '../model/state.ts';
+import { type KeyState, keyId } from '../model/state.ts';
 import { UploadStatus } from '../model/status.ts';
 import type {
   AlertPublisher,
@@ -64,6 +64,12 @@ export interface BatchResult {
 
 const MAX_SAMPLES = 5;
 
+/**
+ * Upload facts held before a large object is merged early (about 40 MB of
+ * log lines): what keeps ingest memory flat for objects of any size.
+ */
+export const FLUSH_FACTS = 50_000;
+
 function empty(
   source: LogObjectRef,
   skipped: string | null,
@@ -90,12 +96,19 @@ export async function readObject(
 ): Promise<{
   result: IngestObjectResult;
   contribution: ContributionBuilder | null;
+  /** Writes made by early merges of a large object. */
+  flushedWrites: number;
 }> {
   const name = parseLogObjectKey(ref.key, deps.logPrefix);
-  if (typeof name === 'string')
-    return { result: empty(ref, name), contribution: null };
+  if (typeof name === 'string') {
+    return { result: empty(ref, name), contribution: null, flushedWrites: 0 };
+  }
   const result = empty(ref, null);
-  const contribution = new ContributionBuilder();
+  let contribution = new ContributionBuilder();
+  let keys = 0;
+  let parts = 0;
+  let flushedWrites = 0;
+  let newest: number | null = null;
   const reader = new UploadFactReader({
     fact: (f) => {
       if (deps.watchPrefix !== '' && !f.key.startsWith(deps.watchPrefix)) {
@@ -109,21 +122,48 @@ export async function readObject(
         result.malformedSamples.push(m);
     },
   });
-  for await (const chunk of await deps.source.open(ref)) reader.push(chunk);
+  for await (const chunk of await deps.source.open(ref)) {
+    reader.push(chunk);
+    if (contribution.facts >= FLUSH_FACTS) {
+      // A large object: merge what it showed so far, so memory stays bounded
+      // whatever its size. The part name keeps re-processing idempotent.
+      const part = contribution.build({
+        bucket: ref.bucket,
+        key: `${ref.key}#part${++parts}`,
+      });
+      const merged = await deps.store.merge(part);
+      flushedWrites += merged.writes;
+      const [failure] = merged.failed.values();
+      if (failure !== undefined) throw failure;
+      keys += contribution.index.keys.size;
+      if (
+        contribution.newest !== null &&
+        (newest === null || contribution.newest > newest)
+      )
+        newest = contribution.newest;
+      contribution = new ContributionBuilder();
+    }
+  }
   const stats = reader.end();
   result.bytes = stats.bytes;
   result.lines = stats.lines;
   result.uploadRequests = stats.uploadRequests;
   result.malformed = stats.malformed;
   result.unattributed = stats.unattributed;
-  result.newestRecord = contribution.newest;
-  result.keys = contribution.index.keys.size;
-  return { result, contribution };
+  result.newestRecord =
+    contribution.newest === null ||
+    (newest !== null && newest > contribution.newest)
+      ? newest
+      : contribution.newest;
+  result.keys = keys + contribution.index.keys.size;
+  return { result, contribution, flushedWrites };
 }
 
 /**
  * Ingests the objects of a batch of messages (each message names one or more
- * objects) and merges them into the index together.
+ * objects) and merges them into the index together: objects are absorbed as
+ * they are read, and the batch is merged whenever it holds `FLUSH_FACTS`
+ * facts and once at the end, so memory stays bounded.
  */
 export async function ingestBatch(
   messages: readonly (readonly LogObjectRef[])[],
@@ -131,51 +171,88 @@ export async function ingestBatch(
   now: number,
 ): Promise<BatchResult> {
   const flat = messages.flatMap((refs, m) => refs.map((ref) => ({ ref, m })));
-  const reads = await settleLimit(flat, deps.concurrency, ({ ref }) =>
-    readObject(ref, deps),
-  );
   const failures: (Error | null)[] = messages.map(() => null);
   const objects: IngestObjectResult[] = [];
-  const batch = new ContributionBuilder();
-  const merged = new Set<number>();
-  reads.forEach((r, i) => {
-    const { m } = flat[i] as { m: number };
-    if (r.status === 'rejected') {
-      failures[m] =
-        r.reason instanceof Error ? r.reason : new Error(String(r.reason));
+  let storeWrites = 0;
+  let batch = new ContributionBuilder();
+  let refs: LogObjectRef[] = [];
+  /** Which messages contributed facts to each key of the current batch. */
+  let contributors = new Map<string, Set<number>>();
+  /** Keys merged whose facts could have made an upload FAILED or ABORTED. */
+  const alertable = new Map<string, KeyState>();
+  let flushing: Promise<void> = Promise.resolve();
+  const fail = (m: number, err: unknown) => {
+    failures[m] ??= err instanceof Error ? err : new Error(String(err));
+  };
+
+  const flush = () => {
+    if (batch.index.keys.size === 0) return flushing;
+    const mine = batch;
+    const mineRefs = refs;
+    const mineContributors = contributors;
+    batch = new ContributionBuilder();
+    refs = [];
+    contributors = new Map();
+    flushing = flushing.then(async () => {
+      const source =
+        mineRefs.length === 1
+          ? (mineRefs[0] as LogObjectRef)
+          : batchRef(mineRefs);
+      try {
+        const result = await deps.store.merge(mine.build(source));
+        storeWrites += result.writes;
+        for (const [id, err] of result.failed) {
+          for (const m of mineContributors.get(id) ?? []) fail(m, err);
+        }
+        for (const [id, st] of mine.index.keys) {
+          if (!result.failed.has(id) && mayAlert(st)) alertable.set(id, st);
+        }
+      } catch (err) {
+        for (const ms of mineContributors.values())
+          for (const m of ms) fail(m, err);
+      }
+    });
+    return flushing;
+  };
+
+  await settleLimit(flat, deps.concurrency, async ({ ref, m }) => {
+    let read: Awaited<ReturnType<typeof readObject>>;
+    try {
+      read = await readObject(ref, deps);
+    } catch (err) {
+      fail(m, err);
       return;
     }
-    objects.push(r.value.result);
-  });
-  reads.forEach((r, i) => {
-    const { m } = flat[i] as { m: number };
-    if (
-      r.status === 'fulfilled' &&
-      failures[m] === null &&
-      r.value.contribution !== null
-    ) {
-      batch.absorb(r.value.contribution);
-      merged.add(m);
-    }
-  });
-  let storeWrites = 0;
-  let alerts = 0;
-  if (batch.index.keys.size > 0) {
-    const refs = flat.filter(({ m }) => merged.has(m)).map(({ ref }) => ref);
-    const source =
-      refs.length === 1 ? (refs[0] as LogObjectRef) : batchRef(refs);
-    try {
-      storeWrites = (await deps.store.merge(batch.build(source))).writes;
-      if (deps.alerts !== null) {
-        const states = [...batch.index.keys.values()].filter(mayAlert);
-        const sent = await mapLimit(states, deps.concurrency, (s) =>
-          alertKey(s.bucket, s.key, deps, deps.alerts as AlertPublisher, now),
-        );
-        alerts = sent.reduce((a, b) => a + b, 0);
+    objects.push(read.result);
+    storeWrites += read.flushedWrites;
+    if (read.contribution === null || failures[m] !== null) return;
+    batch.absorb(read.contribution);
+    refs.push(ref);
+    for (const id of read.contribution.index.keys.keys()) {
+      let set = contributors.get(id);
+      if (set === undefined) {
+        set = new Set();
+        contributors.set(id, set);
       }
+      set.add(m);
+    }
+    if (batch.facts >= FLUSH_FACTS) await flush();
+  });
+  await flush();
+
+  let alerts = 0;
+  if (deps.alerts !== null && alertable.size > 0) {
+    const publisher = deps.alerts;
+    try {
+      const sent = await mapLimit(
+        [...alertable.values()],
+        deps.concurrency,
+        (s) => alertKey(s.bucket, s.key, deps, publisher, now),
+      );
+      alerts = sent.reduce((a, b) => a + b, 0);
     } catch (err) {
-      for (const m of merged)
-        failures[m] = err instanceof Error ? err : new Error(String(err));
+      // Redelivery merges again (no change) and retries the unsent alerts.
+      for (let m = 0; m < failures.length; m++) fail(m, err);
     }
   }
   return { failures, objects, storeWrites, alerts };

@@ -1,0 +1,352 @@
+/**
+ * Ingestion against the real stand-ins (dynalite, s3rver) through the real
+ * path: PutObject into the log bucket, S3 event, the local SQS stand-in, the
+ * ingest handler, DynamoDB. No SDK mocks.
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
+import { S3LogSource } from '../../adapters/s3/log-source.ts';
+import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
+import { compareWithExpected } from '../../core/simulate/expected.ts';
+import { Random } from '../../core/simulate/random.ts';
+import {
+  type SimulatedDay,
+  simulateDay,
+} from '../../core/simulate/simulate.ts';
+import { createIngestHandler } from '../../handlers/ingest.ts';
+import { CollectingMetrics, LocalStack } from '../../local/stack.ts';
+import {
+  putObjects,
+  sqsEvent,
+  statusesOf,
+  storedStates,
+} from '../support/stack.ts';
+
+const DAY: SimulatedDay = simulateDay({
+  seed: 'pipeline',
+  date: '2026-03-14',
+  recordings: 120,
+  failureRate: 0.2,
+});
+
+describe('a simulated day through events', () => {
+  let stack: LocalStack;
+  let baseline: string[];
+
+  beforeAll(async () => {
+    stack = await LocalStack.start({ stateDir: null });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('yields statuses equal to expected.json', async () => {
+    await putObjects(stack.s3 as S3Client, stack.logBucket, DAY.objects);
+    await stack.queue?.drain();
+    expect(stack.queue?.stats.deadLettered).toBe(0);
+    const c = compareWithExpected(
+      await statusesOf(stack.store, DAY),
+      DAY.expected,
+    );
+    expect(c.mismatched).toEqual([]);
+    expect(c.missing).toEqual([]);
+    expect(c.unexpected).toEqual([]);
+    expect(c.matched).toBe(DAY.expected.keys.length);
+    expect(stack.metrics.totals.malformed).toBe(DAY.stats.malformed);
+    expect(stack.metrics.totals.uploadRequests).toBe(DAY.stats.uploadRequests);
+    baseline = await storedStates(stack.store, DAY);
+  });
+
+  it('the same objects delivered again change nothing', async () => {
+    const alertsBefore = stack.metrics.totals.alerts;
+    await putObjects(stack.s3 as S3Client, stack.logBucket, DAY.objects);
+    await stack.queue?.drain();
+    expect(await storedStates(stack.store, DAY)).toEqual(baseline);
+    // Each FAILED or ABORTED upload was announced once, not twice.
+    expect(stack.metrics.totals.alerts).toBe(alertsBefore);
+  });
+
+  it('shuffled delivery, in another stack, gives the same stored state', async () => {
+    const other = await LocalStack.start({ stateDir: null });
+    try {
+      const shuffled = new Random('shuffle').shuffle([...DAY.objects]);
+      await putObjects(other.s3 as S3Client, other.logBucket, shuffled, 8);
+      await other.queue?.drain();
+      expect(await storedStates(other.store, DAY)).toEqual(baseline);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+describe('robustness', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await LocalStack.start({ stateDir: null });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('two ingest handlers running concurrently on overlapping objects converge', async () => {
+    const s3 = stack.s3 as S3Client;
+    await putObjects(s3, 'rec-archive-prod', []); // no-op: the bucket exists
+    // Put the objects without events: a second bucket the queue ignores.
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'rec-archive-prod',
+        Key: 'probe',
+        Body: 'x',
+      }),
+    );
+    for (const o of DAY.objects) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'rec-archive-prod',
+          Key: o.key,
+          Body: Buffer.from(o.body),
+        }),
+      );
+    }
+    const handler = () =>
+      createIngestHandler({
+        source: new S3LogSource(s3),
+        store: stack.store,
+        alerts: null,
+        logPrefix: '',
+        watchPrefix: '',
+        stallWindowMs: DAY.expected.stallWindowMs,
+        concurrency: 4,
+        metrics: new CollectingMetrics(),
+        now: Date.now,
+      });
+    const a = handler();
+    const b = handler();
+    const keys = DAY.objects.map((o) => o.key);
+    const first = keys.slice(0, Math.ceil(keys.length * 0.7));
+    const second = new Random('overlap').shuffle(
+      keys.slice(Math.floor(keys.length * 0.3)),
+    );
+    const run = async (h: typeof a, ks: string[], tag: string) => {
+      for (let i = 0; i < ks.length; i += 10) {
+        const res = await h(
+          sqsEvent('rec-archive-prod', ks.slice(i, i + 10), `${tag}${i}`),
+        );
+        expect(res.batchItemFailures).toEqual([]);
+      }
+    };
+    await Promise.all([run(a, first, 'a'), run(b, second, 'b')]);
+    const c = compareWithExpected(
+      await statusesOf(stack.store, DAY),
+      DAY.expected,
+    );
+    expect(c.mismatched).toEqual([]);
+    expect(c.matched).toBe(DAY.expected.keys.length);
+  });
+
+  it('garbage, binary, empty, truncated and misnamed objects are counted and the batch goes on', async () => {
+    const s3 = stack.s3 as S3Client;
+    const good = DAY.objects[0] as (typeof DAY.objects)[number];
+    const name = (suffix: string) => `bad/2026-03-14-12-00-00-${suffix}`;
+    const rnd = new Random('bytes');
+    const binary = Buffer.from(
+      Array.from({ length: 5000 }, () => rnd.int(0, 255)),
+    );
+    const objects: [string, Buffer][] = [
+      [name('BINARY0000000001'), binary],
+      [name('EMPTY00000000001'), Buffer.alloc(0)],
+      [
+        name('TRUNCATED0000001'),
+        Buffer.from(good.body.slice(0, Math.floor(good.body.length / 2))),
+      ],
+      [
+        name('GARBAGE000000001'),
+        Buffer.from('this is not an access log\n{"json": true}\n'),
+      ],
+      ['notes/README.txt', Buffer.from('someone dropped a file here')],
+      [`again/${good.key}`, Buffer.from(good.body)],
+    ];
+    for (const [key, body] of objects)
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'rec-archive-prod',
+          Key: key,
+          Body: body,
+        }),
+      );
+    const metrics = new CollectingMetrics();
+    const handler = createIngestHandler({
+      source: new S3LogSource(s3),
+      store: stack.store,
+      alerts: null,
+      logPrefix: '',
+      watchPrefix: '',
+      stallWindowMs: DAY.expected.stallWindowMs,
+      concurrency: 4,
+      metrics,
+      now: Date.now,
+    });
+    const res = await handler(
+      sqsEvent(
+        'rec-archive-prod',
+        objects.map(([k]) => k),
+      ),
+    );
+    expect(res.batchItemFailures).toEqual([]);
+    expect(metrics.totals.skipped).toBe(1); // notes/README.txt
+    expect(metrics.totals.objects).toBe(5);
+    // The binary and garbage lines are malformed; the truncated object's cut
+    // line too; the good object (read again) is still fully counted.
+    expect(metrics.totals.malformed).toBeGreaterThanOrEqual(4);
+    expect(metrics.totals.uploadRequests).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * A DynamoDB endpoint that fails every request touching a poisoned key with
+ * a 500, in front of the real dynalite: the SDK retries, then gives up.
+ */
+async function faultyProxy(
+  target: string,
+  poisoned: { pk: string | null },
+): Promise<{ server: Server; endpoint: string }> {
+  const url = new URL(target);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (
+        poisoned.pk !== null &&
+        body.toString('utf8').includes(JSON.stringify(poisoned.pk).slice(1, -1))
+      ) {
+        res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(
+          JSON.stringify({
+            __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+            message: 'injected fault',
+          }),
+        );
+        return;
+      }
+      const fwd = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+        },
+        (r) => {
+          res.writeHead(r.statusCode ?? 500, r.headers);
+          r.pipe(res);
+        },
+      );
+      fwd.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    server,
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  };
+}
+
+describe('a store that fails mid-batch', () => {
+  it('makes the handler report exactly the failed messages, and redelivery converges', async () => {
+    const stack = await LocalStack.start({ stateDir: null });
+    const poisoned: { pk: string | null } = { pk: null };
+    const proxy = await faultyProxy(stack.dynamoEndpoint, poisoned);
+    try {
+      const client = new DynamoDBClient({
+        endpoint: proxy.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        maxAttempts: 2,
+      });
+      const store = new DynamoDbUploadStore({
+        client,
+        tableName: stack.tableName,
+        retentionDays: 400,
+        batchAttempts: 2,
+        backoffMs: 1,
+      });
+      const s3 = stack.s3 as S3Client;
+      for (const o of DAY.objects)
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: 'rec-archive-prod',
+            Key: o.key,
+            Body: Buffer.from(o.body),
+          }),
+        );
+      // Poison one key that appears in some objects but not all.
+      const victim =
+        DAY.expected.keys.find((k) => k.status === 'FAILED') ??
+        (DAY.expected.keys[0] as (typeof DAY.expected.keys)[number]);
+      poisoned.pk = `K#${victim.bucket}/${victim.key}`;
+      const handler = createIngestHandler({
+        source: new S3LogSource(s3),
+        store,
+        alerts: null,
+        logPrefix: '',
+        watchPrefix: '',
+        stallWindowMs: DAY.expected.stallWindowMs,
+        concurrency: 4,
+        metrics: new CollectingMetrics(),
+        now: Date.now,
+      });
+      const keys = DAY.objects.map((o) => o.key);
+      const failedKeys: string[] = [];
+      for (let i = 0; i < keys.length; i += 25) {
+        const batch = keys.slice(i, i + 25);
+        const res = await handler(sqsEvent('rec-archive-prod', batch, `b${i}`));
+        const failedIds = new Set(
+          res.batchItemFailures.map((f) => f.itemIdentifier),
+        );
+        // Exactly the messages whose object holds an upload request of the
+        // poisoned key.
+        const expected = batch.filter((k) => {
+          const o = DAY.objects.find((x) => x.key === k);
+          return o !== undefined && uploadKeysOf(o.body).has(victim.key);
+        });
+        const got = batch.filter((_, j) => failedIds.has(`b${i}-${j}`));
+        expect(got).toEqual(expected);
+        failedKeys.push(...got);
+      }
+      expect(failedKeys.length).toBeGreaterThan(0);
+      // The fault clears; SQS delivers the failed messages again.
+      poisoned.pk = null;
+      const res = await handler(
+        sqsEvent('rec-archive-prod', failedKeys, 'retry'),
+      );
+      expect(res.batchItemFailures).toEqual([]);
+      const c = compareWithExpected(
+        await statusesOf(stack.store, DAY),
+        DAY.expected,
+      );
+      expect(c.mismatched).toEqual([]);
+      expect(c.matched).toBe(DAY.expected.keys.length);
+      client.destroy();
+    } finally {
+      await new Promise((r) => proxy.server.close(r));
+      await stack.stop();
+    }
+  });
+});
+
+/** The keys with upload requests in a log object's text. */
+function uploadKeysOf(body: string): Set<string> {
+  const keys = new Set<string>();
+  const r = new UploadFactReader({
+    fact: (f) => keys.add(f.key),
+    malformed: () => {},
+  });
+  r.push(Buffer.from(body));
+  r.end();
+  return keys;
+}
