@@ -82,7 +82,6 @@ export class UploadSentinelStack extends Stack {
     });
     this.ingestion = new Ingestion(this, 'Ingestion', {
       logBucket: this.logBucket,
-      source: this.recordings.bucket,
       table: this.table,
       alarmAction: this.adminTopic.alarmAction,
       function: {

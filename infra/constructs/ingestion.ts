@@ -1,5 +1,5 @@
 /**
- * Ingestion: every new log object of the recordings bucket's folder becomes
+ * Ingestion: every new object under the log prefix of the log bucket becomes
  * an S3 event on an encrypted SQS queue; the ingest function reads batches
  * of them and reports partial batch failures, so only failed messages come
  * back, and after three receives a message rests in the dead-letter queue.
@@ -12,7 +12,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { EventType } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -91,8 +91,6 @@ export class IngestFunction extends SentinelFunction {
 
 export interface IngestionProps {
   readonly logBucket: LogBucket;
-  /** The bucket whose logs are ingested (its folder of the log bucket). */
-  readonly source: IBucket;
   readonly table: UploadsTable;
   /** Where the alarms go. */
   readonly alarmAction: IAlarmAction;
@@ -164,12 +162,14 @@ export class Ingestion extends Construct {
       },
     });
 
-    // Only the recordings bucket's folder: nothing else written to the log
-    // bucket reaches the ingest.
+    // Objects under the log prefix only. The bucket policy already admits
+    // the logging service for the recordings bucket alone; the prefix (not
+    // the bucket's own folder) also lets `upload-sentinel ingest --target
+    // aws` feed simulated or backfilled logs through the same path.
     logBucket.bucket.addEventNotification(
       EventType.OBJECT_CREATED,
       new SqsDestination(this.queue),
-      { prefix: logBucket.sourceFolder(props.source) },
+      { prefix: logBucket.logPrefix },
     );
 
     fn.addEventSource(

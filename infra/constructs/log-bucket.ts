@@ -20,7 +20,7 @@ import { acknowledgeWildcards } from '../nag.ts';
 export interface LogBucketProps {
   /**
    * Target prefix of the server access logs (empty, or ending in `/`).
-   * @default 'access-logs/'
+   * @default 's3-access-logs/'
    */
   readonly logPrefix?: string;
   /**
@@ -48,7 +48,7 @@ export class LogBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: LogBucketProps = {}) {
     super(scope, id);
-    this.logPrefix = props.logPrefix ?? 'access-logs/';
+    this.logPrefix = props.logPrefix ?? 's3-access-logs/';
     this.bucket = new Bucket(this, 'Bucket', {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,

@@ -130,7 +130,7 @@ describe('digest functions', () => {
         SENTINEL_STALL_WINDOW: '4h',
         SENTINEL_TIME_ZONE: 'Europe/Paris',
         SENTINEL_WATCH_PREFIX: 'calls/',
-        SENTINEL_LOG_PREFIX: 'access-logs/',
+        SENTINEL_LOG_PREFIX: 's3-access-logs/',
       });
     }
   });

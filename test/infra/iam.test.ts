@@ -66,7 +66,7 @@ describe('IAM, per function', () => {
         ...allow(
           stack,
           ['s3:GetObject'],
-          [stack.logBucket.bucket.arnForObjects('access-logs/*')],
+          [stack.logBucket.bucket.arnForObjects('s3-access-logs/*')],
         ),
         ...allow(
           stack,
@@ -160,7 +160,7 @@ describe('IAM, per function', () => {
   it('state machine: invokes its three functions, runs the Athena query over one folder, alerts the admin', () => {
     const sm = stack.digest.stateMachine;
     const logs = stack.logBucket.bucket;
-    const folder = `${renderToken(stack, logs.bucketArn)}/access-logs/${account}/${region}/acme-call-recordings/`;
+    const folder = `${renderToken(stack, logs.bucketArn)}/s3-access-logs/${account}/${region}/acme-call-recordings/`;
     const glue = (resource: string) =>
       `arn:${partition}:glue:${region}:${account}:${resource}`;
     const db = stack.analytics.databaseName;
@@ -217,7 +217,7 @@ describe('IAM, per function', () => {
             stack.resolve({
               StringLike: {
                 's3:prefix': [
-                  `access-logs/${stack.account}/${stack.region}/acme-call-recordings/*`,
+                  `s3-access-logs/${stack.account}/${stack.region}/acme-call-recordings/*`,
                 ],
               },
             }),

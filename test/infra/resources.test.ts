@@ -124,7 +124,7 @@ describe('buckets', () => {
         Effect: 'Allow',
         Principal: { Service: 'logging.s3.amazonaws.com' },
         Action: 's3:PutObject',
-        Resource: ref(stack.logBucket.bucket.arnForObjects('access-logs/*')),
+        Resource: ref(stack.logBucket.bucket.arnForObjects('s3-access-logs/*')),
         Condition: {
           ArnLike: {
             'aws:SourceArn': ref(stack.recordings.bucket.bucketArn),
@@ -176,7 +176,7 @@ describe('server access logging of the existing recordings bucket', () => {
           BucketLoggingStatus: {
             LoggingEnabled: {
               TargetBucket: LOG_BUCKET,
-              TargetPrefix: 'access-logs/',
+              TargetPrefix: 's3-access-logs/',
               TargetObjectKeyFormat: {
                 PartitionedPrefix: { PartitionDateSource: 'EventTime' },
               },
@@ -232,7 +232,7 @@ describe('ingestion', () => {
     }
   });
 
-  it('S3 sends only the recordings bucket folder of the log bucket to the queue', () => {
+  it('S3 sends new objects under the log prefix of the log bucket to the queue', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: ref(stack.logBucket.bucket.bucketName),
       NotificationConfiguration: {
@@ -242,14 +242,7 @@ describe('ingestion', () => {
             QueueArn: ref(queue.queueArn),
             Filter: {
               Key: {
-                FilterRules: [
-                  {
-                    Name: 'prefix',
-                    Value: ref(
-                      `access-logs/${stack.account}/${stack.region}/acme-call-recordings/`,
-                    ),
-                  },
-                ],
+                FilterRules: [{ Name: 'prefix', Value: 's3-access-logs/' }],
               },
             },
           },
@@ -359,7 +352,7 @@ describe('functions', () => {
       [Env.RETENTION_DAYS]: '200',
       [Env.STALL_WINDOW]: '4h',
       [Env.WATCH_PREFIX]: 'calls/',
-      [Env.LOG_PREFIX]: 'access-logs/',
+      [Env.LOG_PREFIX]: 's3-access-logs/',
       [Env.INGEST_CONCURRENCY]: '4',
       [Env.ALERT_TOPIC_ARN]: ref(stack.adminTopic.topic.topicArn),
     });
@@ -433,7 +426,7 @@ describe('Glue table over the access logs', () => {
 
   it('its partition folders are where S3 writes the logs, and where the ingest and the notification look', () => {
     // A log object as S3 names it with PartitionedPrefix and EventTime.
-    const key = `access-logs/${ACCOUNT}/${REGION}/acme-call-recordings/2025/03/30/2025-03-30-01-12-54-0A1B2C3D4E5F6A7B`;
+    const key = `s3-access-logs/${ACCOUNT}/${REGION}/acme-call-recordings/2025/03/30/2025-03-30-01-12-54-0A1B2C3D4E5F6A7B`;
     // Athena substitutes the partition value for the ${timestamp} placeholder.
     const placeholder = ['$', '{timestamp}'].join('');
     const location = asDeployed(table.Parameters['storage.location.template']);
@@ -441,7 +434,7 @@ describe('Glue table over the access logs', () => {
       `s3://${LOG_BUCKET}/${key.slice(0, key.lastIndexOf('/'))}`,
     );
     expect(asDeployed(table.StorageDescriptor.Location)).toBe(
-      `s3://${LOG_BUCKET}/access-logs/${ACCOUNT}/${REGION}/acme-call-recordings/`,
+      `s3://${LOG_BUCKET}/s3-access-logs/${ACCOUNT}/${REGION}/acme-call-recordings/`,
     );
     // The ingest's prefix reads it as a partitioned log object of that date.
     const prefix = envOf(functionByService('upload-sentinel-ingest'))[

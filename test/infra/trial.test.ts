@@ -29,7 +29,7 @@ describe('trial deployment (no context)', () => {
         },
         LoggingConfiguration: {
           DestinationBucketName: ref(stack.logBucket.bucket.bucketName),
-          LogFilePrefix: 'access-logs/',
+          LogFilePrefix: 's3-access-logs/',
           TargetObjectKeyFormat: {
             PartitionedPrefix: { PartitionDateSource: 'EventTime' },
           },
@@ -53,7 +53,7 @@ describe('trial deployment (no context)', () => {
             Principal: { Service: 'logging.s3.amazonaws.com' },
             Action: 's3:PutObject',
             Resource: ref(
-              stack.logBucket.bucket.arnForObjects('access-logs/*'),
+              stack.logBucket.bucket.arnForObjects('s3-access-logs/*'),
             ),
             Condition: {
               ArnLike: {
