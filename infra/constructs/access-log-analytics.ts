@@ -32,6 +32,7 @@ import { acknowledgeWildcards } from '../nag.ts';
 import type { LogBucket } from './log-bucket.ts';
 
 export interface AccessLogAnalyticsProps {
+  /** Where the logs are (its log prefix is part of the table's location). */
   readonly logBucket: LogBucket;
   /** The bucket whose logs the table reads. */
   readonly source: IBucket;

@@ -95,10 +95,12 @@ export interface DigestFunctionSpec {
   /** Grants (and the environment variables that go with them). */
   readonly access: readonly DigestAccess[];
   /**
+   * Memory in MB.
    * @default 512
    */
   readonly memorySize?: number;
   /**
+   * Longest invocation.
    * @default Duration.minutes(5)
    */
   readonly timeout?: Duration;
@@ -153,13 +155,19 @@ export interface DailyDigestWorkflow<N, K extends string> {
 }
 
 export interface DailyDigestProps<N, K extends string> {
+  /** The definition builder and what it needs (`infra/daily-digest-workflow.ts`). */
   readonly workflow: DailyDigestWorkflow<N, K>;
+  /** The uploads index (every function gets its name; `index` access reads it). */
   readonly table: UploadsTable;
+  /** The Glue table and workgroup the reconciliation query runs in. */
   readonly analytics: AccessLogAnalytics;
+  /** Failed runs and `adminAlerts` access publish here. */
   readonly adminTopic: AdminTopic;
+  /** Its log prefix goes into the functions' environment. */
   readonly logBucket: LogBucket;
   /** The recordings bucket (listed by the reconciliation). */
   readonly recordings: IBucket;
+  /** Time zone, stall window, watched prefix, sender and recipients. */
   readonly settings: DigestSettings;
   /**
    * Local time of the daily run, in `settings.timeZone`.

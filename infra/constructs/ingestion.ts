@@ -44,10 +44,12 @@ export interface IngestFunctionProps {
    */
   readonly concurrency?: number;
   /**
+   * Memory in MB (CPU grows with it: parsing is CPU-bound).
    * @default 512
    */
   readonly memorySize?: number;
   /**
+   * The queue's visibility timeout follows it.
    * @default Duration.minutes(2)
    */
   readonly timeout?: Duration;
@@ -90,11 +92,16 @@ export class IngestFunction extends SentinelFunction {
 }
 
 export interface IngestionProps {
+  /** Its new objects under the log prefix are ingested. */
   readonly logBucket: LogBucket;
+  /** The uploads index the ingest merges into. */
   readonly table: UploadsTable;
   /** Where the alarms go. */
   readonly alarmAction: IAlarmAction;
-  /** The function's settings. */
+  /**
+   * The function's settings.
+   * @default - the IngestFunction defaults
+   */
   readonly function?: IngestFunctionProps;
   /**
    * Messages per invocation.

@@ -58,6 +58,7 @@ export interface SentinelFunctionProps {
    */
   readonly memorySize?: number;
   /**
+   * Longest invocation.
    * @default Duration.seconds(30)
    */
   readonly timeout?: Duration;

@@ -11,6 +11,7 @@ import { SentinelFunction } from './sentinel-function.ts';
 import type { UploadsTable } from './uploads-table.ts';
 
 export interface StatusApiProps {
+  /** The uploads index the lookups read. */
   readonly table: UploadsTable;
   /**
    * Handler entry, relative to the repository root.
