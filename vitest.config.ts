@@ -30,6 +30,9 @@ export default defineConfig({
           setupFiles: ['./vitest.setup.ts'],
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
+          // Each file synthesizes its own app; sharing the loaded
+          // aws-cdk-lib between files saves seconds per file.
+          isolate: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -1,0 +1,81 @@
+/**
+ * The SNS topic the operators hear from: alarms, a failed daily run, and
+ * (optionally) FAILED/ABORTED uploads as the ingest sees them.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import {
+  type IGrantable,
+  PolicyStatement,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+export interface AdminTopicProps {
+  /**
+   * Subscribed by e-mail (the address must confirm the subscription).
+   * @default - no subscription: subscribe later in the console
+   */
+  readonly adminEmail?: string;
+}
+
+/**
+ * An SNS topic encrypted with its own KMS key (rotation on) that CloudWatch
+ * alarms may use, TLS-only publishing, and the admin e-mail subscribed.
+ */
+export class AdminTopic extends Construct {
+  readonly topic: Topic;
+  readonly key: Key;
+  /** Send an alarm's state changes here. */
+  readonly alarmAction: IAlarmAction;
+
+  constructor(scope: Construct, id: string, props: AdminTopicProps = {}) {
+    super(scope, id);
+    this.key = new Key(this, 'Key', {
+      description: 'Encrypts the upload-sentinel admin topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    // CloudWatch alarms publish to an encrypted topic only when the key lets
+    // them (the AWS-managed SNS key does not).
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'upload-sentinel admin',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    if (props.adminEmail !== undefined) {
+      this.topic.addSubscription(new EmailSubscription(props.adminEmail));
+    }
+    this.alarmAction = new SnsAction(this.topic);
+  }
+
+  /** sns:Publish on this topic, and the key use publishing needs. */
+  grantPublish(grantee: IGrantable): void {
+    const principal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+      }),
+    );
+    principal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.key.keyArn],
+      }),
+    );
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The bucket the recorder uploads to: an existing one, whose server access
+ * logging this stack turns on with a custom resource, or a new one for a
+ * trial. Either way its logs land in the log bucket, date-partitioned by
+ * event time.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type IBucket,
+  ObjectOwnership,
+  PartitionDateSource,
+  TargetObjectKeyFormat,
+} from 'aws-cdk-lib/aws-s3';
+import {
+  AwsCustomResource,
+  AwsCustomResourcePolicy,
+  type AwsSdkCall,
+  PhysicalResourceId,
+} from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import type { LogBucket } from './log-bucket.ts';
+
+export interface RecordingsBucketProps {
+  /** Where the server access logs go. */
+  readonly logBucket: LogBucket;
+  /**
+   * Name of an existing bucket (same account and Region as the stack).
+   * @default - a new bucket is created (a trial)
+   */
+  readonly existingBucketName?: string;
+  /**
+   * New bucket only: days after which the lifecycle aborts a multipart
+   * upload that never completed (the logs record it as `S3.DELETE.UPLOAD`).
+   * @default 7
+   */
+  readonly abortIncompleteUploadsAfterDays?: number;
+}
+
+/** The recordings bucket, with its server access logging on. */
+export class RecordingsBucket extends Construct {
+  readonly bucket: IBucket;
+  /** True when this stack created the bucket. */
+  readonly created: boolean;
+
+  constructor(scope: Construct, id: string, props: RecordingsBucketProps) {
+    super(scope, id);
+    const { logBucket } = props;
+    if (props.existingBucketName === undefined) {
+      this.created = true;
+      this.bucket = new Bucket(this, 'Bucket', {
+        encryption: BucketEncryption.S3_MANAGED,
+        blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        // Recordings are never deleted by removing the monitoring stack.
+        removalPolicy: RemovalPolicy.RETAIN,
+        serverAccessLogsBucket: logBucket.bucket,
+        serverAccessLogsPrefix: logBucket.logPrefix,
+        targetObjectKeyFormat: TargetObjectKeyFormat.partitionedPrefix(
+          PartitionDateSource.EVENT_TIME,
+        ),
+        lifecycleRules: [
+          {
+            id: 'abort-incomplete-multipart-uploads',
+            abortIncompleteMultipartUploadAfter: Duration.days(
+              props.abortIncompleteUploadsAfterDays ?? 7,
+            ),
+          },
+        ],
+      });
+    } else {
+      this.created = false;
+      this.bucket = Bucket.fromBucketName(
+        this,
+        'Bucket',
+        props.existingBucketName,
+      );
+      logBucket.admitServerAccessLogs(this.bucket);
+      new ServerAccessLogging(this, 'ServerAccessLogging', {
+        source: this.bucket,
+        logBucket,
+      });
+    }
+  }
+}
+
+export interface ServerAccessLoggingProps {
+  /** The bucket whose requests are logged. */
+  readonly source: IBucket;
+  /** The destination. */
+  readonly logBucket: LogBucket;
+}
+
+/**
+ * Turns on server access logging of an existing bucket with
+ * PutBucketLogging (partitioned prefix, event time), and turns it off when
+ * the stack is deleted. It replaces any logging configuration the bucket
+ * had: the deploy guide says so.
+ */
+export class ServerAccessLogging extends Construct {
+  readonly resource: AwsCustomResource;
+
+  constructor(scope: Construct, id: string, props: ServerAccessLoggingProps) {
+    super(scope, id);
+    const { source, logBucket } = props;
+    const physicalResourceId = PhysicalResourceId.of(
+      `${source.bucketName}-server-access-logging`,
+    );
+    const enable: AwsSdkCall = {
+      service: 'S3',
+      action: 'PutBucketLogging',
+      parameters: {
+        Bucket: source.bucketName,
+        BucketLoggingStatus: {
+          LoggingEnabled: {
+            TargetBucket: logBucket.bucket.bucketName,
+            TargetPrefix: logBucket.logPrefix,
+            TargetObjectKeyFormat: {
+              PartitionedPrefix: { PartitionDateSource: 'EventTime' },
+            },
+          },
+        },
+        ExpectedBucketOwner: Stack.of(this).account,
+      },
+      physicalResourceId,
+    };
+    const disable: AwsSdkCall = {
+      service: 'S3',
+      action: 'PutBucketLogging',
+      parameters: {
+        Bucket: source.bucketName,
+        BucketLoggingStatus: {},
+        ExpectedBucketOwner: Stack.of(this).account,
+      },
+      physicalResourceId,
+    };
+    this.resource = new AwsCustomResource(this, 'PutBucketLogging', {
+      resourceType: 'Custom::ServerAccessLogging',
+      onCreate: enable,
+      onUpdate: enable,
+      onDelete: disable,
+      policy: AwsCustomResourcePolicy.fromStatements([
+        new PolicyStatement({
+          actions: ['s3:PutBucketLogging'],
+          resources: [source.bucketArn],
+        }),
+      ]),
+      installLatestAwsSdk: false,
+      logGroup: new LogGroup(this, 'Logs', {
+        retention: RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+    // The bucket policy admitting the logging service exists first.
+    if (logBucket.bucket.policy !== undefined) {
+      this.resource.node.addDependency(logBucket.bucket.policy);
+    }
+  }
+}

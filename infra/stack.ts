@@ -1,0 +1,212 @@
+/**
+ * The one stack of upload-sentinel: every runtime piece, wired by the
+ * constructs' `bind…`/`grant…` methods, and the outputs the CLI reads with
+ * `--target aws`.
+ */
+import {
+  Annotations,
+  CfnOutput,
+  Stack,
+  type StackProps,
+  Tags,
+  Validations,
+} from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { AccessLogAnalytics } from './constructs/access-log-analytics.ts';
+import { AdminTopic } from './constructs/admin-topic.ts';
+import { DailyDigest } from './constructs/daily-digest.ts';
+import { Ingestion } from './constructs/ingestion.ts';
+import { LogBucket } from './constructs/log-bucket.ts';
+import { RecordingsBucket } from './constructs/recordings-bucket.ts';
+import { StatusApi } from './constructs/status-api.ts';
+import { UploadsTable } from './constructs/uploads-table.ts';
+import type { SentinelSettings } from './context.ts';
+import {
+  type DigestFunctionKey,
+  type DigestNames,
+  dailyDigestWorkflow,
+} from './daily-digest-workflow.ts';
+
+export interface UploadSentinelStackProps extends StackProps {
+  /** Validated context (`readSettings`). */
+  readonly settings: SentinelSettings;
+}
+
+/**
+ * Output keys the CLI reads with DescribeStacks (`cli/target.ts`): keep
+ * these names.
+ */
+export const StackOutput = {
+  TABLE_NAME: 'TableName',
+  LOG_BUCKET_NAME: 'LogBucketName',
+  STATE_MACHINE_ARN: 'StateMachineArn',
+  STATUS_URL: 'StatusUrl',
+  QUEUE_URL: 'QueueUrl',
+  DEAD_LETTER_QUEUE_URL: 'DeadLetterQueueUrl',
+  RECORDINGS_BUCKET_NAME: 'RecordingsBucketName',
+} as const;
+
+export class UploadSentinelStack extends Stack {
+  readonly logBucket: LogBucket;
+  readonly recordings: RecordingsBucket;
+  readonly table: UploadsTable;
+  readonly adminTopic: AdminTopic;
+  readonly ingestion: Ingestion;
+  readonly statusApi: StatusApi;
+  readonly analytics: AccessLogAnalytics;
+  readonly digest: DailyDigest<DigestNames, DigestFunctionKey>;
+
+  constructor(scope: Construct, id: string, props: UploadSentinelStackProps) {
+    super(scope, id, {
+      description:
+        'upload-sentinel: S3 upload failures found in server access logs, status lookups and a daily digest',
+      ...props,
+    });
+    const s = props.settings;
+    Tags.of(this).add('project', 'upload-sentinel');
+
+    this.logBucket = new LogBucket(this, 'LogBucket', {
+      retentionDays: s.logRetentionDays,
+    });
+    this.recordings = new RecordingsBucket(this, 'Recordings', {
+      logBucket: this.logBucket,
+      ...(s.recordingsBucket.kind === 'existing'
+        ? { existingBucketName: s.recordingsBucket.bucketName }
+        : {}),
+    });
+    this.table = new UploadsTable(this, 'Uploads', {
+      retentionDays: s.indexRetentionDays,
+    });
+    this.adminTopic = new AdminTopic(this, 'Admin', {
+      ...(s.adminEmail === null ? {} : { adminEmail: s.adminEmail }),
+    });
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      logBucket: this.logBucket,
+      table: this.table,
+      alarmAction: this.adminTopic.alarmAction,
+      function: {
+        stallWindow: s.stallWindow,
+        watchPrefix: s.recordingPrefix,
+      },
+    });
+    if (s.realtimeAlerts) {
+      this.ingestion.function.bindAlertTopic(this.adminTopic);
+    }
+    this.statusApi = new StatusApi(this, 'Status', {
+      table: this.table,
+      stallWindow: s.stallWindow,
+      timeZone: s.timeZone,
+    });
+    this.analytics = new AccessLogAnalytics(this, 'Analytics', {
+      logBucket: this.logBucket,
+      source: this.recordings.bucket,
+    });
+    this.digest = new DailyDigest(this, 'DailyDigest', {
+      workflow: dailyDigestWorkflow,
+      table: this.table,
+      analytics: this.analytics,
+      adminTopic: this.adminTopic,
+      logBucket: this.logBucket,
+      recordings: this.recordings.bucket,
+      settings: {
+        timeZone: s.timeZone,
+        stallWindow: s.stallWindow,
+        recordingPrefix: s.recordingPrefix,
+        digestSender: s.digestSender,
+        digestRecipients: s.digestRecipients,
+      },
+      schedule: s.schedule,
+      reportsRetentionDays: s.logRetentionDays,
+    });
+
+    this.outputs();
+    this.warnings(s);
+    this.acknowledgeCdkSingletons();
+  }
+
+  private outputs(): void {
+    const out = (key: string, value: string, description: string) =>
+      new CfnOutput(this, key, { value, description });
+    out(
+      StackOutput.TABLE_NAME,
+      this.table.table.tableName,
+      'DynamoDB uploads index',
+    );
+    out(
+      StackOutput.LOG_BUCKET_NAME,
+      this.logBucket.bucket.bucketName,
+      'Server access log bucket',
+    );
+    out(
+      StackOutput.STATE_MACHINE_ARN,
+      this.digest.stateMachine.stateMachineArn,
+      'Daily digest state machine',
+    );
+    out(
+      StackOutput.STATUS_URL,
+      this.statusApi.url.url,
+      'Status API (IAM-authorised function URL)',
+    );
+    out(StackOutput.QUEUE_URL, this.ingestion.queue.queueUrl, 'Ingest queue');
+    out(
+      StackOutput.DEAD_LETTER_QUEUE_URL,
+      this.ingestion.deadLetterQueue.queueUrl,
+      'Ingest dead-letter queue',
+    );
+    out(
+      StackOutput.RECORDINGS_BUCKET_NAME,
+      this.recordings.bucket.bucketName,
+      'Recordings bucket (watched)',
+    );
+  }
+
+  /** Settings that synthesize but leave a piece idle: said at synth. */
+  private warnings(s: SentinelSettings): void {
+    const a = Annotations.of(this);
+    if (s.adminEmail === null) {
+      a.addWarningV2(
+        'upload-sentinel:no-admin-email',
+        'adminEmail is not set: alarms and failed runs reach the admin topic, which nobody is subscribed to.',
+      );
+    }
+    if (s.digestRecipients.length === 0) {
+      a.addWarningV2(
+        'upload-sentinel:no-digest-recipients',
+        'digestRecipients is not set: the daily digest is computed and stored, but e-mailed to nobody.',
+      );
+    }
+    if (s.recordingsBucket.kind === 'create') {
+      a.addInfoV2(
+        'upload-sentinel:trial-bucket',
+        'createRecordingsBucket: the stack creates a recordings bucket for a trial (kept when the stack is deleted).',
+      );
+    }
+  }
+
+  /**
+   * Singletons CDK adds at stack level for S3 notifications and for
+   * AwsCustomResource: their roles and runtimes are CDK's, not ours.
+   */
+  private acknowledgeCdkSingletons(): void {
+    const basicExecution =
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
+    for (const child of this.node.children) {
+      const v = Validations.of(child);
+      if (child.node.id.startsWith('BucketNotificationsHandler')) {
+        v.acknowledge({
+          id: basicExecution,
+          reason:
+            "CDK-provided handler that writes the log bucket's notification configuration (s3:PutBucketNotification on that bucket only); the managed policy grants CloudWatch Logs only.",
+        });
+      } else if (
+        child.node.id.startsWith('AWS679f53fac002430cb0da5b7982bd2287')
+      ) {
+        v.acknowledge({
+          id: basicExecution,
+          reason:
+            'CDK-provided AwsCustomResource function (PutBucketLogging on the recordings bucket only); the managed policy grants CloudWatch Logs only.',
+        });
+      }
+    }
+  }
+}

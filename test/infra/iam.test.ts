@@ -1,0 +1,314 @@
+/**
+ * Least privilege, function by function: the complete list of what each
+ * role may do, one (action, resource) pair at a time, so a new or widened
+ * grant fails here. Resources are named through the constructs, never by
+ * logical ID.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  allow,
+  FULL_CONTEXT,
+  permissionsOfFunction,
+  permissionsOfRole,
+  renderCfn,
+  renderToken,
+  sortPermissions,
+  synthesize,
+} from './support/synth.ts';
+
+const s = synthesize(FULL_CONTEXT);
+afterAll(() => s.cleanup());
+
+const { stack, template } = s;
+const table = stack.table;
+const logGroupWrite = (fn: { logGroup: { logGroupArn: string } }) =>
+  allow(
+    stack,
+    ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    [fn.logGroup.logGroupArn],
+  );
+const publishAdmin = [
+  ...allow(stack, ['sns:Publish'], [stack.adminTopic.topic.topicArn]),
+  ...allow(
+    stack,
+    ['kms:Decrypt', 'kms:GenerateDataKey'],
+    [stack.adminTopic.key.keyArn],
+  ),
+];
+const lookups = [
+  ...allow(stack, ['dynamodb:Query'], [table.table.tableArn]),
+  ...allow(stack, ['dynamodb:Query', 'dynamodb:Scan'], [table.hourIndexArn]),
+];
+const resultObjects = stack.analytics.resultsBucket.arnForObjects('results/*');
+const region = '<<Ref:AWS::Region>>';
+const account = '<<Ref:AWS::AccountId>>';
+const partition = '<<Ref:AWS::Partition>>';
+const recordingsArn = `arn:${partition}:s3:::acme-call-recordings`;
+
+describe('IAM, per function', () => {
+  it('ingest: its log group, merges into the table, the index, log objects under the prefix, its queue, the alert topic', () => {
+    const fn = stack.ingestion.function;
+    expect(permissionsOfFunction(template, 'upload-sentinel-ingest')).toEqual(
+      sortPermissions([
+        ...logGroupWrite(fn),
+        ...allow(
+          stack,
+          [
+            'dynamodb:BatchWriteItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ],
+          [table.table.tableArn],
+        ),
+        ...allow(stack, ['dynamodb:Query'], [table.hourIndexArn]),
+        ...allow(
+          stack,
+          ['s3:GetObject'],
+          [stack.logBucket.bucket.arnForObjects('s3-access-logs/*')],
+        ),
+        ...allow(
+          stack,
+          [
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            'sqs:GetQueueUrl',
+            'sqs:ReceiveMessage',
+          ],
+          [stack.ingestion.queue.queueArn],
+        ),
+        ...publishAdmin,
+      ]),
+    );
+  });
+
+  it('status API: lookups only (Query on the table, Query and Scan on the index)', () => {
+    expect(permissionsOfFunction(template, 'upload-sentinel-status')).toEqual(
+      sortPermissions([...logGroupWrite(stack.statusApi.function), ...lookups]),
+    );
+  });
+
+  it('resolve-day: nothing but its log group', () => {
+    expect(
+      permissionsOfFunction(template, 'upload-sentinel-resolve-day'),
+    ).toEqual(logGroupWrite(stack.digest.functions.resolveDay));
+  });
+
+  it('reconcile: lookups, Athena results, and listing the watched prefix of the recordings bucket', () => {
+    expect(
+      permissionsOfFunction(template, 'upload-sentinel-reconcile'),
+    ).toEqual(
+      sortPermissions([
+        ...logGroupWrite(stack.digest.functions.reconcile),
+        ...lookups,
+        ...allow(
+          stack,
+          ['athena:GetQueryExecution', 'athena:GetQueryResults'],
+          [stack.analytics.workGroupArn],
+        ),
+        ...allow(stack, ['s3:GetObject'], [resultObjects]),
+        {
+          action: 's3:ListBucket',
+          resource: recordingsArn,
+          condition: JSON.stringify({
+            StringLike: { 's3:prefix': ['calls/*'] },
+          }),
+        },
+        {
+          action: 's3:ListBucketMultipartUploads',
+          resource: recordingsArn,
+        },
+      ]),
+    );
+  });
+
+  it('send-digest: writes reports, sends as the sender to the recipients only, alerts the admin', () => {
+    const identity = (id: string) =>
+      `arn:${partition}:ses:${region}:${account}:identity/${id}`;
+    const fromSender = JSON.stringify({
+      StringEquals: { 'ses:FromAddress': 'sentinel@acme.example' },
+    });
+    expect(
+      permissionsOfFunction(template, 'upload-sentinel-send-digest'),
+    ).toEqual(
+      sortPermissions([
+        ...logGroupWrite(stack.digest.functions.sendDigest),
+        ...allow(
+          stack,
+          ['s3:PutObject'],
+          [stack.digest.reportsBucket.arnForObjects('*')],
+        ),
+        ...[
+          'sentinel@acme.example',
+          'acme.example',
+          'compliance@acme.example',
+          'audit@partner.example',
+          'partner.example',
+        ].map((id) => ({
+          action: 'ses:SendRawEmail',
+          resource: identity(id),
+          condition: fromSender,
+        })),
+        { action: 'ses:GetIdentityVerificationAttributes', resource: '*' },
+        ...publishAdmin,
+      ]),
+    );
+  });
+
+  it('state machine: invokes its three functions, runs the Athena query over one folder, alerts the admin', () => {
+    const sm = stack.digest.stateMachine;
+    const logs = stack.logBucket.bucket;
+    const folder = `${renderToken(stack, logs.bucketArn)}/s3-access-logs/${account}/${region}/acme-call-recordings/`;
+    const glue = (resource: string) =>
+      `arn:${partition}:glue:${region}:${account}:${resource}`;
+    const db = stack.analytics.databaseName;
+    expect(permissionsOfRole(template, stack.resolve(sm.role.roleArn))).toEqual(
+      sortPermissions([
+        // Logging and tracing: APIs without resource-level permissions.
+        ...allow(
+          stack,
+          [
+            'logs:CreateLogDelivery',
+            'logs:DeleteLogDelivery',
+            'logs:DescribeLogGroups',
+            'logs:DescribeResourcePolicies',
+            'logs:GetLogDelivery',
+            'logs:ListLogDeliveries',
+            'logs:PutResourcePolicy',
+            'logs:UpdateLogDelivery',
+            'xray:GetSamplingRules',
+            'xray:GetSamplingTargets',
+            'xray:PutTelemetryRecords',
+            'xray:PutTraceSegments',
+          ],
+          ['*'],
+        ),
+        ...allow(
+          stack,
+          ['lambda:InvokeFunction'],
+          Object.values(stack.digest.functions).map((f) => f.functionArn),
+        ),
+        ...allow(
+          stack,
+          [
+            'athena:GetQueryExecution',
+            'athena:GetQueryResults',
+            'athena:StartQueryExecution',
+            'athena:StopQueryExecution',
+          ],
+          [stack.analytics.workGroupArn],
+        ),
+        ...allow(
+          stack,
+          ['glue:GetDatabase', 'glue:GetPartitions', 'glue:GetTable'],
+          [
+            glue('catalog'),
+            glue(`database/${db}`),
+            glue(`table/${db}/access_log`),
+          ],
+        ),
+        ...allow(stack, ['s3:GetBucketLocation'], [logs.bucketArn]),
+        {
+          action: 's3:ListBucket',
+          resource: renderToken(stack, logs.bucketArn),
+          condition: JSON.stringify(
+            stack.resolve({
+              StringLike: {
+                's3:prefix': [
+                  `s3-access-logs/${stack.account}/${stack.region}/acme-call-recordings/*`,
+                ],
+              },
+            }),
+          ),
+        },
+        { action: 's3:GetObject', resource: `${folder}*` },
+        ...allow(
+          stack,
+          ['s3:GetBucketLocation', 's3:ListBucket'],
+          [stack.analytics.resultsBucket.bucketArn],
+        ),
+        ...allow(
+          stack,
+          [
+            's3:AbortMultipartUpload',
+            's3:GetObject',
+            's3:ListMultipartUploadParts',
+            's3:PutObject',
+          ],
+          [resultObjects],
+        ),
+        ...publishAdmin,
+      ]),
+    );
+  });
+
+  it('schedule: starts this state machine only', () => {
+    const schedule = Object.values(
+      template.findResources('AWS::Scheduler::Schedule'),
+    )[0];
+    const target = schedule?.Properties.Target as { RoleArn: unknown };
+    expect(permissionsOfRole(template, target.RoleArn)).toEqual(
+      allow(
+        stack,
+        ['states:StartExecution'],
+        [stack.digest.stateMachine.stateMachineArn],
+      ),
+    );
+  });
+
+  it('the PutBucketLogging custom resource may change the recordings bucket logging only', () => {
+    const custom = Object.values(
+      template.findResources('Custom::ServerAccessLogging'),
+    );
+    expect(custom).toHaveLength(1);
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy'),
+    ).filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes(
+        's3:PutBucketLogging',
+      ),
+    );
+    expect(policies).toHaveLength(1);
+    const doc = policies[0]?.Properties.PolicyDocument as {
+      Statement: { Action: unknown; Resource: unknown }[];
+    };
+    expect(
+      doc.Statement.map((st) => [st.Action, renderCfn(st.Resource)]),
+    ).toEqual([['s3:PutBucketLogging', recordingsArn]]);
+  });
+
+  it('no policy allows a wildcard action, and `*` resources only go with actions that have no resource-level permissions', () => {
+    const stars = new Set<string>();
+    for (const policy of Object.values(
+      template.findResources('AWS::IAM::Policy'),
+    )) {
+      const doc = policy.Properties.PolicyDocument as {
+        Statement: { Effect: string; Action: unknown; Resource: unknown }[];
+      };
+      for (const st of doc.Statement) {
+        if (st.Effect !== 'Allow') continue;
+        const actions = ([] as string[]).concat(st.Action as string[]);
+        for (const a of actions) expect(a).not.toContain('*');
+        const resources = ([] as unknown[]).concat(st.Resource);
+        if (resources.includes('*')) for (const a of actions) stars.add(a);
+      }
+    }
+    expect([...stars].sort()).toEqual([
+      'logs:CreateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:UpdateLogDelivery',
+      'ses:GetIdentityVerificationAttributes',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+  });
+});
