@@ -15,9 +15,7 @@ import { mapLimit } from '../core/util/concurrency.ts';
 import { LocalStack } from '../local/stack.ts';
 import { type Figure, fmt } from './harness.ts';
 
-export async function runWritesBench(
-  recordings: number,
-): Promise<{
+export async function runWritesBench(recordings: number): Promise<{
   figures: Figure[];
   summary: Record<string, number>;
   text: string[];
@@ -133,9 +131,7 @@ function child(
   });
 }
 
-export async function runRssBench(
-  targetMB: number,
-): Promise<{
+export async function runRssBench(targetMB: number): Promise<{
   figures: Figure[];
   summary: Record<string, number | string>;
   text: string[];

@@ -17,6 +17,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { Env } from '../../config/env.ts';
+import { INGEST_NODE_OPTIONS } from '../../config/runtime.ts';
 import type { AdminTopic } from './admin-topic.ts';
 import type { LogBucket } from './log-bucket.ts';
 import { SentinelFunction } from './sentinel-function.ts';
@@ -69,6 +70,8 @@ export class IngestFunction extends SentinelFunction {
         [Env.STALL_WINDOW]: props.stallWindow ?? '6h',
         [Env.WATCH_PREFIX]: props.watchPrefix ?? '',
         [Env.INGEST_CONCURRENCY]: String(props.concurrency ?? 4),
+        // Collect early rather than grow the heap (measured by npm run bench).
+        NODE_OPTIONS: INGEST_NODE_OPTIONS,
       },
     });
   }

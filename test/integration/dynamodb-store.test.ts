@@ -6,7 +6,7 @@ import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
 import { ContributionBuilder } from '../../core/ingest/contribution.ts';
 import { deriveKeyStatus } from '../../core/model/derive.ts';
 import { FactKind, UploadOperation } from '../../core/model/facts.ts';
-import { StateIndex, keyId } from '../../core/model/state.ts';
+import { keyId, StateIndex } from '../../core/model/state.ts';
 import { Random } from '../../core/simulate/random.ts';
 import { simulateDay } from '../../core/simulate/simulate.ts';
 import { LocalStack } from '../../local/stack.ts';
@@ -21,21 +21,30 @@ afterAll(async () => {
 });
 
 /** DynamoDB's item size: attribute names plus values (numbers ~ digits/2 + 1). */
-function itemSize(item: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue>): number {
+function itemSize(
+  item: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue>,
+): number {
   let n = 0;
   for (const [name, v] of Object.entries(item)) {
     n += Buffer.byteLength(name);
     if (v.S !== undefined) n += Buffer.byteLength(v.S);
     else if (v.N !== undefined) n += Math.ceil(v.N.length / 2) + 1;
-    else if (v.NS !== undefined) n += v.NS.reduce((a, x) => a + Math.ceil(x.length / 2) + 1, 0);
-    else if (v.SS !== undefined) n += v.SS.reduce((a, x) => a + Buffer.byteLength(x), 0);
+    else if (v.NS !== undefined)
+      n += v.NS.reduce((a, x) => a + Math.ceil(x.length / 2) + 1, 0);
+    else if (v.SS !== undefined)
+      n += v.SS.reduce((a, x) => a + Buffer.byteLength(x), 0);
   }
   return n;
 }
 
 describe('DynamoDbUploadStore', () => {
   it('stores exactly the merge of what the objects contributed, whatever their order', async () => {
-    const day = simulateDay({ seed: 'store', date: '2026-03-14', recordings: 60, failureRate: 0.3 });
+    const day = simulateDay({
+      seed: 'store',
+      date: '2026-03-14',
+      recordings: 60,
+      failureRate: 0.3,
+    });
     const whole = new StateIndex();
     const contributions = day.objects.map((o) => {
       const b = new ContributionBuilder();
@@ -51,9 +60,14 @@ describe('DynamoDbUploadStore', () => {
       return b.build({ bucket: 'logs', key: o.key });
     });
     // Out of order, some twice, some concurrently.
-    const order = new Random('order').shuffle([...contributions, ...contributions.slice(0, 20)]);
+    const order = new Random('order').shuffle([
+      ...contributions,
+      ...contributions.slice(0, 20),
+    ]);
     for (let i = 0; i < order.length; i += 8) {
-      const results = await Promise.all(order.slice(i, i + 8).map((c) => stack.store.merge(c)));
+      const results = await Promise.all(
+        order.slice(i, i + 8).map((c) => stack.store.merge(c)),
+      );
       for (const r of results) expect(r.failed.size).toBe(0);
     }
     for (const s of whole.keys.values()) {
@@ -80,19 +94,29 @@ describe('DynamoDbUploadStore', () => {
         requestId: `R${p}`,
       });
     }
-    const result = await stack.store.merge(b.build({ bucket: 'logs', key: 'huge-object' }));
+    const result = await stack.store.merge(
+      b.build({ bucket: 'logs', key: 'huge-object' }),
+    );
     expect(result.failed.size).toBe(0);
     const item = await stack.dynamo.send(
       new GetItemCommand({
         TableName: stack.tableName,
-        Key: { [T.partitionKey]: { S: 'K#rec/huge.tar' }, [T.sortKey]: { S: `U#${'U'.repeat(100)}` } },
+        Key: {
+          [T.partitionKey]: { S: 'K#rec/huge.tar' },
+          [T.sortKey]: { S: `U#${'U'.repeat(100)}` },
+        },
       }),
     );
     expect(item.Item).toBeDefined();
     const size = itemSize(item.Item ?? {});
     expect(size).toBeLessThan(100 * 1024);
     const state = await stack.store.get('rec', 'huge.tar');
-    const r = state && deriveKeyStatus(state, { asOf: t + 20_000_000, stallWindowMs: 6 * 3600_000 });
+    const r =
+      state &&
+      deriveKeyStatus(state, {
+        asOf: t + 20_000_000,
+        stallWindowMs: 6 * 3600_000,
+      });
     expect(r?.uploads[0]?.partsSucceeded).toBe(9980);
     expect(r?.uploads[0]?.failedParts).toHaveLength(20);
   });
@@ -119,10 +143,15 @@ describe('DynamoDbUploadStore', () => {
     put('win/c.tar', '2026-04-02T00:00:00Z');
     await stack.store.merge(b.build({ bucket: 'logs', key: 'window-object' }));
     const active: string[] = [];
-    for await (const k of stack.store.keysActive(at('2026-04-01T00:00:00Z'), at('2026-04-02T00:00:00Z'))) active.push(k.key);
+    for await (const k of stack.store.keysActive(
+      at('2026-04-01T00:00:00Z'),
+      at('2026-04-02T00:00:00Z'),
+    ))
+      active.push(k.key);
     expect(active.sort()).toEqual(['win/a.tar', 'win/b.tar']);
     const all: string[] = [];
-    for await (const k of stack.store.allKeys()) all.push(keyId(k.bucket, k.key));
+    for await (const k of stack.store.allKeys())
+      all.push(keyId(k.bucket, k.key));
     expect(all).toContain(keyId('rec', 'win/c.tar'));
   });
 

@@ -7,11 +7,20 @@ import { simulateDay } from '../../core/simulate/simulate.ts';
 import { createStatusApiHandler } from '../../handlers/status-api.ts';
 import { LocalStack } from '../../local/stack.ts';
 
-const day = simulateDay({ seed: 'api', date: '2026-03-14', recordings: 40, failureRate: 0.3 });
+const day = simulateDay({
+  seed: 'api',
+  date: '2026-03-14',
+  recordings: 40,
+  failureRate: 0.3,
+});
 const asOf = Date.parse(day.expected.asOf);
 let stack: LocalStack;
 
-function get(path: string, query: Record<string, string> = {}, method = 'GET'): APIGatewayProxyEventV2 {
+function get(
+  path: string,
+  query: Record<string, string> = {},
+  method = 'GET',
+): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: '$default',
@@ -20,7 +29,15 @@ function get(path: string, query: Record<string, string> = {}, method = 'GET'): 
     queryStringParameters: query,
     headers: {},
     isBase64Encoded: false,
-    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' } },
+    requestContext: {
+      http: {
+        method,
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'test',
+      },
+    },
   } as unknown as APIGatewayProxyEventV2;
 }
 
@@ -28,7 +45,10 @@ beforeAll(async () => {
   stack = await LocalStack.start({ stateDir: null, s3: false });
   const b = new ContributionBuilder();
   for (const o of day.objects) {
-    const r = new UploadFactReader({ fact: (f) => b.add(f), malformed: () => {} });
+    const r = new UploadFactReader({
+      fact: (f) => b.add(f),
+      malformed: () => {},
+    });
     r.push(Buffer.from(o.body));
     r.end();
   }
@@ -39,20 +59,45 @@ afterAll(async () => {
 });
 
 describe('status API', () => {
-  const api = () => createStatusApiHandler({ store: stack.store, stallWindowMs: day.expected.stallWindowMs, timeZone: 'UTC', now: () => asOf });
+  const api = () =>
+    createStatusApiHandler({
+      store: stack.store,
+      stallWindowMs: day.expected.stallWindowMs,
+      timeZone: 'UTC',
+      now: () => asOf,
+    });
 
   it('returns the status record of a known key', async () => {
-    const k = day.expected.keys.find((x) => x.key.includes('"')) ?? (day.expected.keys[0] as (typeof day.expected.keys)[number]);
-    const res = await api()(get('/status', { uri: `s3://${k.bucket}/${k.key}` }));
+    const k =
+      day.expected.keys.find((x) => x.key.includes('"')) ??
+      (day.expected.keys[0] as (typeof day.expected.keys)[number]);
+    const res = await api()(
+      get('/status', { uri: `s3://${k.bucket}/${k.key}` }),
+    );
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body ?? '');
-    expect(body).toMatchObject({ bucket: k.bucket, key: k.key, status: k.status, asOf: day.expected.asOf });
-    expect(body.uploads.map((u: { status: string }) => u.status)).toEqual(k.uploads.map((u) => u.status));
+    expect(body).toMatchObject({
+      bucket: k.bucket,
+      key: k.key,
+      status: k.status,
+      asOf: day.expected.asOf,
+    });
+    expect(body.uploads.map((u: { status: string }) => u.status)).toEqual(
+      k.uploads.map((u) => u.status),
+    );
   });
 
   it('answers 404 for an unknown key and 400 for a malformed URI', async () => {
-    expect((await api()(get('/status', { uri: 's3://rec-archive-prod/nope.tar' }))).statusCode).toBe(404);
-    for (const uri of ['rec-archive-prod/x', 's3://Bad_Bucket/x', 's3://rec-archive-prod', 's3://rec-archive-prod/']) {
+    expect(
+      (await api()(get('/status', { uri: 's3://rec-archive-prod/nope.tar' })))
+        .statusCode,
+    ).toBe(404);
+    for (const uri of [
+      'rec-archive-prod/x',
+      's3://Bad_Bucket/x',
+      's3://rec-archive-prod',
+      's3://rec-archive-prod/',
+    ]) {
       const res = await api()(get('/status', { uri }));
       expect(res.statusCode, uri).toBe(400);
       expect(JSON.parse(res.body ?? '').error).toBeTypeOf('string');
@@ -64,10 +109,17 @@ describe('status API', () => {
     const res = await api()(get('/attention', { date: '2026-03-14' }));
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body ?? '');
-    const expected = day.expected.keys.filter((k) => ['FAILED', 'ABORTED', 'INCOMPLETE'].includes(k.status)).map((k) => k.key).sort();
-    expect(body.records.map((r: { key: string }) => r.key).sort()).toEqual(expected);
+    const expected = day.expected.keys
+      .filter((k) => ['FAILED', 'ABORTED', 'INCOMPLETE'].includes(k.status))
+      .map((k) => k.key)
+      .sort();
+    expect(body.records.map((r: { key: string }) => r.key).sort()).toEqual(
+      expected,
+    );
     expect(body.count).toBe(expected.length);
-    expect((await api()(get('/attention', { date: '2026-02-30' }))).statusCode).toBe(400);
+    expect(
+      (await api()(get('/attention', { date: '2026-02-30' }))).statusCode,
+    ).toBe(400);
   });
 
   it('refuses other methods and paths', async () => {
@@ -77,12 +129,17 @@ describe('status API', () => {
 
   it('hides internal errors behind a generic 500', async () => {
     const broken = createStatusApiHandler({
-      store: { ...stack.store, get: async () => Promise.reject(new Error('secret detail')) } as unknown as typeof stack.store,
+      store: {
+        ...stack.store,
+        get: async () => Promise.reject(new Error('secret detail')),
+      } as unknown as typeof stack.store,
       stallWindowMs: 1,
       timeZone: 'UTC',
       now: () => asOf,
     });
-    const res = await broken(get('/status', { uri: 's3://rec-archive-prod/a.tar' }));
+    const res = await broken(
+      get('/status', { uri: 's3://rec-archive-prod/a.tar' }),
+    );
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('secret');
   });
@@ -95,8 +152,15 @@ describe('status API', () => {
     process.env.AWS_SECRET_ACCESS_KEY = 'local';
     const { handler } = await import('../../handlers/status-api.ts');
     const k = day.expected.keys[0] as (typeof day.expected.keys)[number];
-    const context = { functionName: 'status', awsRequestId: 'r1', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
-    const res = (await handler(get('/status', { uri: `s3://${k.bucket}/${k.key}` }), context)) as { statusCode: number };
+    const context = {
+      functionName: 'status',
+      awsRequestId: 'r1',
+      getRemainingTimeInMillis: () => 1000,
+    } as unknown as Context;
+    const res = (await handler(
+      get('/status', { uri: `s3://${k.bucket}/${k.key}` }),
+      context,
+    )) as { statusCode: number };
     expect(res.statusCode).toBe(200);
   });
 });
