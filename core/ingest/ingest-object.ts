@@ -8,7 +8,10 @@
  * every message of the merge fails. Both are safe to redeliver: merging is
  * idempotent.
  */
-import { parseLogObjectKey } from '../access-log/log-object-key.ts';
+import {
+  logObjectNameTime,
+  parseLogObjectKey,
+} from '../access-log/log-object-key.ts';
 import type { MalformedLine } from '../access-log/record.ts';
 import { UploadFactReader } from '../access-log/upload-facts.ts';
 import { deriveKeyStatus } from '../model/derive.ts';
@@ -16,6 +19,7 @@ import type { KeyState } from '../model/state.ts';
 import { UploadStatus } from '../model/status.ts';
 import type {
   AlertPublisher,
+  LogObjectReceipt,
   LogObjectRef,
   LogSource,
   UploadStore,
@@ -48,8 +52,10 @@ export interface IngestObjectResult {
   /** Upload requests outside the watched prefix. */
   unwatched: number;
   keys: number;
-  /** Newest record time (epoch ms), for the lag metric. */
+  /** Newest upload request's time (epoch ms), for the lag metric. */
   newestRecord: number | null;
+  /** Newest time of any well-formed record, upload request or not. */
+  newestLine: number | null;
   /** The first few malformed lines, for the logs. */
   malformedSamples: MalformedLine[];
 }
@@ -79,6 +85,7 @@ function empty(
     unwatched: 0,
     keys: 0,
     newestRecord: null,
+    newestLine: null,
     malformedSamples: [],
   };
 }
@@ -117,6 +124,7 @@ export async function readObject(
   result.malformed = stats.malformed;
   result.unattributed = stats.unattributed;
   result.newestRecord = contribution.newest;
+  result.newestLine = stats.newestRecord;
   result.keys = contribution.index.keys.size;
   return { result, contribution };
 }
@@ -175,6 +183,35 @@ export async function ingestBatch(
       }
     } catch (err) {
       for (const m of merged)
+        failures[m] = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  // Receipts of the objects read, for the digest's log health; a failure
+  // fails their messages, whose redelivery writes the same receipts again.
+  const receipts: { m: number; receipt: LogObjectReceipt }[] = [];
+  reads.forEach((r, i) => {
+    const { m, ref } = flat[i] as { m: number; ref: LogObjectRef };
+    if (r.status !== 'fulfilled' || failures[m] !== null) return;
+    const result = r.value.result;
+    if (result.skipped !== null) return;
+    receipts.push({
+      m,
+      receipt: {
+        source: ref,
+        sourceId: sourceId(ref),
+        time: result.newestLine ?? logObjectNameTime(ref.key) ?? now,
+        lines: result.lines,
+        malformed: result.malformed,
+      },
+    });
+  });
+  if (receipts.length > 0) {
+    try {
+      storeWrites += await deps.store.recordLogObjects(
+        receipts.map((x) => x.receipt),
+      );
+    } catch (err) {
+      for (const { m } of receipts)
         failures[m] = err instanceof Error ? err : new Error(String(err));
     }
   }
