@@ -485,10 +485,12 @@ export function buildDailyDigestDefinition(
       }),
       [S.NOTICE_NEEDED]: {
         Type: 'Choice',
+        // Written as "null: done, else notify": aws-local-stepfunctions
+        // 3.0.0 never matches `IsNull: false`, where AWS does.
         Choices: [
-          { Variable: '$.sent.notice', IsNull: false, Next: S.NOTIFY_ADMIN },
+          { Variable: '$.sent.notice', IsNull: true, Next: S.DIGEST_SENT },
         ],
-        Default: S.DIGEST_SENT,
+        Default: S.NOTIFY_ADMIN,
       },
       [S.NOTIFY_ADMIN]: {
         Type: 'Task',

@@ -83,9 +83,10 @@ describe('the daily-digest definition', () => {
     while (at !== undefined && !order.includes(at)) {
       order.push(at);
       const s: State | undefined = states[at];
+      // At the Choice, the branch with no notice.
       at =
         s?.Type === 'Choice'
-          ? (s.Default as string)
+          ? (s.Choices as { Next: string }[])[0]?.Next
           : (s?.Next as string | undefined);
     }
     expect(order).toEqual([
@@ -97,9 +98,12 @@ describe('the daily-digest definition', () => {
       S.NOTICE_NEEDED,
       S.DIGEST_SENT,
     ]);
-    expect(states[S.NOTICE_NEEDED]?.Choices).toEqual([
-      { Variable: '$.sent.notice', IsNull: false, Next: S.NOTIFY_ADMIN },
-    ]);
+    expect(states[S.NOTICE_NEEDED]).toMatchObject({
+      Choices: [
+        { Variable: '$.sent.notice', IsNull: true, Next: S.DIGEST_SENT },
+      ],
+      Default: S.NOTIFY_ADMIN,
+    });
   });
 
   it('lists every Task state in DAILY_DIGEST_TASKS, with its Resource', () => {
