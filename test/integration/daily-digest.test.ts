@@ -7,7 +7,7 @@
  * throttling, an unverified recipient, a bad input, a MISSING_OBJECT; and
  * the DuckDB rendering against the index, upload by upload.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,7 @@ import {
 } from '../../workflows/daily-digest.ts';
 import { cli } from '../support/cli.ts';
 import { parseCsv } from '../support/report.ts';
+import { startSfnStandIn } from '../support/sfn-endpoint.ts';
 
 const DATE = '2026-03-14';
 const AS_OF = '2026-03-15T03:00:00.000Z';
@@ -185,6 +186,12 @@ describe('a normal day, through the real binary', () => {
     expect(report.coverage.s3.verified).toBe(
       report.counts.COMPLETED + report.counts.RECOVERED,
     );
+    // Log health from the ingest receipts: every object of the day's partition.
+    const logs = await readdir(join(dir, 'day', 'logs'), { recursive: true });
+    expect(report.health.logObjects).toBe(
+      logs.filter((f) => /2026\/03\/14\/2026-03-14-/.test(f)).length,
+    );
+    expect(report.health.malformedLines).toBeGreaterThan(0);
     // The e-mail, parsed back: its CSV rows are the expected attention set.
     expect(report.emailPath).toMatch(/digest\.eml$/);
     const mail = await simpleParser(await readFile(report.emailPath as string));
@@ -456,6 +463,74 @@ describe('every branch, on the same local state', () => {
     expect(run.notices[0]?.message).toContain(
       'auditor@elsewhere.org (status NotStarted)',
     );
+  });
+
+  it('--target aws starts the state machine, waits for it and prints the report it wrote', async () => {
+    // Prepare: a Step Functions stand-in running the local digest.
+    const arn = 'arn:aws:states:us-east-1:000000000000:stateMachine:digest';
+    await withDigest({}, async (d) => {
+      const sfn = await startSfnStandIn(d, arn);
+      try {
+        const env = {
+          AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+          AWS_ENDPOINT_URL_S3: stack.s3Endpoint as string,
+          AWS_ACCESS_KEY_ID: 'S3RVER',
+          AWS_SECRET_ACCESS_KEY: 'S3RVER',
+          AWS_REGION: 'us-east-1',
+        };
+        // Act
+        const ok = await cli(
+          [
+            'digest',
+            '--target',
+            'aws',
+            '--state-machine',
+            arn,
+            '--date',
+            DATE,
+            '--as-of',
+            AS_OF,
+            '--json',
+          ],
+          { env },
+        );
+        const bad = await cli(
+          [
+            'digest',
+            '--target',
+            'aws',
+            '--state-machine',
+            arn,
+            '--date',
+            '2026-03-14',
+            '--as-of',
+            '2026-03-01T00:00:00Z',
+          ],
+          { env },
+        );
+        // Assess
+        expect(ok.code, ok.stderr).toBe(0);
+        const report: DigestReport = JSON.parse(ok.stdout);
+        expect(report).toMatchObject({
+          date: DATE,
+          asOf: AS_OF,
+          confirmed: true,
+        });
+        expect(report.emailPath).toMatch(
+          /^s3:\/\/upload-sentinel-reports\/digests\/2026-03-14\/local-.*\/digest\.eml$/,
+        );
+        expect(report.attention.map((a) => a.key).sort()).toEqual(
+          attentionKeys(expected),
+        );
+        expect(bad.code).toBe(1);
+        expect(bad.stderr.trim().split('\n').at(-1)).toMatch(
+          /^upload-sentinel: the digest failed: DigestInputError: asOf .* is before the day 2026-03-14 begins/,
+        );
+        expect(sfn.executions).toHaveLength(2);
+      } finally {
+        await sfn.close();
+      }
+    });
   });
 
   it('a bad input: the first Task fails and the admin is alerted', async () => {
