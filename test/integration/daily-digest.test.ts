@@ -12,12 +12,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaReconcileResults } from '../../adapters/athena/athena-results.ts';
 import { DuckDbReconcileQueryRunner } from '../../adapters/duckdb/duckdb-query-runner.ts';
+import { partitionKey } from '../../adapters/dynamodb/upload-store.ts';
 import {
   deriveKeyStatus,
   type KeyStatusRecord,
@@ -544,6 +550,51 @@ describe('every branch, on the same local state', () => {
       S.DIGEST_FAILED,
     ]);
     expect(run.notices[0]?.message).toContain('DigestInputError');
+  });
+
+  it('a key the index lost: Athena finds it, the report uses Athena’s record and the index is repaired', async () => {
+    // Prepare: every item of one failed key deleted from the index.
+    const lost = expected.keys.find((k) => k.status === 'FAILED');
+    if (lost === undefined)
+      throw new Error('the simulated day has no FAILED key');
+    const pk = partitionKey(lost.bucket, lost.key);
+    const items = await stack.dynamo.send(
+      new QueryCommand({
+        TableName: stack.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: pk } },
+      }),
+    );
+    for (const item of items.Items ?? [])
+      await stack.dynamo.send(
+        new DeleteItemCommand({
+          TableName: stack.tableName,
+          Key: { pk: item.pk as AttributeValue, sk: item.sk as AttributeValue },
+        }),
+      );
+    expect(await stack.store.get(lost.bucket, lost.key)).toBeNull();
+    // Act
+    const [first, second] = await withDigest({}, async (d) => [
+      await d.run({ date: DATE, asOf: AS_OF }),
+      await d.run({ date: DATE, asOf: AS_OF }),
+    ]);
+    // Assess: the first run repairs and is unconfirmed; the second agrees.
+    const report = first?.report as DigestReport;
+    expect(report.confirmed).toBe(false);
+    expect(report.coverage.repaired.map((r) => [r.key, r.indexStatus])).toEqual(
+      [[lost.key, null]],
+    );
+    const item = report.attention.find((a) => a.key === lost.key);
+    expect(item).toMatchObject({ category: 'FAILED', source: 'athena' });
+    expect(report.attention.map((a) => a.key).sort()).toEqual(
+      attentionKeys(expected),
+    );
+    const repaired = await stack.store.get(lost.bucket, lost.key);
+    expect(repaired?.uploads.size).toBe(
+      lost.uploads.filter((u) => u.uploadId !== null).length,
+    );
+    expect(second?.report?.confirmed).toBe(true);
+    expect(second?.report?.coverage.repaired).toEqual([]);
   });
 
   it('MISSING_OBJECT: a completed recording S3 no longer holds', async () => {
