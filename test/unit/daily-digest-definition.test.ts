@@ -54,6 +54,9 @@ function statesOf(def: Record<string, unknown>): Record<string, State> {
   return def.States as Record<string, State>;
 }
 
+/** How a CDK token looks inside a string before synthesis. */
+const token = (id: string) => `\${Token[${id}]}`;
+
 const def = buildDailyDigestDefinition(NAMES);
 const states = statesOf(def);
 
@@ -65,8 +68,8 @@ describe('the daily-digest definition', () => {
     expect(plain.isValid).toBe(true);
     const tokens = buildDailyDigestDefinition({
       ...NAMES,
-      athenaDatabase: '${Token[Glue.Database.Ref.12]}',
-      athenaTable: '${Token[Glue.Table.Ref.13]}',
+      athenaDatabase: token('Glue.Database.Ref.12'),
+      athenaTable: token('Glue.Table.Ref.13'),
     });
     expect(validator(tokens).isValid).toBe(true);
   });
@@ -202,8 +205,8 @@ describe('the daily-digest definition', () => {
     expect(() => athenaQueryString('logs"; DROP', 'x')).toThrow(
       DailyDigestNamesError,
     );
-    expect(athenaQueryString('${Token[X.1]}', 'logs')).toContain(
-      'FROM "${Token[X.1]}"."logs"',
+    expect(athenaQueryString(token('X.1'), 'logs')).toContain(
+      `FROM "${token('X.1')}"."logs"`,
     );
   });
 });
