@@ -36,9 +36,15 @@
  * Every Task retries transient errors with exponential backoff and jitter,
  * and catches everything else into the failure path: an admin notification
  * naming the state and the error, then a Fail state carrying the original
- * error name. Two Tasks catch differently, on purpose: QueryAthena's failure
- * leads to the unconfirmed digest (above), and AlertAthenaUnavailable's own
- * failure does not stop the digest (it says UNCONFIRMED itself).
+ * error name. Three Tasks catch differently, on purpose: QueryAthena's
+ * failure leads to the unconfirmed digest (above); AlertAthenaUnavailable's
+ * own failure does not stop the digest (which says UNCONFIRMED itself); and
+ * NotifyFailure, the admin notification itself, goes on to the Fail state.
+ *
+ * Written for both runtimes: the NoticeNeeded Choice tests `IsNull: true`
+ * (aws-local-stepfunctions 3.0.0 never matches `IsNull: false`), and error
+ * details are passed as `States.JsonToString($.error)`, which holds whether
+ * or not Step Functions gave a `Cause`.
  */
 import type { ReconcileWindow } from '../core/reconcile/window.ts';
 import {

@@ -10,11 +10,13 @@ import {
   isTimeZone,
   loadDigestConfig,
 } from '../../config/load-config.ts';
+import { DigestInputError } from '../../core/digest/errors.ts';
 import type {
   DigestExecutionInput,
   ReportRef,
 } from '../../core/digest/events.ts';
 import { causeOf } from '../../core/digest/reconcile-digest.ts';
+import { resolveReportDay } from '../../core/digest/resolve-day.ts';
 import { parseStoredReport } from '../../core/digest/send-digest.ts';
 import type { DigestReport } from '../../core/report/digest-report.ts';
 import { json as reportJson } from '../../core/report/render.ts';
@@ -141,6 +143,13 @@ async function runLocal(
     config = loadDigestConfig();
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  try {
+    // What ResolveDay will refuse is bad usage here, not a failed run.
+    resolveReportDay(input, { timeZone: config.timeZone, now: Date.now() });
+  } catch (err) {
+    if (err instanceof DigestInputError) throw new UsageError(err.message);
     throw err;
   }
   const smtp = smtpOf(str(p, 'smtp'));
