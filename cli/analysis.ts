@@ -10,7 +10,7 @@ import type { Progress } from './output.ts';
 
 export interface Analysis {
   index: StateIndex;
-  stats: FactStats & { files: number };
+  stats: Omit<FactStats, 'newestRecord'> & { files: number };
 }
 
 export async function analyzeFiles(
@@ -19,7 +19,7 @@ export async function analyzeFiles(
   progress?: Progress,
 ): Promise<Analysis> {
   const index = new StateIndex();
-  const total: FactStats & { files: number } = {
+  const total: Analysis['stats'] = {
     files: 0,
     lines: 0,
     uploadRequests: 0,

@@ -3,6 +3,7 @@
  * missing value is a UsageError with one line that says what to do.
  */
 import { parseArgs } from 'node:util';
+import { isIsoDate } from '../core/time/day-window.ts';
 import { UsageError } from './errors.ts';
 
 export interface FlagSpec {
@@ -63,10 +64,7 @@ export function instant(p: Parsed, name: string): number | undefined {
 export function date(p: Parsed, name: string): string | undefined {
   const v = str(p, name);
   if (v === undefined) return undefined;
-  const ok =
-    /^\d{4}-\d{2}-\d{2}$/.test(v) &&
-    new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
-  if (!ok)
+  if (!isIsoDate(v))
     throw new UsageError(
       `--${name} must be a date such as 2026-03-14, got '${v}'`,
     );

@@ -37,6 +37,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'status records of all keys, or of a day, by status',
     load: () => import('./commands/list.ts'),
   },
+  digest: {
+    summary: 'run the daily digest for a day: Athena, reconcile, e-mail',
+    load: () => import('./commands/digest.ts'),
+  },
   backfill: {
     summary: 'ingest log objects already in a log bucket (resumable)',
     load: () => import('./commands/backfill.ts'),

@@ -22,6 +22,60 @@ export const Env = {
   S3_FORCE_PATH_STYLE: 'SENTINEL_S3_FORCE_PATH_STYLE',
   /** How many log objects an ingest invocation reads at once (optional). */
   INGEST_CONCURRENCY: 'SENTINEL_INGEST_CONCURRENCY',
+  /** The recordings bucket the digest checks with S3 (ListMultipartUploads, HeadObject). */
+  RECORDINGS_BUCKET: 'SENTINEL_RECORDINGS_BUCKET',
+  /** Bucket where the digest keeps its reports (JSON) and the e-mails it sent. */
+  REPORTS_BUCKET: 'SENTINEL_REPORTS_BUCKET',
+  /** Key prefix of the reports in that bucket: empty or ending in `/` (optional, default `digests/`). */
+  REPORTS_PREFIX: 'SENTINEL_REPORTS_PREFIX',
+  /** URL of the ingest dead-letter queue, whose depth the digest reports (optional: unknown without). */
+  DEAD_LETTER_QUEUE_URL: 'SENTINEL_DEAD_LETTER_QUEUE_URL',
+  /** The digest's sender address, an SES identity (address or domain) that must be verified. */
+  DIGEST_SENDER: 'SENTINEL_DIGEST_SENDER',
+  /** The digest's recipients, comma-separated addresses. */
+  DIGEST_RECIPIENTS: 'SENTINEL_DIGEST_RECIPIENTS',
+  /**
+   * Whether the SES account is in the sandbox (optional, `true` or `false`,
+   * default `true`): then only verified recipients are sent the digest.
+   */
+  SES_SANDBOX: 'SENTINEL_SES_SANDBOX',
 } as const;
 
 export type EnvName = (typeof Env)[keyof typeof Env];
+
+/**
+ * What each function of the daily digest reads from the environment (the
+ * workflow's other Tasks are service integrations and read none). `infra/`
+ * sets the required ones; the optional ones have a documented default. The
+ * Powertools variables (`POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_LOG_LEVEL`)
+ * apply to every function.
+ */
+export const DigestFunctionEnv = {
+  /** `handlers/resolve-day.ts` */
+  resolveDay: { required: [], optional: [Env.TIME_ZONE] },
+  /** `handlers/reconcile.ts` */
+  reconcile: {
+    required: [Env.TABLE_NAME, Env.RECORDINGS_BUCKET, Env.REPORTS_BUCKET],
+    optional: [
+      Env.REPORTS_PREFIX,
+      Env.DEAD_LETTER_QUEUE_URL,
+      Env.STALL_WINDOW,
+      Env.WATCH_PREFIX,
+      Env.RETENTION_DAYS,
+      Env.TIME_ZONE,
+    ],
+  },
+  /** `handlers/check-recipients.ts` */
+  checkRecipients: {
+    required: [Env.DIGEST_SENDER, Env.DIGEST_RECIPIENTS],
+    optional: [Env.SES_SANDBOX],
+  },
+  /** `handlers/send-digest.ts` */
+  sendDigest: {
+    required: [Env.DIGEST_SENDER, Env.REPORTS_BUCKET],
+    optional: [Env.REPORTS_PREFIX],
+  },
+} as const satisfies Record<
+  string,
+  { required: readonly EnvName[]; optional: readonly EnvName[] }
+>;

@@ -3,7 +3,7 @@
  * needs at cold start, names what is missing or wrong, and returns a frozen
  * typed object.
  */
-import { Env } from './env.ts';
+import { Env, type EnvName } from './env.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -89,4 +89,118 @@ export function loadConfig(env: Source = process.env): Readonly<Config> {
     s3ForcePathStyle: env[Env.S3_FORCE_PATH_STYLE] === 'true',
     ingestConcurrency: positiveInt(env, Env.INGEST_CONCURRENCY, 4),
   });
+}
+
+/**
+ * The daily digest's settings. Resource names are `null` when their variable
+ * is not set: each digest function asks for the ones it needs with
+ * `requireSetting`, so a function fails at cold start naming what it lacks
+ * and is never given variables it does not use (`DigestFunctionEnv`).
+ */
+export interface DigestConfig {
+  timeZone: string;
+  stallWindowMs: number;
+  watchPrefix: string;
+  recordingsBucket: string | null;
+  reportsBucket: string | null;
+  /** Empty or ending in `/`. */
+  reportsPrefix: string;
+  deadLetterQueueUrl: string | null;
+  sender: string | null;
+  /** Distinct, in the order given; `null` when the variable is not set. */
+  recipients: string[] | null;
+  sesSandbox: boolean;
+  s3ForcePathStyle: boolean;
+}
+
+const ADDRESS =
+  /^[^\s@,;<>"'()[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KEY_PREFIX = /^(?:[A-Za-z0-9!_.()-]+\/)*$/;
+
+/** Whether `s` is a plain e-mail address (no display name, no list). */
+export function isEmailAddress(s: string): boolean {
+  return s.length <= 254 && ADDRESS.test(s);
+}
+
+function optional(env: Source, name: string): string | null {
+  const v = env[name]?.trim();
+  return v === undefined || v === '' ? null : v;
+}
+
+function bucket(env: Source, name: string): string | null {
+  const v = optional(env, name);
+  if (v !== null && !BUCKET.test(v))
+    throw new ConfigError(`${name} is not a bucket name: '${v}'`);
+  return v;
+}
+
+function flag(env: Source, name: string, fallback: boolean): boolean {
+  const v = optional(env, name);
+  if (v === null) return fallback;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ConfigError(`${name} must be true or false, got '${v}'`);
+}
+
+/** Reads and validates the digest's settings (from `process.env` by default). */
+export function loadDigestConfig(
+  env: Source = process.env,
+): Readonly<DigestConfig> {
+  const tz = env[Env.TIME_ZONE] ?? 'UTC';
+  if (!isTimeZone(tz)) {
+    throw new ConfigError(`${Env.TIME_ZONE} is not an IANA time zone: '${tz}'`);
+  }
+  const sender = optional(env, Env.DIGEST_SENDER);
+  if (sender !== null && !isEmailAddress(sender))
+    throw new ConfigError(
+      `${Env.DIGEST_SENDER} must be one e-mail address, got '${sender}'`,
+    );
+  const list = optional(env, Env.DIGEST_RECIPIENTS);
+  let recipients: string[] | null = null;
+  if (list !== null) {
+    recipients = [
+      ...new Set(
+        list
+          .split(',')
+          .map((a) => a.trim())
+          .filter((a) => a !== ''),
+      ),
+    ];
+    const bad = recipients.find((a) => !isEmailAddress(a));
+    if (bad !== undefined)
+      throw new ConfigError(
+        `${Env.DIGEST_RECIPIENTS} must be comma-separated e-mail addresses; '${bad}' is not one`,
+      );
+    if (recipients.length === 0)
+      throw new ConfigError(`${Env.DIGEST_RECIPIENTS} names no address`);
+  }
+  const reportsPrefix = env[Env.REPORTS_PREFIX] ?? 'digests/';
+  if (!KEY_PREFIX.test(reportsPrefix))
+    throw new ConfigError(
+      `${Env.REPORTS_PREFIX} must be empty or end in '/', got '${reportsPrefix}'`,
+    );
+  return Object.freeze({
+    timeZone: tz,
+    stallWindowMs: parseDuration(
+      env[Env.STALL_WINDOW] ?? '6h',
+      Env.STALL_WINDOW,
+    ),
+    watchPrefix: env[Env.WATCH_PREFIX] ?? '',
+    recordingsBucket: bucket(env, Env.RECORDINGS_BUCKET),
+    reportsBucket: bucket(env, Env.REPORTS_BUCKET),
+    reportsPrefix,
+    deadLetterQueueUrl: optional(env, Env.DEAD_LETTER_QUEUE_URL),
+    sender,
+    recipients,
+    sesSandbox: flag(env, Env.SES_SANDBOX, true),
+    s3ForcePathStyle: env[Env.S3_FORCE_PATH_STYLE] === 'true',
+  });
+}
+
+/** A setting a function cannot run without, or a ConfigError naming its variable. */
+export function requireSetting<T>(value: T | null, name: EnvName): T {
+  if (value === null)
+    throw new ConfigError(`missing environment variable ${name}`);
+  return value;
 }

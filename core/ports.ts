@@ -30,6 +30,26 @@ export interface MergeResult {
   failed: Map<string, Error>;
 }
 
+/**
+ * What the ingest saw of one log object, kept for the digest's log-health
+ * section: how many log objects arrived for each hour, and their malformed
+ * lines. Recording it again for the same object changes nothing.
+ */
+export interface LogObjectReceipt {
+  source: LogObjectRef;
+  /** `sourceId` of the object (see `ObjectContribution`). */
+  sourceId: string;
+  /**
+   * Epoch milliseconds the object is counted at: its newest record (S3
+   * writes a log object shortly after its records), or, for an object with
+   * no readable record, the time stamp in its name (`logObjectNameTime`).
+   * The same object always gets the same time.
+   */
+  time: number;
+  lines: number;
+  malformed: number;
+}
+
 /** The uploads index (DynamoDB in AWS, dynalite locally). */
 export interface UploadStore {
   /** Merges one object's contribution. Idempotent and order-free. */
@@ -50,6 +70,10 @@ export interface UploadStore {
    */
   claimAlert(bucket: string, key: string, alertId: string): Promise<boolean>;
   releaseAlert(bucket: string, key: string, alertId: string): Promise<void>;
+  /** Records the receipts of ingested log objects; returns the write requests made. */
+  recordLogObjects(receipts: readonly LogObjectReceipt[]): Promise<number>;
+  /** The receipts whose `time` lies in [start, end). */
+  logObjects(start: number, end: number): AsyncIterable<LogObjectReceipt>;
 }
 
 /** Reads log objects as byte streams. */

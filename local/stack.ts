@@ -33,6 +33,8 @@ import { LocalQueue, objectCreatedEvent } from './queue.ts';
 export const LOCAL_TABLE = 'upload-sentinel-uploads';
 export const LOCAL_LOG_BUCKET = 'upload-sentinel-logs';
 export const LOCAL_RECORDINGS_BUCKET = 'rec-archive-prod';
+/** Where the local digest keeps its reports, as the reports bucket does in AWS. */
+export const LOCAL_REPORTS_BUCKET = 'upload-sentinel-reports';
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const REGION = 'us-east-1';
 
@@ -94,6 +96,7 @@ export class LocalStack {
   readonly tableName = LOCAL_TABLE;
   readonly logBucket = LOCAL_LOG_BUCKET;
   readonly recordingsBucket = LOCAL_RECORDINGS_BUCKET;
+  readonly reportsBucket = LOCAL_REPORTS_BUCKET;
   readonly results: BatchResult[] = [];
   readonly metrics = new CollectingMetrics();
   queue: LocalQueue | null = null;
@@ -125,6 +128,11 @@ export class LocalStack {
 
   get outboxDir(): string {
     return join(this.stateDir, 'outbox');
+  }
+
+  /** s3rver's folder: one sub-folder per bucket, one file per object. */
+  get s3Dir(): string {
+    return join(this.stateDir, 's3');
   }
 
   static async start(o: LocalStackOptions): Promise<LocalStack> {
@@ -169,10 +177,11 @@ export class LocalStack {
       port: 0,
       address: '127.0.0.1',
       silent: true,
-      directory: join(this.stateDir, 's3'),
+      directory: this.s3Dir,
       configureBuckets: [
         { name: LOCAL_LOG_BUCKET },
         { name: LOCAL_RECORDINGS_BUCKET },
+        { name: LOCAL_REPORTS_BUCKET },
       ],
     });
     const addr = (await s3rver.run()) as AddressInfo;

@@ -33,3 +33,16 @@ declare module 's3rver' {
   }
   export default S3rver;
 }
+
+declare module 'asl-validator' {
+  interface AslValidationResult {
+    isValid: boolean;
+    errors: { 'Error code': string; Message: string }[];
+  }
+  /** Validates an ASL definition; it annotates the object it is given. */
+  function validator(
+    definition: unknown,
+    options?: { checkPaths?: boolean; checkArn?: boolean },
+  ): AslValidationResult;
+  export default validator;
+}

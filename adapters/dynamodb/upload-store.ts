@@ -15,6 +15,11 @@
  *   lists a day's keys from these.
  * - `N#<alert>`: the claim of a near-real-time alert, so it is sent once.
  *
+ * and one partition per UTC date of log-object receipts (`pk = L#yyyy-mm-dd`,
+ * `sk = <object>`): what the ingest saw of each log object, for the digest's
+ * log-health figures. The date is the receipt's time, which is the same on
+ * every ingest of an object, so a redelivery overwrites the same item.
+ *
  * Reading a key queries its partition and merges the items back into the
  * `KeyState` the core model derives status from.
  */
@@ -47,6 +52,7 @@ import {
   type PutState,
 } from '../../core/model/state.ts';
 import type {
+  LogObjectReceipt,
   MergeResult,
   ObjectContribution,
   UploadStore,
@@ -120,6 +126,28 @@ interface EncodedKeyFacts {
     e: string[];
     fl: EncodedFailure[];
   };
+}
+
+const DAY = 86_400_000;
+
+/** The partition of the log-object receipts of the UTC date of `ms`. */
+function receiptPartition(ms: number): string {
+  return `L#${new Date(ms).toISOString().slice(0, 10)}`;
+}
+
+function receiptFromItem(
+  item: Record<string, AttributeValue>,
+): LogObjectReceipt | null {
+  const n = (v: AttributeValue | undefined) =>
+    v?.N === undefined ? Number.NaN : Number(v.N);
+  const r = {
+    source: { bucket: item.b?.S ?? '', key: item.k?.S ?? '' },
+    sourceId: item[T.sortKey]?.S ?? '',
+    time: n(item.t),
+    lines: n(item.n),
+    malformed: n(item.m),
+  };
+  return [r.time, r.lines, r.malformed].every(Number.isSafeInteger) ? r : null;
 }
 
 export function partitionKey(bucket: string, key: string): string {
@@ -502,6 +530,65 @@ export class DynamoDbUploadStore implements UploadStore {
       throw new StoreError(`alert claim failed: ${(err as Error).message}`, {
         cause: err,
       });
+    }
+  }
+
+  async recordLogObjects(
+    receipts: readonly LogObjectReceipt[],
+  ): Promise<number> {
+    const requests: WriteRequest[] = receipts.map((r) => ({
+      PutRequest: {
+        Item: {
+          [T.partitionKey]: S(receiptPartition(r.time)),
+          [T.sortKey]: S(r.sourceId),
+          b: S(r.source.bucket),
+          k: S(r.source.key),
+          t: N(r.time),
+          n: N(r.lines),
+          m: N(r.malformed),
+          [T.ttlAttribute]: this.ttl(r.time),
+        },
+      },
+    }));
+    // One object can appear twice in a batch (two messages): BatchWrite
+    // refuses duplicate keys, and the items are equal anyway.
+    const unique = [
+      ...new Map(requests.map((r) => [requestId(r), r])).values(),
+    ];
+    let writes = 0;
+    for (let i = 0; i < unique.length; i += 25) {
+      const result = await this.writeBatch(unique.slice(i, i + 25));
+      writes += result.writes;
+      if (result.error !== null) throw result.error;
+    }
+    return writes;
+  }
+
+  async *logObjects(
+    start: number,
+    end: number,
+  ): AsyncIterable<LogObjectReceipt> {
+    const dates = new Set<string>();
+    for (let d = Math.floor(start / DAY); d * DAY < end; d++)
+      dates.add(receiptPartition(d * DAY));
+    for (const pk of dates) {
+      let from: Record<string, AttributeValue> | undefined;
+      do {
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': T.partitionKey },
+            ExpressionAttributeValues: { ':pk': S(pk) },
+            ExclusiveStartKey: from,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          const r = receiptFromItem(item);
+          if (r !== null && r.time >= start && r.time < end) yield r;
+        }
+        from = out.LastEvaluatedKey;
+      } while (from !== undefined);
     }
   }
 

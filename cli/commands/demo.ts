@@ -1,30 +1,22 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  deriveKeyStatus,
-  type KeyStatusRecord,
-} from '../../core/model/derive.ts';
-import { needsAttention } from '../../core/model/status.ts';
-import type { SimulatedDay } from '../../core/simulate/simulate.ts';
-import { analyzeFiles } from '../analysis.ts';
+import type { ExpectedDay } from '../../core/simulate/simulate.ts';
 import { bool, type Flags, parse } from '../args.ts';
-import { listInputs } from '../inputs.ts';
-import { color, Progress } from '../output.ts';
-import {
-  byUrgency,
-  countStatuses,
-  countsLine,
-  paintStatus,
-  printable,
-} from '../render.ts';
+import { color } from '../output.ts';
+import { run as digest } from './digest.ts';
+import { run as ingest } from './ingest.ts';
 import { run as simulate } from './simulate.ts';
 
 export const help = `Usage: upload-sentinel demo   (what 'npm start' runs)
 
-Simulates a day of recording uploads in a temporary folder, analyzes its
-access logs, and prints what upload-sentinel found: counts per status, the
-recordings that need attention, and commands to try next.
+The whole local pipeline on one simulated day, in a fresh temporary folder
+(nothing from an earlier run is reused): simulates a day of recording
+uploads and puts the recordings into a local recordings bucket (one of them
+deleted after its upload), ingests the day's access logs through the real
+ingest handler into the local index, then runs the daily digest (Athena's
+stand-in, reconciliation with the index and S3, the e-mail), and prints its
+summary and where the e-mail and its HTML preview are.
 
 Options:
   -h, --help  show this help`;
@@ -39,78 +31,55 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const dir = await mkdtemp(join(tmpdir(), 'upload-sentinel-demo-'));
+  const day = join(dir, 'day');
+  const state = join(dir, 'state');
   const date = '2026-03-14';
   console.log(
     color.bold(
       'upload-sentinel demo: one simulated day of call-center recording backups\n',
     ),
   );
+  console.log(color.bold('1. Simulate the day'));
   await simulate([
     '--out',
-    dir,
+    day,
     '--recordings',
-    '2000',
+    '1000',
     '--seed',
     'demo',
     '--date',
     date,
+    '--state',
+    state,
+    '--missing-objects',
+    '1',
   ]);
-  const expected: SimulatedDay['expected'] = JSON.parse(
-    await import('node:fs/promises').then((fs) =>
-      fs.readFile(join(dir, 'expected.json'), 'utf8'),
-    ),
+  const expected: ExpectedDay = JSON.parse(
+    await readFile(join(day, 'expected.json'), 'utf8'),
   );
-  const files = await listInputs([join(dir, 'logs')]);
-  const started = performance.now();
-  const { index, stats } = await analyzeFiles(
-    files,
-    () => {},
-    new Progress('analyzing', files.length, ' log objects'),
-  );
-  const asOf = Date.parse(expected.asOf);
-  const records: KeyStatusRecord[] = [];
-  for (const s of index.keys.values()) {
-    const r = deriveKeyStatus(s, {
-      asOf,
-      stallWindowMs: expected.stallWindowMs,
-    });
-    if (r !== null) records.push(r);
-  }
-  const seconds = ((performance.now() - started) / 1000).toFixed(2);
   console.log();
-  console.log(
-    color.bold(
-      `Analyzed ${stats.lines} log lines from ${stats.files} log objects in ${seconds} s (${stats.malformed} malformed lines reported, none fatal)`,
-    ),
-  );
-  console.log(
-    `  ${records.length} keys: ${countsLine(countStatuses(records))}`,
-  );
-  const attention = records
-    .filter((r) => needsAttention(r.status))
-    .sort(byUrgency);
+  console.log(color.bold('2. Ingest its access logs into the local index'));
+  await ingest([join(day, 'logs'), '--state', state]);
   console.log();
-  console.log(color.bold(`Needs attention (${attention.length}):`));
-  for (const r of attention.slice(0, 15)) {
-    const codes =
-      [...new Set(r.uploads.flatMap((u) => u.errorCodes))].join(',') ||
-      'no error code';
-    console.log(
-      `  ${paintStatus(r.status, 11)} s3://${r.bucket}/${printable(r.key)}  ${color.dim(codes)}`,
-    );
-  }
-  if (attention.length > 15)
-    console.log(color.dim(`  … and ${attention.length - 15} more`));
-  const failed = attention.find((r) => r.status === 'FAILED');
+  console.log(color.bold('3. Run the daily digest'));
+  const code = await digest([
+    '--state',
+    state,
+    '--date',
+    date,
+    '--as-of',
+    expected.asOf,
+  ]);
   console.log();
   console.log(color.bold('Try next:'));
   console.log(
-    `  npx upload-sentinel analyze ${join(dir, 'logs')} --as-of ${expected.asOf} --check ${join(dir, 'expected.json')}`,
+    `  npx upload-sentinel digest --state ${state} --date ${date} --as-of ${expected.asOf} --json`,
   );
   console.log(
-    `  npx upload-sentinel analyze ${join(dir, 'logs')} --as-of ${expected.asOf} --json | grep '"status":"FAILED"'`,
+    `  npx upload-sentinel list --state ${state} --date ${date} --as-of ${expected.asOf} --status FAILED,ABORTED,INCOMPLETE`,
   );
-  if (failed !== undefined)
-    console.log(`  npx upload-sentinel parse ${files[0]} --stats`);
-  return 0;
+  console.log(
+    `  npx upload-sentinel analyze ${join(day, 'logs')} --as-of ${expected.asOf} --check ${join(day, 'expected.json')}`,
+  );
+  return code;
 }

@@ -1,10 +1,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { simulateDay } from '../../core/simulate/simulate.ts';
+import { materializeRecordings } from '../../local/recordings.ts';
 import { bool, date, type Flags, integer, parse, str } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { color, Progress } from '../output.ts';
 import { countsLine } from '../render.ts';
+import { startLocal } from '../target.ts';
 
 export const help = `Usage: upload-sentinel simulate --out DIR [options]
 
@@ -19,6 +22,13 @@ Writes DIR/logs/<log object keys> and DIR/expected.json (the status every key
 must have at the day's as-of time, the next day 03:00 UTC). Any earlier
 DIR/logs is replaced. Same options, same output: the day is seeded.
 
+With --state, the recordings the bucket holds at the as-of time (every
+completed or recovered key) are also put into the local recordings bucket
+of that state folder, as small placeholders, for the digest's HeadObject
+check; --missing-objects N has N completed recordings deleted after their
+upload (a DELETE in the log, no object in the bucket): the digest reports
+them as MISSING_OBJECT, and expected.json lists them in missingObjects.
+
 Options:
   --out DIR              where to write (required)
   --recordings N         recordings uploaded that day (default 500)
@@ -27,11 +37,15 @@ Options:
   --failure-rate F       share of recordings that run into trouble, 0..1 (default 0.1)
   --bucket NAME          recordings bucket name (default rec-archive-prod)
   --layout L             log key layout: partitioned (default) or simple
+  --missing-objects N    completed recordings deleted after upload (default 0)
+  --state DIR            also put the day's recordings into the local
+                         recordings bucket of this state folder
   --json                 print the summary as JSON
   -h, --help             show this help
 
 Examples:
   upload-sentinel simulate --out /tmp/day --seed 7
+  upload-sentinel simulate --out /tmp/day --seed 7 --state /tmp/sentinel --missing-objects 1
   upload-sentinel analyze /tmp/day/logs --as-of 2026-03-15T03:00:00Z --check /tmp/day/expected.json`;
 
 function yesterday(): string {
@@ -47,6 +61,8 @@ export const flags: Flags = {
   'failure-rate': { type: 'string' },
   bucket: { type: 'string' },
   layout: { type: 'string' },
+  'missing-objects': { type: 'string' },
+  state: { type: 'string' },
   json: { type: 'boolean' },
 };
 
@@ -79,14 +95,23 @@ export async function run(argv: string[]): Promise<number> {
   const bucket = str(p, 'bucket') ?? 'rec-archive-prod';
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
     throw new UsageError(`--bucket '${bucket}' is not a valid S3 bucket name`);
-  const day = simulateDay({
-    seed: str(p, 'seed') ?? '1',
-    date: date(p, 'date') ?? yesterday(),
-    recordings: integer(p, 'recordings', 1, 1_000_000) ?? 500,
-    failureRate,
-    bucket,
-    layout,
-  });
+  const recordings = integer(p, 'recordings', 1, 1_000_000) ?? 500;
+  const missingObjects = integer(p, 'missing-objects', 0, recordings) ?? 0;
+  let day: ReturnType<typeof simulateDay>;
+  try {
+    day = simulateDay({
+      seed: str(p, 'seed') ?? '1',
+      date: date(p, 'date') ?? yesterday(),
+      recordings,
+      failureRate,
+      bucket,
+      layout,
+      missingObjects,
+    });
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
   const logs = join(out, 'logs');
   await rm(logs, { recursive: true, force: true });
   const progress = new Progress('writing', day.objects.length, ' log objects');
@@ -104,9 +129,26 @@ export async function run(argv: string[]): Promise<number> {
   progress.finish();
   const expectedPath = join(out, 'expected.json');
   await writeFile(expectedPath, `${JSON.stringify(day.expected, null, 2)}\n`);
+  let materialized: { recordings: number; state: string } | null = null;
+  if (str(p, 'state') !== undefined) {
+    const stack = await startLocal(p, { s3: true });
+    try {
+      materialized = {
+        recordings: await materializeRecordings(
+          stack.s3 as S3Client,
+          day.recordings,
+        ),
+        state: stack.stateDir,
+      };
+    } finally {
+      await stack.stop();
+    }
+  }
   const summary = {
     logs,
     expected: expectedPath,
+    recordingsMaterialized: materialized?.recordings ?? 0,
+    missingObjects: day.expected.missingObjects.length,
     date: day.expected.simulation.date,
     asOf: day.expected.asOf,
     keys: day.expected.keys.length,
@@ -125,6 +167,10 @@ export async function run(argv: string[]): Promise<number> {
     `  expected  ${expectedPath}  (${summary.keys} keys at as-of ${summary.asOf})`,
   );
   console.log(`  ${countsLine(summary.counts)}`);
+  if (materialized !== null)
+    console.log(
+      `  recordings ${materialized.recordings} objects put into the local recordings bucket of ${materialized.state}${missingObjects > 0 ? ` (${missingObjects} deleted after upload: MISSING_OBJECT)` : ''}`,
+    );
   console.log();
   console.log(
     `Next: upload-sentinel analyze ${logs} --as-of ${summary.asOf} --check ${expectedPath}`,

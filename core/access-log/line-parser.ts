@@ -825,6 +825,8 @@ export type FastResult = (typeof FastResult)[keyof typeof FastResult];
 export interface FastOutput {
   fact: UploadFact | null;
   reason: string;
+  /** Time of the line's record (epoch ms) when its head was valid. */
+  timeMs: number;
 }
 
 /**
@@ -901,6 +903,7 @@ export function readUploadFact(
     }
   }
   const h = head;
+  out.timeMs = h.timeMs;
   const operation = uploadOperationAt(s, h.opS, h.opE);
   if (operation === null) return FastResult.SKIPPED;
   const keyS = after(s, h.opE, b);

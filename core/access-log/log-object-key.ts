@@ -59,3 +59,26 @@ export function parseLogObjectKey(
   }
   return 'not named like a server access log object';
 }
+
+const NAME_STAMP =
+  /(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[0-9A-Za-z]{6,64}$/;
+
+/**
+ * The UTC time stamp in a log object's name, epoch milliseconds: the
+ * delivery time in the simple layout, the partition date at `00-00-00` in
+ * the event-time partitioned one. `null` when the name has none.
+ */
+export function logObjectNameTime(key: string): number | null {
+  const m = NAME_STAMP.exec(key);
+  if (m === null) return null;
+  const [, y, mo, d, h, mi, s] = m.map(Number);
+  const t = Date.UTC(
+    y as number,
+    (mo as number) - 1,
+    d as number,
+    h as number,
+    mi as number,
+    s as number,
+  );
+  return new Date(t).getUTCDate() === d && (h as number) < 24 ? t : null;
+}

@@ -21,11 +21,14 @@ export interface FactStats {
   /** Upload requests that name no bucket, key or upload id. */
   unattributed: number;
   bytes: number;
+  /** Newest time of any record whose head was valid (epoch ms), or null. */
+  newestRecord: number | null;
 }
 
 export class UploadFactReader {
   private readonly splitter: LineSplitter;
-  private readonly out: FastOutput = { fact: null, reason: '' };
+  private readonly out: FastOutput = { fact: null, reason: '', timeMs: 0 };
+  private newest = Number.NEGATIVE_INFINITY;
   private uploadRequests = 0;
   private malformedCount = 0;
   private unattributed = 0;
@@ -34,6 +37,8 @@ export class UploadFactReader {
     this.splitter = new LineSplitter(
       (s, a, b, lineNo, utf8) => {
         const r = readUploadFact(s, a, b, utf8, this.out);
+        if (r !== FastResult.MALFORMED && this.out.timeMs > this.newest)
+          this.newest = this.out.timeMs;
         if (r === FastResult.SKIPPED) return;
         if (r === FastResult.FACT) {
           this.uploadRequests++;
@@ -68,6 +73,7 @@ export class UploadFactReader {
       malformed: this.malformedCount,
       unattributed: this.unattributed,
       bytes: this.splitter.bytes,
+      newestRecord: Number.isFinite(this.newest) ? this.newest : null,
     };
   }
 }

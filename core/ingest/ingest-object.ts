@@ -8,7 +8,10 @@
  * every message of the merge fails. Both are safe to redeliver: merging is
  * idempotent.
  */
-import { parseLogObjectKey } from '../access-log/log-object-key.ts';
+import {
+  logObjectNameTime,
+  parseLogObjectKey,
+} from '../access-log/log-object-key.ts';
 import type { MalformedLine } from '../access-log/record.ts';
 import { UploadFactReader } from '../access-log/upload-facts.ts';
 import { deriveKeyStatus } from '../model/derive.ts';
@@ -16,6 +19,7 @@ import { type KeyState, keyId } from '../model/state.ts';
 import { UploadStatus } from '../model/status.ts';
 import type {
   AlertPublisher,
+  LogObjectReceipt,
   LogObjectRef,
   LogSource,
   UploadStore,
@@ -48,8 +52,10 @@ export interface IngestObjectResult {
   /** Upload requests outside the watched prefix. */
   unwatched: number;
   keys: number;
-  /** Newest record time (epoch ms), for the lag metric. */
+  /** Newest upload request's time (epoch ms), for the lag metric. */
   newestRecord: number | null;
+  /** Newest time of any well-formed record, upload request or not. */
+  newestLine: number | null;
   /** The first few malformed lines, for the logs. */
   malformedSamples: MalformedLine[];
 }
@@ -85,6 +91,7 @@ function empty(
     unwatched: 0,
     keys: 0,
     newestRecord: null,
+    newestLine: null,
     malformedSamples: [],
   };
 }
@@ -155,6 +162,7 @@ export async function readObject(
     (newest !== null && newest > contribution.newest)
       ? newest
       : contribution.newest;
+  result.newestLine = stats.newestRecord;
   result.keys = keys + contribution.index.keys.size;
   return { result, contribution, flushedWrites };
 }
@@ -181,6 +189,8 @@ export async function ingestBatch(
   /** Keys merged whose facts could have made an upload FAILED or ABORTED. */
   const alertable = new Map<string, KeyState>();
   let flushing: Promise<void> = Promise.resolve();
+  /** Objects read (not skipped), with what their receipt records. */
+  const readOk: { m: number; receipt: LogObjectReceipt }[] = [];
   const fail = (m: number, err: unknown) => {
     failures[m] ??= err instanceof Error ? err : new Error(String(err));
   };
@@ -225,6 +235,19 @@ export async function ingestBatch(
     }
     objects.push(read.result);
     storeWrites += read.flushedWrites;
+    if (read.result.skipped === null) {
+      const r = read.result;
+      readOk.push({
+        m,
+        receipt: {
+          source: ref,
+          sourceId: sourceId(ref),
+          time: r.newestLine ?? logObjectNameTime(ref.key) ?? now,
+          lines: r.lines,
+          malformed: r.malformed,
+        },
+      });
+    }
     if (read.contribution === null || failures[m] !== null) return;
     batch.absorb(read.contribution);
     refs.push(ref);
@@ -253,6 +276,20 @@ export async function ingestBatch(
     } catch (err) {
       // Redelivery merges again (no change) and retries the unsent alerts.
       for (let m = 0; m < failures.length; m++) fail(m, err);
+    }
+  }
+  // Receipts of the objects read, for the digest's log health; a failure
+  // fails their messages, whose redelivery writes the same receipts again.
+  const receipts = readOk.filter(({ m }) => failures[m] === null);
+  if (receipts.length > 0) {
+    try {
+      const n = await deps.store.recordLogObjects(
+        receipts.map((x) => x.receipt),
+      );
+      storeWrites += n;
+    } catch (err) {
+      for (const { m } of receipts)
+        failures[m] = err instanceof Error ? err : new Error(String(err));
     }
   }
   return { failures, objects, storeWrites, alerts };

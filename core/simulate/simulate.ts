@@ -31,6 +31,16 @@ export interface SimulateOptions {
   logPrefix?: string;
   accountId?: string;
   region?: string;
+  /**
+   * Completed recordings deleted after their upload (by someone else, the
+   * log shows a `REST.DELETE.OBJECT`): their status stays COMPLETED, but
+   * the recordings bucket does not hold them, which the digest's HeadObject
+   * check reports as MISSING_OBJECT. With 0, the day is exactly the day
+   * without this option; otherwise the delete records change how the day's
+   * lines are split into log objects, never any status.
+   * @default 0
+   */
+  missingObjects?: number;
 }
 
 export interface ExpectedUpload {
@@ -65,6 +75,12 @@ export interface ExpectedDay {
   stallWindowMs: number;
   counts: Record<UploadStatus, number>;
   keys: ExpectedKey[];
+  /**
+   * Keys whose status in `keys` is COMPLETED (what the logs say) but whose
+   * object the recordings bucket no longer holds: the digest lists them
+   * as MISSING_OBJECT once the recordings are materialized (`recordings`).
+   */
+  missingObjects: { bucket: string; key: string }[];
 }
 
 export interface LogObject {
@@ -75,9 +91,20 @@ export interface LogObject {
   deliveredAt: number;
 }
 
+/** An object the recordings bucket holds at the as-of time. */
+export interface RecordingObject {
+  bucket: string;
+  key: string;
+}
+
 export interface SimulatedDay {
   expected: ExpectedDay;
   objects: LogObject[];
+  /**
+   * The objects the recordings bucket holds at the as-of time: every
+   * COMPLETED or RECOVERED key, except the `missingObjects`.
+   */
+  recordings: RecordingObject[];
   stats: {
     lines: number;
     uploadRequests: number;
@@ -836,6 +863,52 @@ function lifecycle(
   });
 }
 
+/**
+ * Picks `n` completed recordings (with a seed of their own) that someone
+ * deletes after the upload, and the log record of each delete.
+ */
+function deletedAfterUpload(
+  b: DayBuilder,
+  built: Built[],
+  n: number,
+): { key: string; record: LogRecordSpec }[] {
+  if (n === 0) return [];
+  const rnd = new Random(`${b.o.seed}:missing-objects`);
+  const candidates = built.filter(
+    (x) =>
+      x.expected.status === UploadStatus.COMPLETED &&
+      x.expected.key.startsWith('recordings/'),
+  );
+  if (n > candidates.length) {
+    throw new RangeError(
+      `missingObjects ${n} is more than the ${candidates.length} completed recordings`,
+    );
+  }
+  rnd.shuffle(candidates);
+  return candidates.slice(0, n).map((x) => {
+    const done = Math.max(...x.records.map((r) => r.time));
+    const dayEnd = b.dayStart + DAY - 1000;
+    const time = Math.max(
+      done + 1000,
+      Math.min(done + rnd.int(10, 120) * MIN, dayEnd),
+    );
+    const key = x.expected.key;
+    const record = b.rec(
+      time,
+      'REST.DELETE.OBJECT',
+      key,
+      `DELETE /${encodeUriPath(key)} HTTP/1.1`,
+      {
+        httpStatus: 204,
+        requester: 'arn:aws:sts::111122223333:assumed-role/OpsAdmin/cleanup',
+        remoteIp: '203.0.113.77',
+        userAgent: OTHER_AGENTS[0] as string,
+      },
+    );
+    return { key, record };
+  });
+}
+
 /** Requests that are not upload requests: the bulk of a real log's variety. */
 function noise(b: DayBuilder, built: Built[]): LogRecordSpec[] {
   const rnd = b.rnd;
@@ -1070,8 +1143,12 @@ export function simulateDay(options: SimulateOptions): SimulatedDay {
     logPrefix: 's3-access-logs/',
     accountId: '111122223333',
     region: 'eu-west-1',
+    missingObjects: 0,
     ...options,
   };
+  if (!Number.isInteger(o.missingObjects) || o.missingObjects < 0) {
+    throw new RangeError('missingObjects must be a whole number');
+  }
   if (!Number.isInteger(o.recordings) || o.recordings < 1) {
     throw new RangeError('recordings must be a positive integer');
   }
@@ -1112,7 +1189,9 @@ export function simulateDay(options: SimulateOptions): SimulatedDay {
     },
     records: cfg.records,
   });
+  const missing = deletedAfterUpload(b, built, o.missingObjects);
   const records = built.flatMap((x) => x.records);
+  records.push(...missing.map((m) => m.record));
   const uploadRequests = records.filter(
     (r) => factKindOf(r.operation) !== undefined,
   ).length;
@@ -1146,8 +1225,20 @@ export function simulateDay(options: SimulateOptions): SimulatedDay {
       stallWindowMs: STALL_WINDOW,
       counts,
       keys,
+      missingObjects: missing
+        .map((m) => ({ bucket: o.bucket, key: m.key }))
+        .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)),
     },
     objects: delivered.objects,
+    recordings: built
+      .filter(
+        (x) =>
+          (x.expected.status === UploadStatus.COMPLETED ||
+            x.expected.status === UploadStatus.RECOVERED) &&
+          !missing.some((m) => m.key === x.expected.key),
+      )
+      .map((x) => ({ bucket: o.bucket, key: x.expected.key }))
+      .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)),
     stats: {
       lines: records.length + delivered.duplicates + delivered.malformed,
       uploadRequests: uploadRequests + delivered.uploadDuplicates,

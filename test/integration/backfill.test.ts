@@ -9,7 +9,12 @@ import { LocalStack } from '../../local/stack.ts';
 import { cli } from '../support/cli.ts';
 import { putObjects } from '../support/stack.ts';
 
-const day = simulateDay({ seed: 'backfill', date: '2026-03-14', recordings: 60, failureRate: 0.3 });
+const day = simulateDay({
+  seed: 'backfill',
+  date: '2026-03-14',
+  recordings: 60,
+  failureRate: 0.3,
+});
 const onDay = day.objects.filter((o) => o.key.includes('/2026/03/14/')).length;
 let state: string;
 
@@ -27,11 +32,30 @@ describe('backfill', () => {
     // Lose the index; the log bucket stays.
     await rm(join(state, 'dynamodb'), { recursive: true, force: true });
 
-    const first = await cli(['backfill', 's3://upload-sentinel-logs/', '--since', '2026-03-14', '--state', state, '--json']);
+    const first = await cli([
+      'backfill',
+      's3://upload-sentinel-logs/',
+      '--since',
+      '2026-03-14',
+      '--state',
+      state,
+      '--json',
+    ]);
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ listed: onDay, alreadyDone: 0, objects: onDay, failed: 0 });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      listed: onDay,
+      alreadyDone: 0,
+      objects: onDay,
+      failed: 0,
+    });
 
-    const second = await cli(['backfill', 's3://upload-sentinel-logs/', '--state', state, '--json']);
+    const second = await cli([
+      'backfill',
+      's3://upload-sentinel-logs/',
+      '--state',
+      state,
+      '--json',
+    ]);
     expect(second.code, second.stderr).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({
       listed: day.objects.length,
@@ -41,14 +65,33 @@ describe('backfill', () => {
     });
 
     const expectedPath = join(state, 'expected.json');
-    await (await import('node:fs/promises')).writeFile(expectedPath, JSON.stringify(day.expected));
-    const check = await cli(['list', '--state', state, '--as-of', day.expected.asOf, '--json', '--check', expectedPath]);
+    await (await import('node:fs/promises')).writeFile(
+      expectedPath,
+      JSON.stringify(day.expected),
+    );
+    const check = await cli([
+      'list',
+      '--state',
+      state,
+      '--as-of',
+      day.expected.asOf,
+      '--json',
+      '--check',
+      expectedPath,
+    ]);
     expect(check.code, check.stderr).toBe(0);
-    expect(check.stderr).toMatch(new RegExp(`check: ${day.expected.keys.length} of ${day.expected.keys.length} keys as expected`));
+    expect(check.stderr).toMatch(
+      new RegExp(
+        `check: ${day.expected.keys.length} of ${day.expected.keys.length} keys as expected`,
+      ),
+    );
   });
 
   it('rejects a bad URI or date in one line', async () => {
-    for (const args of [['backfill', 'logs/'], ['backfill', 's3://upload-sentinel-logs/', '--since', 'March']]) {
+    for (const args of [
+      ['backfill', 'logs/'],
+      ['backfill', 's3://upload-sentinel-logs/', '--since', 'March'],
+    ]) {
       const r = await cli(args);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -135,6 +135,8 @@ describe('analyze and simulate', () => {
       ['simulate', '--out', '/tmp/x', '--date', '2026-02-30'],
       ['simulate', '--out', '/tmp/x', '--failure-rate', '3'],
       ['simulate'],
+      ['digest', '--date', '2026-13-01'],
+      ['digest', '--smtp', 'nope', '--time-zone', 'UTC'],
     ]) {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -1,0 +1,308 @@
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { S3ReportStore } from '../../adapters/s3/report-store.ts';
+import {
+  ConfigError,
+  isTimeZone,
+  loadDigestConfig,
+} from '../../config/load-config.ts';
+import { DigestInputError } from '../../core/digest/errors.ts';
+import type {
+  DigestExecutionInput,
+  ReportRef,
+} from '../../core/digest/events.ts';
+import { causeOf } from '../../core/digest/reconcile-digest.ts';
+import { resolveReportDay } from '../../core/digest/resolve-day.ts';
+import { parseStoredReport } from '../../core/digest/send-digest.ts';
+import type { DigestReport } from '../../core/report/digest-report.ts';
+import { json as reportJson } from '../../core/report/render.ts';
+import {
+  LOCAL_RECIPIENT,
+  LOCAL_SENDER,
+  LocalDigest,
+  type LocalDigestRun,
+} from '../../local/digest.ts';
+import type { SmtpRelay } from '../../local/ses.ts';
+import { bool, date, type Flags, instant, parse, str } from '../args.ts';
+import { digestSummary } from '../digest-summary.ts';
+import { RunError, UsageError } from '../errors.ts';
+import { awsError, awsName, awsS3, startLocal, targetOf } from '../target.ts';
+
+export const help = `Usage: upload-sentinel digest [options]
+
+Runs the daily-digest state machine for one day: Athena's independent scan
+of the day's logs, reconciliation with the uploads index and with S3, the
+e-mail through SES (HTML and text, the CSV of every row needing attention
+and the JSON report attached), and an admin alert on any failure.
+
+Locally (the default) it runs the same definition with aws-local-stepfunctions,
+each Task bound to the same handler code, DuckDB standing in for Athena and a
+local SES endpoint writing the e-mail. The run's files go to
+<state>/outbox/digests/<date>/<execution>/: digest.eml, preview.html,
+attention.csv, report.json; admin notifications to <state>/outbox/admin/.
+The e-mail goes from ${LOCAL_SENDER} to ${LOCAL_RECIPIENT} unless
+SENTINEL_DIGEST_SENDER and SENTINEL_DIGEST_RECIPIENTS say otherwise.
+
+With --target aws it starts the deployed state machine and waits for it; the
+report and the e-mail stay in the stack's reports bucket.
+
+Options:
+  --date YYYY-MM-DD      the report day (default: yesterday in the time zone)
+  --as-of ISO            statuses as of this time (default: now)
+  --time-zone TZ         IANA time zone of the day (default $SENTINEL_TIME_ZONE or UTC)
+  --json                 print the report as JSON (date, asOf, confirmed, counts,
+                         attention, recovered, coverage, emailPath, ...)
+  --smtp HOST:PORT       locally, also deliver the e-mail to this SMTP server
+  --state DIR            local state folder (default .sentinel, or $SENTINEL_STATE)
+  --target T             local (default) or aws
+  --state-machine ARN    with --target aws: the state machine (instead of the stack's output)
+  --stack NAME           with --target aws: the stack to read names from (default UploadSentinel)
+  --region REGION        with --target aws: AWS Region (default from your AWS config)
+  -h, --help             show this help
+
+Exit codes: 0 the digest was sent (even with recipients left out: see the
+            admin notification), 1 the workflow failed (the admin was alerted),
+            2 bad usage.
+
+Examples:
+  upload-sentinel digest --date 2026-03-14 --as-of 2026-03-15T03:00:00Z
+  upload-sentinel digest --date 2026-03-14 --json | jq '.attention[].key'
+  upload-sentinel digest --target aws --date 2026-03-14`;
+
+/** The options this command accepts (a test checks them against `help`). */
+export const flags: Flags = {
+  date: { type: 'string' },
+  'as-of': { type: 'string' },
+  'time-zone': { type: 'string' },
+  json: { type: 'boolean' },
+  smtp: { type: 'string' },
+  state: { type: 'string' },
+  target: { type: 'string' },
+  'state-machine': { type: 'string' },
+  stack: { type: 'string' },
+  region: { type: 'string' },
+};
+
+function smtpOf(v: string | undefined): SmtpRelay | null {
+  if (v === undefined) return null;
+  const m = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):([0-9]{1,5})$/.exec(v);
+  const port = Number(m?.[2]);
+  if (m === null || port < 1 || port > 65535)
+    throw new UsageError(
+      `--smtp must be HOST:PORT such as localhost:2525, got '${v}'`,
+    );
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
+}
+
+/** What the run's input is, from the flags. */
+function executionInput(p: ReturnType<typeof parse>): DigestExecutionInput {
+  const input: DigestExecutionInput = {};
+  const day = date(p, 'date');
+  const asOf = instant(p, 'as-of');
+  const tz = str(p, 'time-zone');
+  if (tz !== undefined && !isTimeZone(tz))
+    throw new UsageError(`--time-zone: not an IANA time zone: '${tz}'`);
+  if (day !== undefined) input.date = day;
+  if (asOf !== undefined) input.asOf = new Date(asOf).toISOString();
+  if (tz !== undefined) input.timeZone = tz;
+  return input;
+}
+
+function print(
+  report: DigestReport,
+  asJson: boolean,
+  files: { label: string; path: string | null }[],
+): void {
+  if (asJson) {
+    process.stdout.write(reportJson(report));
+    return;
+  }
+  for (const line of digestSummary(report)) console.log(line);
+  for (const f of files)
+    if (f.path !== null) console.log(`  ${f.label.padEnd(8)} ${f.path}`);
+}
+
+/** The state a failed run failed in: the one before its `…Failed` Pass. */
+function failedState(run: LocalDigestRun): string {
+  const pass = run.path.find(
+    (s) => s.endsWith('Failed') && s !== 'DigestFailed',
+  );
+  return pass === undefined ? 'the workflow' : pass.slice(0, -'Failed'.length);
+}
+
+async function runLocal(
+  p: ReturnType<typeof parse>,
+  input: DigestExecutionInput,
+): Promise<number> {
+  let config: ReturnType<typeof loadDigestConfig>;
+  try {
+    config = loadDigestConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  try {
+    // What ResolveDay will refuse is bad usage here, not a failed run.
+    resolveReportDay(input, { timeZone: config.timeZone, now: Date.now() });
+  } catch (err) {
+    if (err instanceof DigestInputError) throw new UsageError(err.message);
+    throw err;
+  }
+  const smtp = smtpOf(str(p, 'smtp'));
+  const asJson = bool(p, 'json');
+  const stack = await startLocal(p, { s3: true });
+  let run: LocalDigestRun;
+  try {
+    const digest = await LocalDigest.start({
+      stack,
+      timeZone: config.timeZone,
+      stallWindowMs: config.stallWindowMs,
+      sender: config.sender ?? LOCAL_SENDER,
+      recipients: config.recipients ?? [LOCAL_RECIPIENT],
+      smtp,
+    });
+    try {
+      run = await digest.run(input);
+    } finally {
+      await digest.stop();
+    }
+  } finally {
+    await stack.stop();
+  }
+  if (!run.s3Checked)
+    process.stderr.write(
+      `note: the local recordings bucket is empty, so the S3 checks (HeadObject, open uploads) were skipped; 'upload-sentinel simulate --state ${stack.stateDir}' puts a simulated day's recordings there\n`,
+    );
+  for (const n of run.notices)
+    process.stderr.write(
+      `admin notified: ${n.subject ?? n.state} (${n.path})\n`,
+    );
+  if (run.status === 'FAILED' || run.report === null || run.files === null) {
+    const e = run.error ?? { name: 'Error', cause: 'no report was written' };
+    throw new RunError(
+      `the digest failed in ${failedState(run)}: ${e.name}: ${e.cause.split('\n')[0]}`,
+    );
+  }
+  print(run.report, asJson, [
+    { label: 'email', path: run.files.eml },
+    { label: 'preview', path: run.files.html },
+    { label: 'csv', path: run.files.csv },
+    { label: 'report', path: run.files.json },
+  ]);
+  return 0;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function refAt(output: unknown, path: [string, string]): ReportRef | null {
+  const o = isObject(output) ? output[path[0]] : undefined;
+  const r = isObject(o) ? o[path[1]] : undefined;
+  return isObject(r) &&
+    typeof r.bucket === 'string' &&
+    typeof r.key === 'string'
+    ? { bucket: r.bucket, key: r.key }
+    : null;
+}
+
+async function runAws(
+  p: ReturnType<typeof parse>,
+  input: DigestExecutionInput,
+): Promise<number> {
+  if (str(p, 'smtp') !== undefined)
+    throw new UsageError('--smtp only applies to local runs');
+  const arn = await awsName(p, 'state-machine', 'StateMachineArn');
+  const sfn = new SFNClient({ region: str(p, 'region') });
+  const s3 = awsS3(p);
+  try {
+    let executionArn: string;
+    try {
+      const started = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: arn,
+          input: JSON.stringify(input),
+        }),
+      );
+      executionArn = started.executionArn ?? '';
+    } catch (err) {
+      throw awsError(err, `cannot start ${arn}`);
+    }
+    process.stderr.write(`started ${executionArn}\n`);
+    let polls = 0;
+    for (;;) {
+      let d: DescribeExecutionCommandOutput;
+      try {
+        d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      } catch (err) {
+        throw awsError(err, `cannot follow ${executionArn}`);
+      }
+      if (d.status === 'RUNNING' || d.status === 'PENDING_REDRIVE') {
+        // 0.25 s, then doubling up to 5 s: quick for a short run, gentle on
+        // the API for the usual few minutes.
+        await new Promise((r) =>
+          setTimeout(r, Math.min(5000, 250 * 2 ** polls++)),
+        );
+        continue;
+      }
+      if (d.status !== 'SUCCEEDED') {
+        const cause = causeOf(d.cause ?? '') || (d.cause ?? '');
+        throw new RunError(
+          `the digest ${d.status?.toLowerCase() ?? 'failed'}: ${d.error ?? 'no error name'}${cause === '' ? '' : `: ${cause.split('\n')[0]}`} (${executionArn})`,
+        );
+      }
+      let output: unknown = null;
+      try {
+        output = JSON.parse(d.output ?? 'null');
+      } catch {
+        output = null;
+      }
+      const ref = refAt(output, ['reconcile', 'report']);
+      if (ref === null)
+        throw new RunError(
+          `the execution's output names no report (${executionArn})`,
+        );
+      let report: DigestReport;
+      try {
+        report = parseStoredReport(
+          await new S3ReportStore(s3, ref.bucket).get(ref),
+          ref,
+        );
+      } catch (err) {
+        throw awsError(
+          err,
+          `cannot read the report s3://${ref.bucket}/${ref.key}`,
+        );
+      }
+      print(report, bool(p, 'json'), [
+        { label: 'email', path: report.emailPath },
+        { label: 'report', path: `s3://${ref.bucket}/${ref.key}` },
+      ]);
+      return 0;
+    }
+  } finally {
+    sfn.destroy();
+    s3.destroy();
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parse('digest', argv, flags);
+  if (bool(p, 'help')) {
+    console.log(help);
+    return 0;
+  }
+  if (p.positionals.length > 0)
+    throw new UsageError(
+      `unexpected argument '${p.positionals[0]}' (digest takes options only)`,
+    );
+  const input = executionInput(p);
+  if (targetOf(p) === 'aws') return runAws(p, input);
+  for (const f of ['state-machine', 'stack', 'region'])
+    if (str(p, f) !== undefined)
+      throw new UsageError(`--${f} only applies with --target aws`);
+  return runLocal(p, input);
+}

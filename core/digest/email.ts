@@ -1,0 +1,89 @@
+/**
+ * The digest e-mail's parts, from a report: the subject stating the counts,
+ * the HTML body, the plain-text alternative, the CSV of every row needing
+ * attention and the JSON report as attachments. MIME encoding is the
+ * mailer's (adapters/ses).
+ */
+import type { DigestReport } from '../report/digest-report.ts';
+import { csv, html, json, subject, text } from '../report/render.ts';
+import type { AdminNotice, RecipientCheck } from './events.ts';
+import type { DigestEmail } from './ports.ts';
+
+/** Attachment file names of a report day. */
+export function attachmentNames(date: string): { csv: string; json: string } {
+  return {
+    csv: `upload-sentinel-${date}-attention.csv`,
+    json: `upload-sentinel-${date}-report.json`,
+  };
+}
+
+/** The e-mail of a report, from `from` to `to`. */
+export function digestEmail(
+  report: DigestReport,
+  from: string,
+  to: readonly string[],
+): DigestEmail {
+  const names = attachmentNames(report.date);
+  return {
+    from,
+    to: [...to],
+    subject: subject(report),
+    html: html(report),
+    text: text(report),
+    attachments: [
+      {
+        filename: names.csv,
+        contentType: 'text/csv; charset=utf-8',
+        content: csv(report),
+      },
+      {
+        filename: names.json,
+        contentType: 'application/json; charset=utf-8',
+        content: json(report),
+      },
+    ],
+    headers: {
+      'X-Upload-Sentinel-Date': report.date,
+      'X-Upload-Sentinel-Confirmed': report.confirmed ? 'yes' : 'no',
+    },
+  };
+}
+
+/**
+ * The admin notice about recipients the digest did not reach, or `null`
+ * when everyone got it.
+ */
+export function recipientNotice(
+  date: string,
+  check: RecipientCheck,
+): AdminNotice | null {
+  if (check.unverified.length === 0 && check.deliverTo.length > 0) return null;
+  const lines: string[] = [];
+  const n = check.unverified.length;
+  if (check.deliverTo.length === 0)
+    lines.push(
+      `The upload-sentinel digest for ${date} was sent to nobody: no recipient is deliverable.`,
+    );
+  else
+    lines.push(
+      `The upload-sentinel digest for ${date} was sent to ${check.deliverTo.join(', ')} only.`,
+    );
+  if (n > 0) {
+    lines.push(
+      '',
+      `${n} recipient${n === 1 ? ' is' : 's are'} not a verified SES identity, and the SES account is in the sandbox, where only verified addresses receive mail:`,
+      ...check.unverified.map((u) => `  ${u.address} (status ${u.status})`),
+      '',
+      'Verify these addresses (or their domain) in SES, or request production access for the account.',
+    );
+  }
+  lines.push(
+    '',
+    `The report is kept in the reports bucket; run 'upload-sentinel digest --target aws --date ${date}' to send it again.`,
+  );
+  const subjectLine =
+    check.deliverTo.length === 0
+      ? `[upload-sentinel] digest ${date} not delivered`
+      : `[upload-sentinel] digest ${date}: ${n} recipient${n === 1 ? '' : 's'} not reached`;
+  return { subject: subjectLine, message: lines.join('\n') };
+}

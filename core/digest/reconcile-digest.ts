@@ -1,0 +1,258 @@
+/**
+ * The reconcile step of the digest: gathers the three views of the report
+ * day (the index, Athena's scan, S3 itself) and the day's log-delivery
+ * health, reconciles them into the report (`reconcileDay`), writes back to
+ * the index the uploads only Athena saw, and keeps the report in the reports
+ * store (too big for the workflow's state, which carries a reference).
+ */
+import { sourceId } from '../ingest/contribution.ts';
+import { deriveKeyStatus, type KeyStatusRecord } from '../model/derive.ts';
+import { type KeyState, keyId } from '../model/state.ts';
+import { UploadStatus } from '../model/status.ts';
+import type { UploadStore } from '../ports.ts';
+import { listActive } from '../queries.ts';
+import type { ReconcileQueryRunner } from '../reconcile/ports.ts';
+import { keyStatesFromReconcileRows } from '../reconcile/rows.ts';
+import type {
+  DigestReport,
+  HeadObjectResult,
+  LogHealthInput,
+  OpenMultipartUpload,
+} from '../report/digest-report.ts';
+import { reconcileDay } from '../report/reconcile.ts';
+import { json } from '../report/render.ts';
+import type { DayWindow } from '../time/day-window.ts';
+import { mapLimit } from '../util/concurrency.ts';
+import { DigestInputError } from './errors.ts';
+import type { ReconcileEvent, ReconcileResult, ReportRef } from './events.ts';
+import type {
+  DeadLetterGauge,
+  RecordingsInspector,
+  ReportStore,
+} from './ports.ts';
+import { windowsOf } from './resolve-day.ts';
+
+const HOUR = 3_600_000;
+
+/** What the reconcile step needs. */
+export interface DigestReconcileDeps {
+  store: UploadStore;
+  /** The rows of a finished Athena execution of the reconciliation query. */
+  athenaResults: (queryExecutionId: string) => ReconcileQueryRunner;
+  /**
+   * S3's view of the recordings; `null` skips the S3 checks (the report
+   * then says they were not made).
+   */
+  recordings: RecordingsInspector | null;
+  reports: ReportStore;
+  deadLetters: DeadLetterGauge;
+  /** The bucket whose open uploads are listed and objects headed. */
+  recordingsBucket: string;
+  /** Only keys under this prefix are watched ('' for all). */
+  watchPrefix: string;
+  /** Key prefix of the reports: empty or ending in `/`. */
+  reportsPrefix: string;
+  stallWindowMs: number;
+  /** HeadObject calls in flight at once (default 16). */
+  concurrency?: number;
+}
+
+const EXECUTION = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** Where a run keeps its report and e-mail: `<prefix><date>/<execution>/`. */
+export function reportFolder(
+  prefix: string,
+  date: string,
+  execution: string,
+): string {
+  if (!EXECUTION.test(execution))
+    throw new DigestInputError(
+      `execution name must be 1 to 80 letters, digits, - or _: ${JSON.stringify(execution)}`,
+    );
+  return `${prefix}${date}/${execution}/`;
+}
+
+const isDone = (r: KeyStatusRecord) =>
+  r.status === UploadStatus.COMPLETED || r.status === UploadStatus.RECOVERED;
+
+/** HeadObject of every completed key of either view, in the watched bucket. */
+async function heads(
+  deps: DigestReconcileDeps,
+  inspector: RecordingsInspector,
+  records: readonly KeyStatusRecord[],
+): Promise<HeadObjectResult[]> {
+  const wanted = new Map<string, { bucket: string; key: string }>();
+  for (const r of records)
+    if (isDone(r) && r.bucket === deps.recordingsBucket)
+      wanted.set(keyId(r.bucket, r.key), { bucket: r.bucket, key: r.key });
+  return mapLimit([...wanted.values()], deps.concurrency ?? 16, (k) =>
+    inspector.head(k.bucket, k.key),
+  );
+}
+
+/** Log objects per hour slot and malformed lines, from the ingest receipts. */
+async function health(
+  deps: DigestReconcileDeps,
+  day: DayWindow,
+): Promise<LogHealthInput> {
+  const start = Date.parse(day.start);
+  const end = Date.parse(day.end);
+  const perHour = day.hours.map(() => 0);
+  let malformed = 0;
+  for await (const r of deps.store.logObjects(start, end)) {
+    const slot = Math.floor((r.time - start) / HOUR);
+    if (slot >= 0 && slot < perHour.length)
+      perHour[slot] = (perHour[slot] ?? 0) + 1;
+    malformed += r.malformed;
+  }
+  return {
+    logObjectsPerHour: perHour,
+    malformedLines: malformed,
+    deadLetterDepth: await deps.deadLetters.depth(),
+    ingestLagMs: null,
+  };
+}
+
+/**
+ * The `Cause` of a Step Functions error output given as JSON text; a Lambda
+ * cause is itself JSON (`errorMessage`...). Empty when there is none.
+ */
+export function causeOf(detail: string): string {
+  const parse = (s: string): unknown => {
+    try {
+      return JSON.parse(s);
+    } catch {
+      return s;
+    }
+  };
+  const outer = parse(detail);
+  const cause =
+    typeof outer === 'object' && outer !== null && 'Cause' in outer
+      ? outer.Cause
+      : null;
+  if (typeof cause !== 'string') return '';
+  const inner = parse(cause);
+  if (
+    typeof inner === 'object' &&
+    inner !== null &&
+    'errorMessage' in inner &&
+    typeof inner.errorMessage === 'string'
+  )
+    return inner.errorMessage;
+  return cause;
+}
+
+/** The UTC hours (epoch hour numbers) a state shows activity in. */
+function activeHours(s: KeyState): Set<number> {
+  const times: number[] = [...s.lifecycleAborts];
+  for (const u of s.uploads.values()) times.push(u.firstSeen, u.lastSeen);
+  for (const c of s.creates) times.push(c.time);
+  if (s.put !== null) times.push(s.put.firstSeen, s.put.lastSeen);
+  return new Set(times.map((t) => Math.floor(t / HOUR)));
+}
+
+/**
+ * Writes Athena's states of the repaired keys into the index, as one more
+ * source merged like a log object (idempotent: a rerun merges the same).
+ */
+async function repair(
+  deps: DigestReconcileDeps,
+  report: DigestReport,
+  athena: readonly KeyState[],
+): Promise<number> {
+  if (report.coverage.repaired.length === 0) return 0;
+  const wanted = new Set(
+    report.coverage.repaired.map((r) => keyId(r.bucket, r.key)),
+  );
+  const states = athena.filter((s) => wanted.has(keyId(s.bucket, s.key)));
+  const source = { bucket: deps.reports.bucket, key: `athena/${report.date}` };
+  const result = await deps.store.merge({
+    source,
+    sourceId: sourceId(source),
+    states,
+    hours: new Map(states.map((s) => [keyId(s.bucket, s.key), activeHours(s)])),
+  });
+  const failed = [...result.failed.values()][0];
+  if (failed !== undefined) throw failed;
+  return states.length;
+}
+
+/**
+ * Reconciles the day of `event` into the digest report, repairs the index
+ * from Athena, stores the report as JSON and returns a summary with its
+ * reference. Athena's rows are read here (its result set is too big for the
+ * workflow's state); when Athena failed the report is built from the index
+ * alone and unconfirmed.
+ */
+export async function reconcileDigest(
+  event: ReconcileEvent,
+  deps: DigestReconcileDeps,
+): Promise<{ result: ReconcileResult; report: DigestReport }> {
+  const { window, reconcile, asOf } = windowsOf(event.day);
+  const folder = reportFolder(deps.reportsPrefix, window.date, event.execution);
+  const derive = { asOf, stallWindowMs: deps.stallWindowMs };
+  const index = await listActive(deps.store, {
+    start: reconcile.start,
+    end: reconcile.end,
+    ...derive,
+  });
+  let athenaStates: KeyState[] = [];
+  let athena: KeyStatusRecord[] | null = null;
+  let athenaError: string | null = null;
+  if ('queryExecutionId' in event.athena) {
+    const rows = await deps
+      .athenaResults(event.athena.queryExecutionId)
+      .reconcileRows(reconcile);
+    athenaStates = keyStatesFromReconcileRows(rows).filter((s) =>
+      s.key.startsWith(deps.watchPrefix),
+    );
+    athena = athenaStates
+      .map((s) => deriveKeyStatus(s, derive))
+      .filter((r): r is KeyStatusRecord => r !== null);
+  } else {
+    const why = [event.athena.error, causeOf(event.athena.detail)]
+      .filter((x) => x !== '')
+      .join(': ');
+    athenaError = why.length > 300 ? `${why.slice(0, 299)}…` : why;
+  }
+  let openUploads: OpenMultipartUpload[] | null = null;
+  let headResults: HeadObjectResult[] | null = null;
+  if (deps.recordings !== null) {
+    openUploads = await deps.recordings.openUploads(
+      deps.recordingsBucket,
+      deps.watchPrefix,
+    );
+    headResults = await heads(deps, deps.recordings, [
+      ...index,
+      ...(athena ?? []),
+    ]);
+  }
+  const report = reconcileDay({
+    day: window,
+    asOf,
+    stallWindowMs: deps.stallWindowMs,
+    index,
+    athena,
+    athenaError,
+    s3: { openUploads, heads: headResults },
+    health: await health(deps, window),
+  });
+  const repairedKeys = await repair(deps, report, athenaStates);
+  const ref: ReportRef = await deps.reports.put(
+    `${folder}report.json`,
+    json(report),
+    'application/json; charset=utf-8',
+  );
+  return {
+    report,
+    result: {
+      report: ref,
+      date: report.date,
+      confirmed: report.confirmed,
+      athena: report.coverage.athena,
+      counts: report.counts,
+      attention: report.attention.length,
+      repairedKeys,
+    },
+  };
+}

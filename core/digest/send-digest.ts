@@ -1,0 +1,95 @@
+/**
+ * The send step of the digest: reads the report the reconcile step stored,
+ * renders the e-mail, keeps the MIME message next to the report (what was
+ * sent, for the auditor), sends it to the deliverable recipients and says
+ * what the admin must hear about the others.
+ */
+import {
+  type DigestReport,
+  REPORT_STATUS_ORDER,
+} from '../report/digest-report.ts';
+import { json } from '../report/render.ts';
+import { isIsoDate } from '../time/day-window.ts';
+import { digestEmail, recipientNotice } from './email.ts';
+import { ReportUnavailableError } from './errors.ts';
+import type { ReportRef, SendDigestEvent, SendDigestResult } from './events.ts';
+import type { Mailer, ReportStore } from './ports.ts';
+import { reportFolder } from './reconcile-digest.ts';
+
+export interface SendDigestDeps {
+  reports: ReportStore;
+  mailer: Mailer;
+  /** Key prefix of the reports: empty or ending in `/`. */
+  reportsPrefix: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A stored report read back: the fields every renderer relies on are
+ * checked, so a damaged object is a `ReportUnavailableError`, not a crash
+ * halfway through rendering.
+ */
+export function parseStoredReport(text: string, ref: ReportRef): DigestReport {
+  const bad = (why: string): never => {
+    throw new ReportUnavailableError(
+      `s3://${ref.bucket}/${ref.key} is not a digest report: ${why}`,
+    );
+  };
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    bad('not JSON');
+  }
+  if (!isObject(v)) return bad('not an object');
+  if (typeof v.date !== 'string' || !isIsoDate(v.date)) bad('no date');
+  if (typeof v.confirmed !== 'boolean') bad('no confirmed flag');
+  const counts = v.counts;
+  if (
+    !isObject(counts) ||
+    !REPORT_STATUS_ORDER.every((s) => typeof counts[s] === 'number')
+  )
+    bad('no counts');
+  for (const list of ['attention', 'recovered', 'failuresByHour'])
+    if (!Array.isArray(v[list])) bad(`no ${list} list`);
+  for (const o of ['coverage', 'health', 'window', 'attentionCounts'])
+    if (!isObject(v[o])) bad(`no ${o}`);
+  // Checked above: the fields the renderers read are there.
+  return v as unknown as DigestReport;
+}
+
+/** Sends the digest of `event.report` (see the module comment). */
+export async function sendDigest(
+  event: SendDigestEvent,
+  deps: SendDigestDeps,
+): Promise<SendDigestResult> {
+  const report = parseStoredReport(
+    await deps.reports.get(event.report),
+    event.report,
+  );
+  const folder = reportFolder(deps.reportsPrefix, report.date, event.execution);
+  const { sender, deliverTo } = event.recipients;
+  const emailKey = `${folder}digest.eml`;
+  report.emailPath = `s3://${deps.reports.bucket}/${emailKey}`;
+  const email = digestEmail(report, sender, deliverTo);
+  const raw = await deps.mailer.compose(email);
+  const stored = await deps.reports.put(emailKey, raw, 'message/rfc822');
+  const messageId =
+    deliverTo.length === 0
+      ? null
+      : await deps.mailer.send(raw, sender, deliverTo);
+  await deps.reports.put(
+    event.report.key,
+    json(report),
+    'application/json; charset=utf-8',
+  );
+  return {
+    messageId,
+    to: [...deliverTo],
+    subject: email.subject,
+    email: stored,
+    notice: recipientNotice(report.date, event.recipients),
+  };
+}
