@@ -15,7 +15,7 @@ import {
 import type { MalformedLine } from '../access-log/record.ts';
 import { UploadFactReader } from '../access-log/upload-facts.ts';
 import { deriveKeyStatus } from '../model/derive.ts';
-import { type KeyState, keyId } from '../model/state.ts';
+import type { KeyState } from '../model/state.ts';
 import { UploadStatus } from '../model/status.ts';
 import type {
   AlertPublisher,
