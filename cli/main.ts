@@ -4,7 +4,7 @@
  * (set SENTINEL_DEBUG=1 to see one).
  */
 import { readFileSync } from 'node:fs';
-import { CliError } from './errors.ts';
+import { CliError, UsageError } from './errors.ts';
 import { COMMANDS } from './registry.ts';
 
 function version(): string {
@@ -61,7 +61,16 @@ try {
 } catch (err) {
   if (process.env.SENTINEL_DEBUG) console.error(err);
   if (err instanceof CliError) {
-    process.stderr.write(`upload-sentinel: ${err.message}\n`);
+    // A usage error says what to read next, if it does not already.
+    const name = process.argv[2];
+    const hint =
+      err instanceof UsageError &&
+      !/--help|\(see |; see /.test(err.message) &&
+      name !== undefined &&
+      name in COMMANDS
+        ? ` (see 'upload-sentinel ${name} --help')`
+        : '';
+    process.stderr.write(`upload-sentinel: ${err.message}${hint}\n`);
     process.exitCode = err.exitCode;
   } else {
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 
 const useColor = (s: { isTTY?: boolean }) =>
   Boolean(s.isTTY) &&
-  process.env.NO_COLOR === undefined &&
+  !process.env.NO_COLOR &&
   process.env.TERM !== 'dumb';
 
 function paint(code: string) {

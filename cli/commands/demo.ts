@@ -1,6 +1,5 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import type { ExpectedDay } from '../../core/simulate/simulate.ts';
 import { bool, type Flags, parse } from '../args.ts';
 import { color } from '../output.ts';
@@ -10,19 +9,48 @@ import { run as simulate } from './simulate.ts';
 
 export const help = `Usage: upload-sentinel demo   (what 'npm start' runs)
 
-The whole local pipeline on one simulated day, in a fresh temporary folder
-(nothing from an earlier run is reused): simulates a day of recording
-uploads and puts the recordings into a local recordings bucket (one of them
-deleted after its upload), ingests the day's access logs through the real
-ingest handler into the local index, then runs the daily digest (Athena's
-stand-in, reconciliation with the index and S3, the e-mail), and prints its
-summary and where the e-mail and its HTML preview are.
+The whole local pipeline on one simulated day: simulates a day of call-center
+recording uploads (2,500 recordings, every kind of failure) and puts the
+recordings into a local recordings bucket (one of them deleted after its
+upload), ingests the day's access logs through the real ingest handler into
+the local index, then runs the daily digest (Athena's stand-in, the
+reconciliation with the index and S3, the e-mail), and prints its summary,
+where the e-mail and its HTML preview are, and what to try next.
+
+Everything lives in .sentinel/demo under the current folder, emptied at the
+start of each run: a re-run starts clean.
 
 Options:
   -h, --help  show this help`;
 
-/** The options this command accepts (a test checks them against `help`). */
+/** The options this command accepts (a test checks them against \`help\`). */
 export const flags: Flags = {};
+
+/** Quotes a word for a POSIX shell. */
+function sh(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word)
+    ? word
+    : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/** The report of the latest digest run of `date` under the state folder. */
+async function latestReport(
+  state: string,
+  date: string,
+): Promise<{
+  attention?: { bucket: string; key: string; status: string }[];
+} | null> {
+  const dir = join(state, 'outbox', 'digests', date);
+  try {
+    const runs = (await readdir(dir)).sort();
+    const last = runs[runs.length - 1];
+    return last === undefined
+      ? null
+      : JSON.parse(await readFile(join(dir, last, 'report.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
 
 export async function run(argv: string[]): Promise<number> {
   const p = parse('demo', argv, flags);
@@ -30,10 +58,12 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
-  const dir = await mkdtemp(join(tmpdir(), 'upload-sentinel-demo-'));
+  const dir = resolve('.sentinel', 'demo');
+  await rm(dir, { recursive: true, force: true });
   const day = join(dir, 'day');
   const state = join(dir, 'state');
   const date = '2026-03-14';
+  const started = performance.now();
   console.log(
     color.bold(
       'upload-sentinel demo: one simulated day of call-center recording backups\n',
@@ -44,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     '--out',
     day,
     '--recordings',
-    '1000',
+    '2500',
     '--seed',
     'demo',
     '--date',
@@ -70,16 +100,25 @@ export async function run(argv: string[]): Promise<number> {
     '--as-of',
     expected.asOf,
   ]);
+  const report = await latestReport(state, date);
+  const failed = report?.attention?.find((a) => a.status === 'FAILED');
+  const rel = relative(process.cwd(), state) || '.';
   console.log();
-  console.log(color.bold('Try next:'));
   console.log(
-    `  npx upload-sentinel digest --state ${state} --date ${date} --as-of ${expected.asOf} --json`,
+    color.bold(
+      `Done in ${((performance.now() - started) / 1000).toFixed(0)} s. Try next:`,
+    ),
+  );
+  if (failed !== undefined) {
+    console.log(
+      `  npx upload-sentinel status ${sh(`s3://${failed.bucket}/${failed.key}`)} --state ${sh(rel)} --as-of ${expected.asOf}`,
+    );
+  }
+  console.log(
+    `  npx upload-sentinel list --status FAILED --date ${date} --state ${sh(rel)} --as-of ${expected.asOf}`,
   );
   console.log(
-    `  npx upload-sentinel list --state ${state} --date ${date} --as-of ${expected.asOf} --status FAILED,ABORTED,INCOMPLETE`,
-  );
-  console.log(
-    `  npx upload-sentinel analyze ${join(day, 'logs')} --as-of ${expected.asOf} --check ${join(day, 'expected.json')}`,
+    `  npx upload-sentinel digest --date ${date} --state ${sh(rel)} --as-of ${expected.asOf}`,
   );
   return code;
 }

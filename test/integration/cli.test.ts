@@ -3,6 +3,7 @@
  * --help for every command, matching what the command accepts; exit codes;
  * one-line errors with no stack trace.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,9 @@ import { cli } from '../support/cli.ts';
 
 const FIXTURES = fileURLToPath(
   new URL('../../../shared/fixtures/', import.meta.url),
+);
+const BIN_PATH = fileURLToPath(
+  new URL('../../bin/upload-sentinel.mjs', import.meta.url),
 );
 
 /** The `--flags` a help text documents in its Options section. */
@@ -123,7 +127,7 @@ describe('analyze and simulate', () => {
     const r = await cli(['analyze', 'nosuchdir']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'upload-sentinel: no such file or folder: nosuchdir\n',
+      "upload-sentinel: no such file or folder: nosuchdir (see 'upload-sentinel analyze --help')\n",
     );
   });
 
@@ -188,5 +192,56 @@ describe('analyze and simulate', () => {
     ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/1 differ/);
+  });
+});
+
+describe('terminal output', () => {
+  /** Runs the binary in a pseudo-terminal (util-linux `script`). */
+  function inTerminal(args: string[]): Promise<string> {
+    const cmd = [process.execPath, BIN_PATH, ...args]
+      .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+      .join(' ');
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        'script',
+        ['-qec', `${cmd} 2>/dev/null`, '/dev/null'],
+        {
+          env: { ...process.env, NO_COLOR: '', TERM: 'xterm' },
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+  }
+  const ESC = '\u001b[';
+
+  it('is coloured on a terminal, and never in --json or when piped', async () => {
+    const file = join(FIXTURES, 'synthetic-edge-cases.log');
+    const table = await inTerminal([
+      'analyze',
+      file,
+      '--as-of',
+      '2026-03-22T00:00:00Z',
+    ]);
+    expect(table).toContain(`${ESC}31mABORTED`);
+    const json = await inTerminal([
+      'analyze',
+      file,
+      '--as-of',
+      '2026-03-22T00:00:00Z',
+      '--json',
+    ]);
+    expect(json).toContain('"status":"ABORTED"');
+    expect(json).not.toContain(ESC);
+    const piped = await cli(
+      ['analyze', file, '--as-of', '2026-03-22T00:00:00Z'],
+      { env: { NO_COLOR: '' } },
+    );
+    expect(piped.stdout).toContain('ABORTED');
+    expect(piped.stdout).not.toContain(ESC);
   });
 });

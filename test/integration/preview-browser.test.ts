@@ -1,0 +1,114 @@
+/// <reference lib="dom" />
+/**
+ * The digest's HTML preview in a real browser: Debian's Chromium, driven by
+ * playwright-core. Checks that the summary, the attention table and the
+ * by-hour chart are visible and sized, and keeps a screenshot as an artifact
+ * in test-output/ (not in the repository).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { previewHtml } from '../../core/report/render.ts';
+import { hostileReport, simulatedReport } from '../support/report.ts';
+
+const CHROMIUM = process.env.SENTINEL_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../../test-output/', import.meta.url));
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install Debian's 'chromium' package (npm test's pretest does it when it may) or set SENTINEL_CHROMIUM`,
+    );
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // The flags that work on this kind of machine (closed network, root);
+    // playwright gives each launch a fresh, empty profile.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function open(html: string, name: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'sentinel-preview-'));
+  const file = join(dir, `${name}.html`);
+  await writeFile(file, html);
+  const page = await browser.newPage({
+    viewport: { width: 1000, height: 900 },
+  });
+  await page.goto(pathToFileURL(file).href);
+  return page;
+}
+
+describe('HTML preview in Chromium', () => {
+  it('shows the summary, the attention table and the by-hour chart', async () => {
+    const { report } = simulatedReport(400, 'browser');
+    const page = await open(previewHtml(report), 'preview');
+    for (const id of ['summary', 'attention', 'chart']) {
+      const el = page.locator(`#${id}`);
+      expect(await el.isVisible(), id).toBe(true);
+      const box = await el.boundingBox();
+      expect(box?.width ?? 0, id).toBeGreaterThan(300);
+      expect(box?.height ?? 0, id).toBeGreaterThan(20);
+    }
+    // Every attention row is a table row with the key in it.
+    const rows = await page.locator('#attention tr').count();
+    expect(rows).toBeGreaterThanOrEqual(Math.min(report.attention.length, 50));
+    const first = report.attention[0];
+    if (first !== undefined)
+      expect(await page.locator('#attention').innerText()).toContain(
+        first.key.slice(-20),
+      );
+    // The chart has bars: some cell in it is taller than the baseline.
+    const heights = await page
+      .locator('#chart td')
+      .evaluateAll((tds) => tds.map((td) => (td as HTMLElement).offsetHeight));
+    expect(Math.max(...heights)).toBeGreaterThan(Math.min(...heights));
+    // Nothing is wider than the page.
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth > window.innerWidth,
+    );
+    expect(overflow).toBe(false);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({
+      path: join(ARTIFACTS, 'digest-preview.png'),
+      fullPage: true,
+    });
+    await page.close();
+  });
+
+  it('never runs script from a hostile key', async () => {
+    const page = await open(
+      previewHtml(
+        hostileReport(
+          '<img src=x onerror="window.pwned=1"><script>window.pwned=1</script>',
+        ),
+      ),
+      'hostile',
+    );
+    expect(
+      await page.evaluate(
+        () => (window as unknown as { pwned?: number }).pwned,
+      ),
+    ).toBeUndefined();
+    expect(await page.locator('#attention').innerText()).toContain('<script>');
+    await page.close();
+  });
+});
