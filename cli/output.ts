@@ -6,9 +6,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 
 const useColor = (s: { isTTY?: boolean }) =>
-  Boolean(s.isTTY) &&
-  !process.env.NO_COLOR &&
-  process.env.TERM !== 'dumb';
+  Boolean(s.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 
 function paint(code: string) {
   return (text: string, stream: { isTTY?: boolean } = process.stdout) =>

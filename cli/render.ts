@@ -1,6 +1,7 @@
 /** Human-readable tables of status records for the terminal. */
 import type { KeyStatusRecord } from '../core/model/derive.ts';
 import { ATTENTION_STATUSES, UploadStatus } from '../core/model/status.ts';
+import { compareByKey } from '../core/queries.ts';
 import { color } from './output.ts';
 
 const ORDER: UploadStatus[] = [
@@ -23,9 +24,7 @@ export function paintStatus(s: UploadStatus, width = 0): string {
 /** Sorts records: attention first, then by key. */
 export function byUrgency(a: KeyStatusRecord, b: KeyStatusRecord): number {
   return (
-    ORDER.indexOf(a.status) - ORDER.indexOf(b.status) ||
-    (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0) ||
-    (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+    ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || compareByKey(a, b)
   );
 }
 

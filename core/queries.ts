@@ -55,15 +55,14 @@ export async function listActive(
       (r): r is KeyStatusRecord =>
         r !== null && (wanted === null || wanted.has(r.status)),
     )
-    .sort((a, b) =>
-      a.bucket < b.bucket
-        ? -1
-        : a.bucket > b.bucket
-          ? 1
-          : a.key < b.key
-            ? -1
-            : a.key > b.key
-              ? 1
-              : 0,
-    );
+    .sort(compareByKey);
+}
+
+/** Orders status records by bucket, then key. */
+export function compareByKey(
+  a: { bucket: string; key: string },
+  b: { bucket: string; key: string },
+): number {
+  if (a.bucket !== b.bucket) return a.bucket < b.bucket ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }

@@ -12,17 +12,29 @@ if (existsSync(CHROMIUM)) process.exit(0);
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 const apt = existsSync('/usr/bin/apt-get');
 if (root && apt) {
-  console.error(`upload-sentinel: installing Debian's chromium for the browser test (once)...`);
+  console.error(
+    `upload-sentinel: installing Debian's chromium for the browser test (once)...`,
+  );
   try {
-    execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   } catch {
     try {
       execFileSync('apt-get', ['update', '-q'], { stdio: 'ignore' });
-      execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     } catch {
-      console.error('upload-sentinel: could not install chromium with apt-get; the browser test will say so');
+      console.error(
+        'upload-sentinel: could not install chromium with apt-get; the browser test will say so',
+      );
     }
   }
 } else {
-  console.error(`upload-sentinel: no Chromium at ${CHROMIUM}; install Debian's 'chromium' package (or set SENTINEL_CHROMIUM) for the browser test`);
+  console.error(
+    `upload-sentinel: no Chromium at ${CHROMIUM}; install Debian's 'chromium' package (or set SENTINEL_CHROMIUM) for the browser test`,
+  );
 }

@@ -460,9 +460,8 @@ export class DynamoDbUploadStore implements UploadStore {
   ): AsyncIterable<{ bucket: string; key: string }> {
     const seen = new Set<string>();
     for (const hour of utcHours(start, end)) {
-      let from: Record<string, AttributeValue> | undefined;
-      do {
-        const out = await this.client.send(
+      yield* this.distinctKeys(seen, (from) =>
+        this.client.send(
           new QueryCommand({
             TableName: this.table,
             IndexName: T.hourIndex.name,
@@ -471,30 +470,34 @@ export class DynamoDbUploadStore implements UploadStore {
             ExpressionAttributeValues: { ':h': S(hour) },
             ExclusiveStartKey: from,
           }),
-        );
-        for (const item of out.Items ?? []) {
-          const pk = item[T.partitionKey]?.S;
-          if (pk === undefined || seen.has(pk)) continue;
-          seen.add(pk);
-          const parsed = parsePartitionKey(pk);
-          if (parsed !== null) yield parsed;
-        }
-        from = out.LastEvaluatedKey;
-      } while (from !== undefined);
+        ),
+      );
     }
   }
 
   async *allKeys(): AsyncIterable<{ bucket: string; key: string }> {
-    const seen = new Set<string>();
-    let from: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
+    yield* this.distinctKeys(new Set(), (from) =>
+      this.client.send(
         new ScanCommand({
           TableName: this.table,
           IndexName: T.hourIndex.name,
           ExclusiveStartKey: from,
         }),
-      );
+      ),
+    );
+  }
+
+  /** The keys named by the pages of a query or scan of the hour index, once each. */
+  private async *distinctKeys(
+    seen: Set<string>,
+    page: (from: Record<string, AttributeValue> | undefined) => Promise<{
+      Items?: Record<string, AttributeValue>[];
+      LastEvaluatedKey?: Record<string, AttributeValue>;
+    }>,
+  ): AsyncIterable<{ bucket: string; key: string }> {
+    let from: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await page(from);
       for (const item of out.Items ?? []) {
         const pk = item[T.partitionKey]?.S;
         if (pk === undefined || seen.has(pk)) continue;

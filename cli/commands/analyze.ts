@@ -3,6 +3,7 @@ import {
   type KeyStatusRecord,
 } from '../../core/model/derive.ts';
 import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
+import { compareByKey } from '../../core/queries.ts';
 import { analyzeFiles } from '../analysis.ts';
 import { bool, duration, type Flags, instant, parse, str } from '../args.ts';
 import { readExpected, reportCheck } from '../check.ts';
@@ -70,17 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     const r = deriveKeyStatus(s, { asOf, stallWindowMs });
     if (r !== null) records.push(r);
   }
-  records.sort((a, b) =>
-    a.bucket < b.bucket
-      ? -1
-      : a.bucket > b.bucket
-        ? 1
-        : a.key < b.key
-          ? -1
-          : a.key > b.key
-            ? 1
-            : 0,
-  );
+  records.sort(compareByKey);
   if (json) {
     const out = new LineWriter();
     for (const r of records) await out.line(JSON.stringify(r));

@@ -140,7 +140,8 @@ export function isoTime(ms: number): string {
   return lastIso;
 }
 
-const MONTH_NAMES = [
+/** English three-letter month names, as S3 writes them. */
+export const MONTH_NAMES = [
   'Jan',
   'Feb',
   'Mar',

@@ -32,6 +32,7 @@
  * NULLIF); and the text holds no `?` besides the parameters, so counting
  * placeholders stays trivial (`chr(63)` and `{0,1}` stand in for it).
  */
+import { MONTH_NAMES } from '../../core/access-log/time.ts';
 import { MAX_FAILURES } from '../../core/model/state.ts';
 import { ReconcileError } from '../../core/reconcile/errors.ts';
 import {
@@ -167,20 +168,7 @@ const OPERATIONS: readonly [string, string, string | null][] = [
   ['S3.DELETE.UPLOAD', ReconcileRowKind.LIFECYCLE_ABORT, null],
 ];
 
-const MONTHS = [
-  'Jan',
-  'Feb',
-  'Mar',
-  'Apr',
-  'May',
-  'Jun',
-  'Jul',
-  'Aug',
-  'Sep',
-  'Oct',
-  'Nov',
-  'Dec',
-];
+const MONTHS = MONTH_NAMES;
 
 /** The log time `dd/Mon/yyyy:HH:mm:ss +hhmm`, as `parseLogTime` accepts it. */
 const LOG_TIME = `[0-9]{2}/(${MONTHS.join('|')})/[0-9]{4}:([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60) +[+-][0-9]{2}[0-5][0-9]`;
