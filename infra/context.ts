@@ -22,6 +22,7 @@ export const ContextKey = {
   RECORDING_PREFIX: 'recordingPrefix',
   DIGEST_RECIPIENTS: 'digestRecipients',
   DIGEST_SENDER: 'digestSender',
+  SES_SANDBOX: 'sesSandbox',
   TIME_ZONE: 'timeZone',
   SCHEDULE_TIME: 'scheduleTime',
   STALL_WINDOW: 'stallWindow',
@@ -43,6 +44,7 @@ export const ContextDefaults = {
   logRetentionDays: 400,
   indexRetentionDays: 400,
   realtimeAlerts: false,
+  sesSandbox: true,
 } as const;
 
 /** The recordings bucket: an existing one by name, or one the stack creates. */
@@ -58,6 +60,11 @@ export interface SentinelSettings {
   readonly recordingPrefix: string;
   readonly digestRecipients: readonly string[];
   readonly digestSender: string | null;
+  /**
+   * The SES account is in the sandbox: only verified recipients are sent
+   * the digest, the others are reported to the admin.
+   */
+  readonly sesSandbox: boolean;
   /** IANA time zone of the digest's day and of the schedule. */
   readonly timeZone: string;
   /** Local time of the daily run in `timeZone`. */
@@ -292,6 +299,8 @@ export function readSettings(read: ContextReader): SentinelSettings {
     recordingPrefix,
     digestRecipients: Object.freeze(digestRecipients),
     digestSender,
+    sesSandbox:
+      flag(read, ContextKey.SES_SANDBOX) ?? ContextDefaults.sesSandbox,
     timeZone,
     schedule: { hour: Number(hm[1]), minute: Number(hm[2]) },
     stallWindow,

@@ -1,35 +1,66 @@
 /**
  * The daily-digest workflow as the stack deploys it: the definition builder
- * of `workflows/daily-digest.ts`, the functions its Tasks call, what each may
- * touch, and which of this stack's resources fill the builder's names.
+ * of `workflows/daily-digest.ts`, the functions its Lambda Tasks call (their
+ * handler files from `DAILY_DIGEST_TASKS`), what each function uses, and
+ * which of this stack's resources fill the builder's names.
  *
- * This is the only file that knows the workflow's names and handlers.
- * INTEGRATION (issue 4), when `workflows/daily-digest.ts` lands:
- *   1. change the import below from './stub/daily-digest.ts' to
- *      '../workflows/daily-digest.ts';
- *   2. set `entry` of each function to its handler (`handlers/...ts`) and
- *      adjust `functions`/`names` if the real `DailyDigestNames` differs
- *      (tsc names every field that does not match);
- *   3. delete `infra/stub/`.
+ * This is the only infra file that knows the workflow's names and handlers.
+ * Each function gets the variables its handler reads (`DigestFunctionEnv`
+ * in `config/env.ts`): plain settings through `environment`, resources
+ * through `bindings`, which set the variables and the grants together.
  */
 import { Duration } from 'aws-cdk-lib';
-import {
-  type DailyDigestWorkflow,
-  DigestAccess,
-  StateMachineAccess,
-} from './constructs/daily-digest.ts';
-// INTEGRATION step 1: '../workflows/daily-digest.ts'
+import { Env } from '../config/env.ts';
 import {
   buildDailyDigestDefinition,
+  DAILY_DIGEST_TASKS,
   type DailyDigestNames,
-  STUB_DIGEST_HANDLER,
-} from './stub/daily-digest.ts';
+} from '../workflows/daily-digest.ts';
+import {
+  type DailyDigestWorkflow,
+  DigestBinding,
+  StateMachineAccess,
+} from './constructs/daily-digest.ts';
 
 /** The builder's names (for code that must not import the builder module). */
 export type DigestNames = DailyDigestNames;
 
-/** The workflow's functions, by the key the names refer to. */
-export type DigestFunctionKey = 'resolveDay' | 'reconcile' | 'sendDigest';
+/** The workflow's functions, by the key of `DigestFunctionEnv`. */
+export type DigestFunctionKey =
+  | 'resolveDay'
+  | 'reconcile'
+  | 'checkRecipients'
+  | 'sendDigest';
+
+/** The `DailyDigestNames` field that holds each function's ARN. */
+export const DIGEST_FUNCTION_NAME_FIELDS = {
+  resolveDay: 'resolveDayFunctionArn',
+  reconcile: 'reconcileFunctionArn',
+  checkRecipients: 'checkRecipientsFunctionArn',
+  sendDigest: 'sendDigestFunctionArn',
+} as const satisfies Record<DigestFunctionKey, keyof DailyDigestNames>;
+
+/** The handler of the Lambda Task that calls the function `key`. */
+function handlerOf(key: DigestFunctionKey): string {
+  const field = DIGEST_FUNCTION_NAME_FIELDS[key];
+  const task = DAILY_DIGEST_TASKS.find(
+    (t) => t.kind === 'lambda' && t.name === field,
+  );
+  if (task?.handler == null)
+    throw new Error(
+      `workflows/daily-digest.ts has no Lambda Task calling ${field}`,
+    );
+  return task.handler;
+}
+
+/** What the state machine's service integrations need, from the Task kinds. */
+function stateMachineAccess(): StateMachineAccess[] {
+  const kinds = new Set(DAILY_DIGEST_TASKS.map((t) => t.kind));
+  return [
+    ...(kinds.has('athena') ? [StateMachineAccess.ATHENA_QUERY] : []),
+    ...(kinds.has('sns') ? [StateMachineAccess.ADMIN_ALERTS] : []),
+  ];
+}
 
 export const dailyDigestWorkflow: DailyDigestWorkflow<
   DailyDigestNames,
@@ -38,62 +69,63 @@ export const dailyDigestWorkflow: DailyDigestWorkflow<
   buildDefinition: buildDailyDigestDefinition,
   functions: {
     resolveDay: {
-      // INTEGRATION step 2: 'handlers/resolve-day.ts'
-      entry: STUB_DIGEST_HANDLER,
+      entry: handlerOf('resolveDay'),
       description:
-        "Resolves the digest's day and window, and the query parameters",
+        "Resolves the digest's day, its UTC window and the Athena parameters",
       serviceName: 'upload-sentinel-resolve-day',
-      access: [],
+      bindings: [],
+      environment: (s) => ({ [Env.TIME_ZONE]: s.timeZone }),
       memorySize: 256,
+      // The Task allows 60 s.
       timeout: Duration.seconds(30),
     },
     reconcile: {
-      // INTEGRATION step 2: 'handlers/reconcile.ts'
-      entry: STUB_DIGEST_HANDLER,
+      entry: handlerOf('reconcile'),
       description:
-        'Reconciles the uploads index with the Athena scan and with S3',
+        'Reconciles the uploads index with the Athena scan and with S3; stores the report',
       serviceName: 'upload-sentinel-reconcile',
-      access: [
-        DigestAccess.INDEX,
-        DigestAccess.QUERY_RESULTS,
-        DigestAccess.RECORDINGS,
+      bindings: [
+        DigestBinding.INDEX_REPAIR,
+        DigestBinding.QUERY_RESULTS,
+        DigestBinding.RECORDINGS,
+        DigestBinding.REPORTS_WRITE,
+        DigestBinding.DEAD_LETTER_DEPTH,
       ],
+      environment: (s) => ({ [Env.STALL_WINDOW]: s.stallWindow }),
       memorySize: 1024,
+      // The Task allows 900 s.
       timeout: Duration.minutes(10),
     },
-    sendDigest: {
-      // INTEGRATION step 2: 'handlers/send-digest.ts'
-      entry: STUB_DIGEST_HANDLER,
+    checkRecipients: {
+      entry: handlerOf('checkRecipients'),
       description:
-        'Renders the digest, stores the report and e-mails it through SES',
+        'Checks the SES identities of the digest sender and recipients',
+      serviceName: 'upload-sentinel-check-recipients',
+      bindings: [DigestBinding.RECIPIENT_CHECK],
+      memorySize: 256,
+      // The Task allows 60 s.
+      timeout: Duration.seconds(30),
+    },
+    sendDigest: {
+      entry: handlerOf('sendDigest'),
+      description:
+        'Renders the digest e-mail, keeps it with the report and sends it through SES',
       serviceName: 'upload-sentinel-send-digest',
-      access: [
-        DigestAccess.REPORTS,
-        DigestAccess.EMAIL,
-        DigestAccess.ADMIN_ALERTS,
-      ],
+      bindings: [DigestBinding.REPORTS_READ_WRITE, DigestBinding.SEND_EMAIL],
       memorySize: 512,
+      // The Task allows 300 s.
       timeout: Duration.minutes(2),
-      // STUB names: issue 4 decides how the sender and recipients reach the
-      // function (environment or definition); adjust at integration.
-      environment: ({ settings }) => ({
-        SENTINEL_DIGEST_SENDER: settings.digestSender ?? '',
-        SENTINEL_DIGEST_RECIPIENTS: settings.digestRecipients.join(','),
-      }),
     },
   },
-  stateMachineAccess: [
-    StateMachineAccess.ATHENA_QUERY,
-    StateMachineAccess.ADMIN_ALERTS,
-  ],
+  stateMachineAccess: stateMachineAccess(),
   names: (r) => ({
     resolveDayFunctionArn: r.functions.resolveDay.functionArn,
     reconcileFunctionArn: r.functions.reconcile.functionArn,
+    checkRecipientsFunctionArn: r.functions.checkRecipients.functionArn,
     sendDigestFunctionArn: r.functions.sendDigest.functionArn,
     adminTopicArn: r.adminTopic.topic.topicArn,
     athenaWorkGroup: r.analytics.workGroup.ref,
     athenaDatabase: r.analytics.databaseName,
     athenaTable: r.analytics.tableName,
-    reportsBucket: r.reportsBucket.bucketName,
   }),
 };

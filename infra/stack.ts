@@ -44,6 +44,7 @@ export const StackOutput = {
   QUEUE_URL: 'QueueUrl',
   DEAD_LETTER_QUEUE_URL: 'DeadLetterQueueUrl',
   RECORDINGS_BUCKET_NAME: 'RecordingsBucketName',
+  REPORTS_BUCKET_NAME: 'ReportsBucketName',
 } as const;
 
 export class UploadSentinelStack extends Stack {
@@ -106,14 +107,15 @@ export class UploadSentinelStack extends Stack {
       table: this.table,
       analytics: this.analytics,
       adminTopic: this.adminTopic,
-      logBucket: this.logBucket,
-      recordings: this.recordings.bucket,
+      recordings: this.recordings,
+      ingestion: this.ingestion,
       settings: {
         timeZone: s.timeZone,
         stallWindow: s.stallWindow,
         recordingPrefix: s.recordingPrefix,
         digestSender: s.digestSender,
         digestRecipients: s.digestRecipients,
+        sesSandbox: s.sesSandbox,
       },
       schedule: s.schedule,
       reportsRetentionDays: s.logRetentionDays,
@@ -158,6 +160,11 @@ export class UploadSentinelStack extends Stack {
       this.recordings.bucket.bucketName,
       'Recordings bucket (watched)',
     );
+    out(
+      StackOutput.REPORTS_BUCKET_NAME,
+      this.digest.reportsBucket.bucketName,
+      'Daily digest reports and sent e-mails (under digests/)',
+    );
   }
 
   /** Settings that synthesize but leave a piece idle: said at synth. */
@@ -172,7 +179,7 @@ export class UploadSentinelStack extends Stack {
     if (s.digestRecipients.length === 0) {
       a.addWarningV2(
         'upload-sentinel:no-digest-recipients',
-        'digestRecipients is not set: the daily digest is computed and stored, but e-mailed to nobody.',
+        'digestRecipients is not set: each daily run reconciles the day and stores the report in the reports bucket, then fails at CheckRecipients (no sender or recipients configured), e-mails nobody and alerts the admin topic.',
       );
     }
     if (s.recordingsBucket.kind === 'create') {

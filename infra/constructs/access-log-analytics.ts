@@ -185,11 +185,22 @@ export class AccessLogAnalytics extends Construct {
     return this.resultsBucket.arnForObjects(`${this.resultsPrefix}*`);
   }
 
+  /** ARN of the default Glue catalog as Athena names it (`AwsDataCatalog`). */
+  get dataCatalogArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'athena',
+      resource: 'datacatalog',
+      resourceName: 'AwsDataCatalog',
+    });
+  }
+
   /**
    * Runs the reconciliation query (a state machine's
-   * `athena:startQueryExecution.sync`): Athena runs it with the caller's
-   * permissions, so the caller reads the Glue table and the logs and writes
-   * the results.
+   * `athena:startQueryExecution.sync`: start it, poll it, stop it on
+   * timeout). Athena runs it with the caller's permissions, so the caller
+   * reads the Glue table and the logs and writes the results. The caller
+   * does not read the results: the reconcile function does
+   * (`grantReadResults`).
    */
   grantStartQuery(grantee: IGrantable): void {
     const stack = Stack.of(this);
@@ -200,9 +211,17 @@ export class AccessLogAnalytics extends Construct {
           'athena:StartQueryExecution',
           'athena:GetQueryExecution',
           'athena:StopQueryExecution',
-          'athena:GetQueryResults',
         ],
         resources: [this.workGroupArn],
+      }),
+    );
+    // The policy Step Functions generates for `.sync` (and CDK's
+    // AthenaStartQueryExecution task) also allows reading the catalog the
+    // query names: the default one only.
+    principal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['athena:GetDataCatalog'],
+        resources: [this.dataCatalogArn],
       }),
     );
     principal.addToPrincipalPolicy(
@@ -248,12 +267,17 @@ export class AccessLogAnalytics extends Construct {
     );
   }
 
-  /** Reads a finished query's results (GetQueryResults reads them from S3 as the caller). */
+  /**
+   * Reads a finished query's results, given its execution id (the reconcile
+   * function): GetQueryResults only, which reads the result object from S3
+   * with the caller's permissions. No environment: the id comes in the
+   * event, and the workgroup fixes where results are.
+   */
   grantReadResults(grantee: IGrantable): void {
     const principal = grantee.grantPrincipal;
     principal.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['athena:GetQueryExecution', 'athena:GetQueryResults'],
+        actions: ['athena:GetQueryResults'],
         resources: [this.workGroupArn],
       }),
     );

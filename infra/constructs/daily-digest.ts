@@ -6,9 +6,11 @@
  *
  * The construct does not know the workflow's shape. It takes a
  * `DailyDigestWorkflow`: the definition builder, the functions the
- * definition calls (entries and what each may touch), and a function from
- * this stack's resources to the builder's names. `DefinitionBody.fromString`
- * adds no permissions, so every grant is made here, from `access` lists.
+ * definition calls (entries, plain settings, and the resources each uses as
+ * `DigestBinding`s, each setting environment and grants together), and a
+ * function from this stack's resources to the builder's names.
+ * `DefinitionBody.fromString` adds no permissions, so every grant is made
+ * here, from the bindings and `stateMachineAccess`.
  */
 import {
   Duration,
@@ -23,7 +25,8 @@ import {
   MathExpression,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -49,36 +52,73 @@ import { Env } from '../../config/env.ts';
 import { acknowledgeWildcards } from '../nag.ts';
 import type { AccessLogAnalytics } from './access-log-analytics.ts';
 import type { AdminTopic } from './admin-topic.ts';
-import type { LogBucket } from './log-bucket.ts';
+import type { Ingestion } from './ingestion.ts';
+import type { RecordingsBucket } from './recordings-bucket.ts';
 import { SentinelFunction } from './sentinel-function.ts';
 import type { UploadsTable } from './uploads-table.ts';
 
-/** What a digest function may touch; each kind is one scoped grant. */
-export const DigestAccess = {
-  /** Lookups on the uploads table and its index. */
-  INDEX: 'index',
-  /** Reads finished Athena query results (GetQueryResults, results objects). */
+/**
+ * What a digest function uses, beyond plain settings. Each binding sets the
+ * function's environment variables for that resource (names from
+ * `config/env.ts`) and grants exactly the calls the handler makes on it, in
+ * one place, so the two cannot drift apart.
+ */
+export const DigestBinding = {
+  /**
+   * The uploads index, read and repaired: `SENTINEL_TABLE_NAME`,
+   * `SENTINEL_RETENTION_DAYS`; Query on the table and its `byHour` index,
+   * UpdateItem, BatchWriteItem and PutItem on the table
+   * (`UploadsTable.bindIndexRepair`).
+   */
+  INDEX_REPAIR: 'indexRepair',
+  /**
+   * The results of the day's Athena query, by execution id:
+   * GetQueryResults, and GetObject on the results prefix
+   * (`AccessLogAnalytics.grantReadResults`).
+   */
   QUERY_RESULTS: 'queryResults',
-  /** Lists the recordings bucket under the watched prefix, and its open multipart uploads. */
+  /**
+   * S3's own view of the watched recordings: `SENTINEL_RECORDINGS_BUCKET`,
+   * `SENTINEL_WATCH_PREFIX`; ListBucketMultipartUploads, and HeadObject
+   * (s3:GetObject and s3:ListBucket) under the prefix
+   * (`RecordingsBucket.bindInspection`).
+   */
   RECORDINGS: 'recordings',
-  /** Writes objects to the reports bucket. */
-  REPORTS: 'reports',
-  /** Sends raw e-mail from the digest sender to the digest recipients (SES). */
-  EMAIL: 'email',
-  /** Publishes to the admin topic. */
-  ADMIN_ALERTS: 'adminAlerts',
+  /**
+   * Writes reports: `SENTINEL_REPORTS_BUCKET`, `SENTINEL_REPORTS_PREFIX`;
+   * PutObject under the prefix.
+   */
+  REPORTS_WRITE: 'reportsWrite',
+  /** Reads and writes reports: the same, plus GetObject under the prefix. */
+  REPORTS_READ_WRITE: 'reportsReadWrite',
+  /**
+   * The depth of the ingest dead-letter queue:
+   * `SENTINEL_DEAD_LETTER_QUEUE_URL`; GetQueueAttributes on it
+   * (`Ingestion.bindDeadLetterDepth`).
+   */
+  DEAD_LETTER_DEPTH: 'deadLetterDepth',
+  /**
+   * The SES identity checks: `SENTINEL_DIGEST_SENDER`,
+   * `SENTINEL_DIGEST_RECIPIENTS`, `SENTINEL_SES_SANDBOX`;
+   * GetIdentityVerificationAttributes.
+   */
+  RECIPIENT_CHECK: 'recipientCheck',
+  /**
+   * Sending the digest: `SENTINEL_DIGEST_SENDER`; SendRawEmail from the
+   * sender only (`ses:FromAddress`), on the sender's and recipients'
+   * identities.
+   */
+  SEND_EMAIL: 'sendEmail',
 } as const;
 
-export type DigestAccess = (typeof DigestAccess)[keyof typeof DigestAccess];
+export type DigestBinding = (typeof DigestBinding)[keyof typeof DigestBinding];
 
-/** What the state machine itself may do, beyond invoking the functions. */
+/** What the state machine's own Tasks do, beyond invoking the functions. */
 export const StateMachineAccess = {
   /** `athena:startQueryExecution.sync` over the access-log table. */
   ATHENA_QUERY: 'athenaQuery',
-  /** `sns:publish` to the admin topic. */
+  /** `sns:publish` to the admin topic (encrypted with its key). */
   ADMIN_ALERTS: 'adminAlerts',
-  /** `s3:putObject` into the reports bucket. */
-  REPORTS: 'reports',
 } as const;
 
 export type StateMachineAccess =
@@ -92,36 +132,33 @@ export interface DigestFunctionSpec {
   readonly description: string;
   /** `POWERTOOLS_SERVICE_NAME`. */
   readonly serviceName: string;
-  /** Grants (and the environment variables that go with them). */
-  readonly access: readonly DigestAccess[];
+  /** Resources it uses: each sets environment variables and grants together. */
+  readonly bindings: readonly DigestBinding[];
   /**
    * Memory in MB.
    * @default 512
    */
   readonly memorySize?: number;
   /**
-   * Longest invocation.
+   * Longest invocation (keep it within the Task's `TimeoutSeconds`).
    * @default Duration.minutes(5)
    */
   readonly timeout?: Duration;
   /**
-   * Extra environment variables, from the stack's resources.
-   * @default - the common variables only
+   * Environment variables of plain settings (no resource, no grant).
+   * @default - none
    */
   readonly environment?: (
-    resources: DailyDigestResources<string>,
+    settings: DigestSettings,
   ) => Readonly<Record<string, string>>;
 }
 
-/** The stack's resources a workflow's names and environment come from. */
+/** The stack's resources a workflow's names come from. */
 export interface DailyDigestResources<K extends string> {
   readonly functions: Readonly<Record<K, SentinelFunction>>;
   readonly adminTopic: AdminTopic;
   readonly analytics: AccessLogAnalytics;
   readonly reportsBucket: IBucket;
-  readonly table: UploadsTable;
-  readonly recordings: IBucket;
-  readonly logBucket: LogBucket;
   readonly settings: DigestSettings;
 }
 
@@ -132,6 +169,8 @@ export interface DigestSettings {
   readonly recordingPrefix: string;
   readonly digestSender: string | null;
   readonly digestRecipients: readonly string[];
+  /** Whether the SES account is in the sandbox (only verified recipients get mail). */
+  readonly sesSandbox: boolean;
 }
 
 /**
@@ -157,17 +196,17 @@ export interface DailyDigestWorkflow<N, K extends string> {
 export interface DailyDigestProps<N, K extends string> {
   /** The definition builder and what it needs (`infra/daily-digest-workflow.ts`). */
   readonly workflow: DailyDigestWorkflow<N, K>;
-  /** The uploads index (every function gets its name; `index` access reads it). */
+  /** The uploads index (`indexRepair` reads and repairs it). */
   readonly table: UploadsTable;
   /** The Glue table and workgroup the reconciliation query runs in. */
   readonly analytics: AccessLogAnalytics;
-  /** Failed runs and `adminAlerts` access publish here. */
+  /** Failed runs and the workflow's notifications publish here. */
   readonly adminTopic: AdminTopic;
-  /** Its log prefix goes into the functions' environment. */
-  readonly logBucket: LogBucket;
-  /** The recordings bucket (listed by the reconciliation). */
-  readonly recordings: IBucket;
-  /** Time zone, stall window, watched prefix, sender and recipients. */
+  /** The recordings bucket (`recordings` checks it with S3). */
+  readonly recordings: RecordingsBucket;
+  /** Its dead-letter queue's depth is reported (`deadLetterDepth`). */
+  readonly ingestion: Ingestion;
+  /** Time zone, stall window, watched prefix, sender, recipients, SES sandbox. */
   readonly settings: DigestSettings;
   /**
    * Local time of the daily run, in `settings.timeZone`.
@@ -179,11 +218,6 @@ export interface DailyDigestProps<N, K extends string> {
    * @default 400
    */
   readonly reportsRetentionDays?: number;
-  /**
-   * Longest run before Step Functions stops it.
-   * @default Duration.hours(1)
-   */
-  readonly timeout?: Duration;
 }
 
 function emailDomain(address: string): string {
@@ -195,6 +229,8 @@ export class DailyDigest<N, K extends string> extends Construct {
   readonly stateMachine: StateMachine;
   readonly functions: Readonly<Record<K, SentinelFunction>>;
   readonly reportsBucket: Bucket;
+  /** Key prefix of the reports and sent e-mails (`SENTINEL_REPORTS_PREFIX`). */
+  readonly reportsPrefix = 'digests/';
   readonly schedule: Schedule;
   readonly logGroup: LogGroup;
   /** The names the definition was built with (CDK tokens). */
@@ -224,64 +260,45 @@ export class DailyDigest<N, K extends string> extends Construct {
     Validations.of(this.reportsBucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
-        'Holds the daily reports this stack writes (derived from the access logs, which are kept); written by one role, read by operators through IAM, recorded by CloudTrail.',
+        'Holds the daily reports and sent e-mails this stack writes (derived from the access logs, which are kept); written by two functions, read by operators through IAM, recorded by CloudTrail.',
     });
 
     const functions = {} as Record<K, SentinelFunction>;
     for (const key of Object.keys(workflow.functions) as K[]) {
       const spec = workflow.functions[key];
-      functions[key] = new SentinelFunction(this, `${key}Function`, {
+      const fn = new SentinelFunction(this, `${key}Function`, {
         entry: spec.entry,
         description: spec.description,
         serviceName: spec.serviceName,
         memorySize: spec.memorySize ?? 512,
         timeout: spec.timeout ?? Duration.minutes(5),
-        environment: {
-          [Env.STALL_WINDOW]: settings.stallWindow,
-          [Env.TIME_ZONE]: settings.timeZone,
-          [Env.WATCH_PREFIX]: settings.recordingPrefix,
-          [Env.LOG_PREFIX]: props.logBucket.logPrefix,
-        },
+        environment: spec.environment?.(settings) ?? {},
       });
+      for (const binding of new Set(spec.bindings)) this.bind(fn, binding);
+      functions[key] = fn;
     }
     this.functions = functions;
-    const resources: DailyDigestResources<K> = {
+
+    this.names = workflow.names({
       functions,
       adminTopic: props.adminTopic,
       analytics: props.analytics,
       reportsBucket: this.reportsBucket,
-      table: props.table,
-      recordings: props.recordings,
-      logBucket: props.logBucket,
       settings,
-    };
-    for (const key of Object.keys(workflow.functions) as K[]) {
-      const spec = workflow.functions[key];
-      const fn = functions[key];
-      // loadConfig() needs the table name in every function.
-      props.table.bindEnvironment(fn);
-      for (const access of new Set(spec.access)) this.grantAccess(fn, access);
-      const extra = spec.environment?.(
-        resources as DailyDigestResources<string>,
-      );
-      for (const [name, value] of Object.entries(extra ?? {})) {
-        fn.addEnvironment(name, value);
-      }
-    }
-
-    this.names = workflow.names(resources);
+    });
     const stack = Stack.of(this);
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // The definition is used as built: its Comment and TimeoutSeconds are
+    // its own (CDK applies `comment` and `timeout` to chained definitions
+    // only, never to a string body).
     this.stateMachine = new StateMachine(this, 'StateMachine', {
-      comment: 'upload-sentinel daily digest',
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromString(
         stack.toJsonString(workflow.buildDefinition(this.names)),
       ),
-      timeout: props.timeout ?? Duration.hours(1),
       tracingEnabled: true,
       logs: {
         destination: this.logGroup,
@@ -305,10 +322,8 @@ export class DailyDigest<N, K extends string> extends Construct {
     for (const access of new Set(workflow.stateMachineAccess)) {
       if (access === StateMachineAccess.ATHENA_QUERY) {
         props.analytics.grantStartQuery(sm);
-      } else if (access === StateMachineAccess.ADMIN_ALERTS) {
-        props.adminTopic.grantPublish(sm);
       } else {
-        this.grantReportsWrite(sm);
+        props.adminTopic.grantPublish(sm);
       }
     }
     this.acknowledgeStateMachineFindings();
@@ -348,79 +363,98 @@ export class DailyDigest<N, K extends string> extends Construct {
     this.failedAlarm.addAlarmAction(props.adminTopic.alarmAction);
   }
 
-  private grantAccess(fn: SentinelFunction, access: DigestAccess): void {
+  private bind(fn: SentinelFunction, binding: DigestBinding): void {
     const { props } = this;
-    switch (access) {
-      case DigestAccess.INDEX:
-        props.table.grantLookups(fn);
+    switch (binding) {
+      case DigestBinding.INDEX_REPAIR:
+        props.table.bindIndexRepair(fn);
         return;
-      case DigestAccess.QUERY_RESULTS:
+      case DigestBinding.QUERY_RESULTS:
         props.analytics.grantReadResults(fn);
         return;
-      case DigestAccess.RECORDINGS:
-        this.grantRecordingsList(fn);
+      case DigestBinding.RECORDINGS:
+        props.recordings.bindInspection(fn, props.settings.recordingPrefix);
         return;
-      case DigestAccess.REPORTS:
-        this.grantReportsWrite(fn);
+      case DigestBinding.REPORTS_WRITE:
+        this.bindReports(fn, { read: false });
         return;
-      case DigestAccess.EMAIL:
-        this.grantSendDigest(fn);
+      case DigestBinding.REPORTS_READ_WRITE:
+        this.bindReports(fn, { read: true });
         return;
-      case DigestAccess.ADMIN_ALERTS:
-        props.adminTopic.grantPublish(fn);
+      case DigestBinding.DEAD_LETTER_DEPTH:
+        props.ingestion.bindDeadLetterDepth(fn);
+        return;
+      case DigestBinding.RECIPIENT_CHECK:
+        this.bindRecipientCheck(fn);
+        return;
+      case DigestBinding.SEND_EMAIL:
+        this.bindSendEmail(fn);
         return;
     }
   }
 
   /**
-   * ListObjectsV2 under the watched prefix and ListMultipartUploads: enough
-   * to tell which recordings exist and which uploads are still open, without
-   * reading a recording.
+   * The reports bucket and prefix in the environment, and PutObject (with
+   * `read`, GetObject too) on the objects under the prefix: a run keeps
+   * `<prefix><date>/<execution>/report.json` and `digest.eml`.
    */
-  private grantRecordingsList(grantee: IGrantable): void {
-    const { recordings, settings } = this.props;
-    const principal = grantee.grantPrincipal;
-    principal.addToPrincipalPolicy(
+  bindReports(fn: LambdaFunction, o: { read: boolean }): void {
+    fn.addEnvironment(Env.REPORTS_BUCKET, this.reportsBucket.bucketName);
+    fn.addEnvironment(Env.REPORTS_PREFIX, this.reportsPrefix);
+    const objects = this.reportsBucket.arnForObjects(`${this.reportsPrefix}*`);
+    fn.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [recordings.bucketArn],
-        ...(settings.recordingPrefix === ''
-          ? {}
-          : {
-              conditions: {
-                StringLike: { 's3:prefix': [`${settings.recordingPrefix}*`] },
-              },
-            }),
+        actions: o.read ? ['s3:GetObject', 's3:PutObject'] : ['s3:PutObject'],
+        resources: [objects],
       }),
-    );
-    principal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['s3:ListBucketMultipartUploads'],
-        resources: [recordings.bucketArn],
-      }),
-    );
-  }
-
-  private grantReportsWrite(grantee: IGrantable): void {
-    const objects = this.reportsBucket.arnForObjects('*');
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }),
     );
     acknowledgeWildcards(
-      grantee,
+      fn,
       [objects],
-      'Report objects are named by date when written; the grant is write-only, on the bucket dedicated to reports.',
+      `Report objects are named by date and execution when a run writes them; the grant (${o.read ? 'read and write' : 'write only'}) is limited to the ${this.reportsPrefix} prefix of the bucket dedicated to reports.`,
     );
   }
 
   /**
-   * SES SendRawEmail as the digest sender only (ses:FromAddress), on the
-   * sender's and the recipients' identities (in the SES sandbox the
-   * recipients' identities are authorised too), by address or by domain.
+   * The sender, the recipients and the sandbox flag in the environment, and
+   * GetIdentityVerificationAttributes. Without a sender (no digest mail
+   * configured) there is no grant: the function then stops at its cold
+   * start, naming the missing variable.
    */
-  private grantSendDigest(grantee: IGrantable): void {
+  private bindRecipientCheck(fn: LambdaFunction): void {
+    const { settings } = this.props;
+    if (settings.digestSender !== null)
+      fn.addEnvironment(Env.DIGEST_SENDER, settings.digestSender);
+    if (settings.digestRecipients.length > 0)
+      fn.addEnvironment(
+        Env.DIGEST_RECIPIENTS,
+        settings.digestRecipients.join(','),
+      );
+    fn.addEnvironment(Env.SES_SANDBOX, String(settings.sesSandbox));
+    if (settings.digestSender === null) return;
+    fn.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ses:GetIdentityVerificationAttributes'],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeWildcards(
+      fn,
+      ['*'],
+      'ses:GetIdentityVerificationAttributes supports no resource-level permissions (Service Authorization Reference); it only reads whether the sender and recipients are verified.',
+    );
+  }
+
+  /**
+   * The sender in the environment, and SES SendRawEmail as the digest
+   * sender only (`ses:FromAddress`), on the sender's and the recipients'
+   * identities, by address and by domain (in the SES sandbox the
+   * recipients' identities are authorised too).
+   */
+  private bindSendEmail(fn: LambdaFunction): void {
     const { settings } = this.props;
     if (settings.digestSender === null) return;
+    fn.addEnvironment(Env.DIGEST_SENDER, settings.digestSender);
     const stack = Stack.of(this);
     const identities = new Set<string>();
     for (const address of [
@@ -430,8 +464,7 @@ export class DailyDigest<N, K extends string> extends Construct {
       identities.add(address);
       identities.add(emailDomain(address));
     }
-    const principal = grantee.grantPrincipal;
-    principal.addToPrincipalPolicy(
+    fn.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['ses:SendRawEmail'],
         resources: [...identities].map((identity) =>
@@ -445,19 +478,6 @@ export class DailyDigest<N, K extends string> extends Construct {
           StringEquals: { 'ses:FromAddress': settings.digestSender },
         },
       }),
-    );
-    // Checking whether the sender is verified (the sandbox check) is an
-    // action without resource-level permissions.
-    principal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['ses:GetIdentityVerificationAttributes'],
-        resources: ['*'],
-      }),
-    );
-    acknowledgeWildcards(
-      grantee,
-      ['*'],
-      'ses:GetIdentityVerificationAttributes supports no resource-level permissions (Service Authorization Reference); it only reads verification status.',
     );
   }
 

@@ -11,6 +11,8 @@ import {
   type IAlarmAction,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -219,5 +221,20 @@ export class Ingestion extends Construct {
       alarm.addAlarmAction(props.alarmAction);
       alarm.addOkAction(props.alarmAction);
     }
+  }
+
+  /**
+   * Reads the depth of the dead-letter queue (the digest's log health):
+   * its URL in the environment, GetQueueAttributes on it and nothing else
+   * (no receive, no delete). SSE-SQS needs no key permission.
+   */
+  bindDeadLetterDepth(fn: LambdaFunction): void {
+    fn.addEnvironment(Env.DEAD_LETTER_QUEUE_URL, this.deadLetterQueue.queueUrl);
+    fn.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['sqs:GetQueueAttributes'],
+        resources: [this.deadLetterQueue.queueArn],
+      }),
+    );
   }
 }

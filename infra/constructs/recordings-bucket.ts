@@ -6,6 +6,7 @@
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -23,6 +24,8 @@ import {
   PhysicalResourceId,
 } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { Env } from '../../config/env.ts';
+import { acknowledgeWildcards } from '../nag.ts';
 import type { LogBucket } from './log-bucket.ts';
 
 export interface RecordingsBucketProps {
@@ -86,6 +89,60 @@ export class RecordingsBucket extends Construct {
         logBucket,
       });
     }
+  }
+
+  /**
+   * Lets the digest's reconcile check S3 itself (`adapters/s3/recordings.ts`)
+   * for the recordings under `watchPrefix`: sets `SENTINEL_RECORDINGS_BUCKET`
+   * and `SENTINEL_WATCH_PREFIX`, and grants exactly what its two calls need.
+   *
+   * - `s3:ListBucketMultipartUploads` on the bucket: the uploads S3 still
+   *   lists as open (the call passes the prefix; the action has no prefix
+   *   condition key to pin it).
+   * - `s3:GetObject` on the objects under the prefix: HeadObject (size, and
+   *   the part count in the ETag) is authorised as `s3:GetObject`, there is
+   *   no HEAD-only action. The function never downloads a recording, but the
+   *   grant would allow it, so it covers the watched prefix only.
+   * - `s3:ListBucket` on the bucket, with `s3:prefix` limited to the watched
+   *   prefix when there is one: without ListBucket S3 answers HeadObject of a
+   *   missing object with 403 instead of 404, and a completed recording that
+   *   is missing (MISSING_OBJECT) is what the check is for. S3 evaluates
+   *   that ListBucket with the object's key as `s3:prefix`, so the condition
+   *   holds for watched keys (the behaviour ceph/ceph#68577 copies into
+   *   RGW "to match aws").
+   */
+  bindInspection(fn: LambdaFunction, watchPrefix: string): void {
+    fn.addEnvironment(Env.RECORDINGS_BUCKET, this.bucket.bucketName);
+    fn.addEnvironment(Env.WATCH_PREFIX, watchPrefix);
+    const principal = fn.grantPrincipal;
+    principal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucketMultipartUploads'],
+        resources: [this.bucket.bucketArn],
+      }),
+    );
+    principal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        ...(watchPrefix === ''
+          ? {}
+          : {
+              conditions: {
+                StringLike: { 's3:prefix': [`${watchPrefix}*`] },
+              },
+            }),
+      }),
+    );
+    const objects = this.bucket.arnForObjects(`${watchPrefix}*`);
+    principal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }),
+    );
+    acknowledgeWildcards(
+      fn,
+      [objects],
+      `HeadObject of each recording the day reports complete (is it there, its size and part count) is authorised as s3:GetObject, which has no HEAD-only variant; the keys are the day's recordings, not known in advance, so the grant is every object ${watchPrefix === '' ? 'of the recordings bucket (recordingPrefix is not set: the whole bucket is watched)' : `under the watched prefix ${watchPrefix}`}. The function never calls GetObject itself.`,
+    );
   }
 }
 

@@ -116,6 +116,29 @@ export class UploadsTable extends Construct {
     );
   }
 
+  /**
+   * What the digest's reconcile does: read keys back (Query on the table,
+   * which also reads the day's log-object receipts, `pk = L#<date>`), list
+   * the day's keys (Query on the index), and write back the uploads only
+   * Athena saw (the ingest's merge: UpdateItem, BatchWriteItem, and PutItem
+   * when a whole batch fails and its items are written one by one). No
+   * Scan, no DeleteItem: it neither lists every key nor claims alerts.
+   */
+  grantIndexRepair(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:PutItem',
+        ],
+        resources: [this.table.tableArn],
+      }),
+    );
+    this.grantIndexQuery(grantee);
+  }
+
   private grantIndexQuery(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
@@ -135,6 +158,12 @@ export class UploadsTable extends Construct {
   bindIngest(fn: LambdaFunction): void {
     this.bindEnvironment(fn);
     this.grantIngest(fn);
+  }
+
+  /** Environment (the repairs' TTL follows the retention) and reconcile grants in one call. */
+  bindIndexRepair(fn: LambdaFunction): void {
+    this.bindEnvironment(fn);
+    this.grantIndexRepair(fn);
   }
 
   /** Environment and lookup grants in one call. */

@@ -1,5 +1,6 @@
 /**
  * Every handler bundle as `cdk synth` builds it (local esbuild, no Docker):
+ * the six functions (ingest, status and the four of the daily digest), each
  * under 1 MB minified, an ES module that loads and exports `handler`.
  */
 import { spawnSync } from 'node:child_process';
@@ -46,6 +47,7 @@ function sizeOf(dir: string): number {
 describe('handler bundles', () => {
   it('one per function of ours', () => {
     expect(bundles.map((b) => b.service).sort()).toEqual([
+      'upload-sentinel-check-recipients',
       'upload-sentinel-ingest',
       'upload-sentinel-reconcile',
       'upload-sentinel-resolve-day',

@@ -25,6 +25,7 @@ describe('readSettings', () => {
       recordingPrefix: '',
       digestRecipients: [],
       digestSender: null,
+      sesSandbox: true,
       timeZone: 'UTC',
       schedule: { hour: 6, minute: 0 },
       stallWindow: '6h',
@@ -45,6 +46,7 @@ describe('readSettings', () => {
         logRetentionDays: '30',
         realtimeAlerts: 'true',
         scheduleTime: '23:59',
+        sesSandbox: 'false',
       }),
     );
     const fromJson = readSettings(
@@ -55,6 +57,7 @@ describe('readSettings', () => {
         logRetentionDays: 30,
         realtimeAlerts: true,
         scheduleTime: '23:59',
+        sesSandbox: false,
       }),
     );
     expect(fromCli).toEqual(fromJson);
@@ -66,6 +69,7 @@ describe('readSettings', () => {
       digestRecipients: ['a@acme.example', 'b@acme.example'],
       logRetentionDays: 30,
       realtimeAlerts: true,
+      sesSandbox: false,
       schedule: { hour: 23, minute: 59 },
     });
   });
@@ -142,6 +146,7 @@ describe('readSettings', () => {
       'whole number of days',
     ],
     [{ realtimeAlerts: 'on' }, 'realtimeAlerts', 'true or false'],
+    [{ sesSandbox: 'no' }, 'sesSandbox', 'true or false'],
     [{ stackName: '1stack' }, 'stackName', 'start with a letter'],
     [
       { recordingsBucketName: { name: 'x' } },

@@ -40,6 +40,7 @@ const lookups = [
   ...allow(stack, ['dynamodb:Query', 'dynamodb:Scan'], [table.hourIndexArn]),
 ];
 const resultObjects = stack.analytics.resultsBucket.arnForObjects('results/*');
+const reportObjects = stack.digest.reportsBucket.arnForObjects('digests/*');
 const region = '<<Ref:AWS::Region>>';
 const account = '<<Ref:AWS::AccountId>>';
 const partition = '<<Ref:AWS::Partition>>';
@@ -96,19 +97,39 @@ describe('IAM, per function', () => {
     ).toEqual(logGroupWrite(stack.digest.functions.resolveDay));
   });
 
-  it('reconcile: lookups, Athena results, and listing the watched prefix of the recordings bucket', () => {
+  it('reconcile: reads and repairs the index, reads the Athena results, checks the watched recordings with S3, writes reports, reads the dead-letter queue depth', () => {
     expect(
       permissionsOfFunction(template, 'upload-sentinel-reconcile'),
     ).toEqual(
       sortPermissions([
         ...logGroupWrite(stack.digest.functions.reconcile),
-        ...lookups,
+        // Query: a key's items and the day's receipts (pk L#<date>); the
+        // merge of what only Athena saw: UpdateItem, BatchWriteItem, and
+        // PutItem for a batch that fails whole. No Scan, no DeleteItem.
         ...allow(
           stack,
-          ['athena:GetQueryExecution', 'athena:GetQueryResults'],
+          [
+            'dynamodb:BatchWriteItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ],
+          [table.table.tableArn],
+        ),
+        ...allow(stack, ['dynamodb:Query'], [table.hourIndexArn]),
+        ...allow(
+          stack,
+          ['athena:GetQueryResults'],
           [stack.analytics.workGroupArn],
         ),
         ...allow(stack, ['s3:GetObject'], [resultObjects]),
+        {
+          action: 's3:ListBucketMultipartUploads',
+          resource: recordingsArn,
+        },
+        // HeadObject: GetObject under the watched prefix, and ListBucket
+        // (same prefix) so a missing recording is a 404, not a 403.
+        { action: 's3:GetObject', resource: `${recordingsArn}/calls/*` },
         {
           action: 's3:ListBucket',
           resource: recordingsArn,
@@ -116,15 +137,28 @@ describe('IAM, per function', () => {
             StringLike: { 's3:prefix': ['calls/*'] },
           }),
         },
-        {
-          action: 's3:ListBucketMultipartUploads',
-          resource: recordingsArn,
-        },
+        ...allow(stack, ['s3:PutObject'], [reportObjects]),
+        ...allow(
+          stack,
+          ['sqs:GetQueueAttributes'],
+          [stack.ingestion.deadLetterQueue.queueArn],
+        ),
       ]),
     );
   });
 
-  it('send-digest: writes reports, sends as the sender to the recipients only, alerts the admin', () => {
+  it('check-recipients: SES verification status only', () => {
+    expect(
+      permissionsOfFunction(template, 'upload-sentinel-check-recipients'),
+    ).toEqual(
+      sortPermissions([
+        ...logGroupWrite(stack.digest.functions.checkRecipients),
+        { action: 'ses:GetIdentityVerificationAttributes', resource: '*' },
+      ]),
+    );
+  });
+
+  it('send-digest: reads and writes reports under digests/, sends as the sender to the configured identities only', () => {
     const identity = (id: string) =>
       `arn:${partition}:ses:${region}:${account}:identity/${id}`;
     const fromSender = JSON.stringify({
@@ -135,11 +169,7 @@ describe('IAM, per function', () => {
     ).toEqual(
       sortPermissions([
         ...logGroupWrite(stack.digest.functions.sendDigest),
-        ...allow(
-          stack,
-          ['s3:PutObject'],
-          [stack.digest.reportsBucket.arnForObjects('*')],
-        ),
+        ...allow(stack, ['s3:GetObject', 's3:PutObject'], [reportObjects]),
         ...[
           'sentinel@acme.example',
           'acme.example',
@@ -151,19 +181,18 @@ describe('IAM, per function', () => {
           resource: identity(id),
           condition: fromSender,
         })),
-        { action: 'ses:GetIdentityVerificationAttributes', resource: '*' },
-        ...publishAdmin,
       ]),
     );
   });
 
-  it('state machine: invokes its three functions, runs the Athena query over one folder, alerts the admin', () => {
+  it('state machine: invokes its four functions, runs the Athena query over one folder, alerts the admin', () => {
     const sm = stack.digest.stateMachine;
     const logs = stack.logBucket.bucket;
     const folder = `${renderToken(stack, logs.bucketArn)}/s3-access-logs/${account}/${region}/acme-call-recordings/`;
     const glue = (resource: string) =>
       `arn:${partition}:glue:${region}:${account}:${resource}`;
     const db = stack.analytics.databaseName;
+    expect(Object.keys(stack.digest.functions)).toHaveLength(4);
     expect(permissionsOfRole(template, stack.resolve(sm.role.roleArn))).toEqual(
       sortPermissions([
         // Logging and tracing: APIs without resource-level permissions.
@@ -190,16 +219,21 @@ describe('IAM, per function', () => {
           ['lambda:InvokeFunction'],
           Object.values(stack.digest.functions).map((f) => f.functionArn),
         ),
+        // startQueryExecution.sync: start, poll, stop; the results are read
+        // by the reconcile function, not here.
         ...allow(
           stack,
           [
             'athena:GetQueryExecution',
-            'athena:GetQueryResults',
             'athena:StartQueryExecution',
             'athena:StopQueryExecution',
           ],
           [stack.analytics.workGroupArn],
         ),
+        {
+          action: 'athena:GetDataCatalog',
+          resource: `arn:${partition}:athena:${region}:${account}:datacatalog/AwsDataCatalog`,
+        },
         ...allow(
           stack,
           ['glue:GetDatabase', 'glue:GetPartitions', 'glue:GetTable'],

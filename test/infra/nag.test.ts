@@ -71,4 +71,35 @@ describe.each(deployments)('cdk-nag AwsSolutions, %s', (_, s) => {
       expect(a.reason.length, a.id).toBeGreaterThan(40);
     }
   });
+
+  it("reconcile's HeadObject grant (s3:GetObject on the recordings) is acknowledged on its role alone, scoped to the watched prefix, saying why", () => {
+    const reconcile = s.stack.digest.functions.reconcile;
+    const role = reconcile.role;
+    if (role === undefined) throw new Error('reconcile has no role');
+    const prefix = s.stack.node.tryGetContext('recordingPrefix') ?? '';
+    const bucket = s.stack.recordings.bucket;
+    const objects = `${bucket.bucketArn}/${prefix}*`;
+    const flat = JSON.stringify(s.stack.resolve(objects));
+    const onRole = acknowledgments(role).filter((a) =>
+      a.id.includes('AwsSolutions-IAM5[Resource::'),
+    );
+    const recordings = onRole.filter(
+      (a) =>
+        a.id.endsWith(`/${prefix}*]`) &&
+        !a.id.includes('results/') &&
+        !a.id.includes('digests/'),
+    );
+    expect(recordings, flat).toHaveLength(1);
+    const reason = recordings[0]?.reason ?? '';
+    expect(reason).toContain('HeadObject');
+    expect(reason).toContain('s3:GetObject');
+    expect(reason).toContain(
+      prefix === ''
+        ? 'recordingPrefix is not set'
+        : `under the watched prefix ${prefix}`,
+    );
+    // Nowhere else: no other role may read recordings.
+    const elsewhere = acknowledgments(s.app).filter((a) => a.reason === reason);
+    expect(elsewhere).toHaveLength(1);
+  });
 });

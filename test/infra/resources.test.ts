@@ -330,7 +330,9 @@ describe('functions', () => {
     const ours = resources('AWS::Lambda::Function').filter(
       ([, f]) => envOf(f).POWERTOOLS_SERVICE_NAME !== undefined,
     );
-    expect(ours).toHaveLength(5);
+    // ingest, status, and the digest's resolve-day, reconcile,
+    // check-recipients and send-digest
+    expect(ours).toHaveLength(6);
     expect(SENTINEL_RUNTIME.name).toBe(latestNode);
     for (const [, f] of ours) {
       expect(f.Properties).toMatchObject({
@@ -485,5 +487,8 @@ describe('outputs', () => {
       ref(stack.ingestion.deadLetterQueue.queueUrl),
     );
     expect(outputs.RecordingsBucketName?.Value).toBe('acme-call-recordings');
+    expect(outputs.ReportsBucketName?.Value).toEqual(
+      ref(stack.digest.reportsBucket.bucketName),
+    );
   });
 });

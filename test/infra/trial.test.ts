@@ -5,7 +5,13 @@
  */
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { synthesize } from './support/synth.ts';
+import {
+  allow,
+  permissionsOfFunction,
+  renderToken,
+  sortPermissions,
+  synthesize,
+} from './support/synth.ts';
 
 const s = synthesize();
 afterAll(() => s.cleanup());
@@ -99,6 +105,26 @@ describe('trial deployment (no context)', () => {
       expect.arrayContaining([
         expect.stringContaining('adminEmail is not set'),
         expect.stringContaining('digestRecipients is not set'),
+      ]),
+    );
+  });
+
+  it('without recordingPrefix, the reconcile checks the whole recordings bucket (HeadObject, unconditioned ListBucket)', () => {
+    const bucket = stack.recordings.bucket;
+    const perms = permissionsOfFunction(template, 'upload-sentinel-reconcile');
+    const s3 = perms.filter(
+      (p) =>
+        p.action.startsWith('s3:') &&
+        p.resource.startsWith(renderToken(stack, bucket.bucketArn)),
+    );
+    expect(s3).toEqual(
+      sortPermissions([
+        ...allow(stack, ['s3:GetObject'], [bucket.arnForObjects('*')]),
+        ...allow(
+          stack,
+          ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
+          [bucket.bucketArn],
+        ),
       ]),
     );
   });

@@ -75,6 +75,7 @@ export const FULL_CONTEXT = {
   logRetentionDays: '90',
   indexRetentionDays: '200',
   realtimeAlerts: 'true',
+  sesSandbox: 'false',
 } as const;
 
 /**
