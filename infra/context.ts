@@ -34,7 +34,7 @@ export const ContextKey = {
 
 export type ContextKey = (typeof ContextKey)[keyof typeof ContextKey];
 
-/** Default values of the optional keys (documented in infra/README-deploy.md). */
+/** Default values of the optional keys (documented in README.md, "Configuration"). */
 export const ContextDefaults = {
   stackName: 'UploadSentinel',
   recordingPrefix: '',
@@ -108,7 +108,7 @@ function isKeyPrefix(prefix: string): boolean {
 function fail(key: ContextKey, value: unknown, problem: string): never {
   const shown = typeof value === 'string' ? value : JSON.stringify(value);
   throw new ContextError(
-    `invalid context ${key}='${shown}': ${problem} (see infra/README-deploy.md)`,
+    `invalid context ${key}='${shown}': ${problem} (see README.md, "Configuration")`,
   );
 }
 

@@ -51,6 +51,18 @@ export const flags: Flags = {
   ...targetFlags,
 };
 
+async function byModificationTime(files: InputFile[]): Promise<InputFile[]> {
+  const times = await mapLimit(
+    files,
+    16,
+    async (f) => (await stat(f.file)).mtimeMs,
+  );
+  return files
+    .map((f, i) => ({ f, t: times[i] as number, i }))
+    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .map((x) => x.f);
+}
+
 /** The log object key a file is stored under. */
 async function objectKey(f: InputFile): Promise<string> {
   const rel = f.relative.split('\\').join('/');
@@ -99,7 +111,12 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(
       "ingest needs at least one log file or folder (see 'upload-sentinel ingest --help')",
     );
-  const files = await listInputsWithRoots(p.positionals);
+  // In the order they were written (delivery order, for files S3 wrote or
+  // simulate wrote), not by name: partitioned log names are random within a
+  // day, and the ingest aggregates objects delivered together.
+  const files = await byModificationTime(
+    await listInputsWithRoots(p.positionals),
+  );
   const json = bool(p, 'json');
   const started = performance.now();
   if (targetOf(p) === 'aws') {
