@@ -34,7 +34,7 @@ export const ContextKey = {
 
 export type ContextKey = (typeof ContextKey)[keyof typeof ContextKey];
 
-/** Default values of the optional keys (documented in README.md, "Configuration"). */
+/** Default values of the optional keys (documented in the Configuration table of README.md). */
 export const ContextDefaults = {
   stackName: 'UploadSentinel',
   recordingPrefix: '',
@@ -108,7 +108,7 @@ function isKeyPrefix(prefix: string): boolean {
 function fail(key: ContextKey, value: unknown, problem: string): never {
   const shown = typeof value === 'string' ? value : JSON.stringify(value);
   throw new ContextError(
-    `invalid context ${key}='${shown}': ${problem} (see README.md, "Configuration")`,
+    `invalid context ${key}='${shown}': ${problem} (see the Configuration table in README.md)`,
   );
 }
 
