@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --json] [-- --only parser]`: prints figures and ratios
+ * `npm run bench [-- --json] [-- --only parser|writes|memory|bundles]`: prints figures and ratios
  * against baselines measured in the same run. Never used by tests.
  */
 import { parseArgs } from 'node:util';
+import { runColdStartBench } from './cold-start.ts';
 import { runRssBench, runWritesBench } from './ingest.ts';
 import { runParserBench } from './parser.ts';
 
@@ -19,6 +20,13 @@ const { values } = parseArgs({
 
 const runs = Number(values.runs ?? 5);
 const only = values.only;
+const KINDS = ['parser', 'writes', 'memory', 'bundles'];
+if (only !== undefined && !KINDS.includes(only)) {
+  process.stderr.write(
+    `bench: --only must be one of ${KINDS.join(', ')} (got '${only}')\n`,
+  );
+  process.exit(2);
+}
 const results: Record<string, unknown> = {
   node: process.version,
   cpus: (await import('node:os')).cpus().length,
@@ -43,6 +51,12 @@ if (only === undefined || only === 'writes') {
 if (only === undefined || only === 'memory') {
   const r = await runRssBench(Number(values['object-mb'] ?? 200));
   results.memory = { figures: r.figures, ...r.summary };
+  if (!values.json) console.log(`\n${r.text.join('\n')}`);
+}
+
+if (only === undefined || only === 'bundles') {
+  const r = await runColdStartBench(5);
+  results.bundles = { figures: r.figures, ...r.summary };
   if (!values.json) console.log(`\n${r.text.join('\n')}`);
 }
 

@@ -32,7 +32,7 @@ export const SENTINEL_RUNTIME = Runtime.NODEJS_24_X;
  * ESM output needs `require` for the few CommonJS dependencies that call it
  * (the AWS SDK's and Powertools' bundled CJS parts).
  */
-const ESM_REQUIRE_BANNER =
+export const ESM_REQUIRE_BANNER =
   "import{createRequire as __sentinelCreateRequire}from'node:module';const require=__sentinelCreateRequire(import.meta.url);";
 
 export interface SentinelFunctionProps {
