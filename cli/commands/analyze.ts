@@ -7,7 +7,7 @@ import { compareByKey } from '../../core/queries.ts';
 import { analyzeFiles } from '../analysis.ts';
 import { bool, duration, type Flags, instant, parse, str } from '../args.ts';
 import { readExpected, reportCheck } from '../check.ts';
-import { RunError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { listInputs } from '../inputs.ts';
 import { color, LineWriter, Progress } from '../output.ts';
 import { countStatuses, countsLine, statusTable } from '../render.ts';

@@ -1,30 +1,35 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { ExpectedDay } from '../../core/simulate/simulate.ts';
-import { bool, type Flags, parse } from '../args.ts';
+import { bool, type Flags, integer, parse } from '../args.ts';
 import { color } from '../output.ts';
 import { run as digest } from './digest.ts';
 import { run as ingest } from './ingest.ts';
 import { run as simulate } from './simulate.ts';
+import { run as status } from './status.ts';
 
 export const help = `Usage: upload-sentinel demo   (what 'npm start' runs)
 
 The whole local pipeline on one simulated day: simulates a day of call-center
-recording uploads (2,500 recordings, every kind of failure) and puts the
+recording uploads (2,500 by default, every kind of failure) and puts the
 recordings into a local recordings bucket (one of them deleted after its
 upload), ingests the day's access logs through the real ingest handler into
-the local index, then runs the daily digest (Athena's stand-in, the
-reconciliation with the index and S3, the e-mail), and prints its summary,
-where the e-mail and its HTML preview are, and what to try next.
+the local index, looks up one failed recording there (the status command),
+then runs the daily digest (Athena's stand-in, the reconciliation with the
+index and S3, the e-mail), and prints its summary, where the e-mail and its
+HTML preview are, and what to try next.
 
 Everything lives in .sentinel/demo under the current folder, emptied at the
 start of each run: a re-run starts clean.
 
 Options:
-  -h, --help  show this help`;
+  --recordings N  recordings in the simulated day (default 2500; 50 to 100000)
+  -h, --help      show this help`;
 
 /** The options this command accepts (a test checks them against \`help\`). */
-export const flags: Flags = {};
+export const flags: Flags = {
+  recordings: { type: 'string' },
+};
 
 /** Quotes a word for a POSIX shell. */
 function sh(word: string): string {
@@ -58,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
+  const recordings = integer(p, 'recordings', 50, 100_000) ?? 2500;
   const dir = resolve('.sentinel', 'demo');
   await rm(dir, { recursive: true, force: true });
   const day = join(dir, 'day');
@@ -74,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
     '--out',
     day,
     '--recordings',
-    '2500',
+    String(recordings),
     '--seed',
     'demo',
     '--date',
@@ -90,8 +96,29 @@ export async function run(argv: string[]): Promise<number> {
   console.log();
   console.log(color.bold('2. Ingest its access logs into the local index'));
   await ingest([join(day, 'logs'), '--state', state]);
-  console.log();
-  console.log(color.bold('3. Run the daily digest'));
+  // A multipart upload whose completion failed: the case S3 is silent on.
+  const lookup =
+    expected.keys.find(
+      (k) => k.status === 'FAILED' && k.scenario.includes('part never'),
+    ) ?? expected.keys.find((k) => k.status === 'FAILED');
+  if (lookup !== undefined) {
+    console.log();
+    console.log(
+      color.bold('3. Look up one failed recording in the index (status)'),
+    );
+    await status([
+      `s3://${lookup.bucket}/${lookup.key}`,
+      '--state',
+      state,
+      '--as-of',
+      expected.asOf,
+    ]);
+  }
+  // (status ends its record with a blank line)
+  if (lookup === undefined) console.log();
+  console.log(
+    color.bold(`${lookup === undefined ? 3 : 4}. Run the daily digest`),
+  );
   const code = await digest([
     '--state',
     state,

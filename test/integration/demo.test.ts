@@ -1,0 +1,76 @@
+/**
+ * `npm start` (the demo), through the real binary on a smaller day: every
+ * step runs, the status lookup finds a failed recording, the digest writes
+ * the e-mail and its preview where it says, and the commands it suggests
+ * work as printed.
+ */
+import { access, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../support/cli.ts';
+
+/** Splits a suggested command line as a POSIX shell would (quotes only). */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  for (const m of line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)) {
+    words.push(m[1] !== undefined ? m[1].replaceAll("'\\''", "'") : m[2]!);
+  }
+  return words;
+}
+
+describe('demo', () => {
+  it('simulates, ingests, looks up a failed recording and sends the digest', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'sentinel-demo-'));
+    const r = await cli(['demo', '--recordings', '300'], { cwd });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = r.stdout;
+    for (const step of [
+      '1. Simulate the day',
+      '2. Ingest its access logs into the local index',
+      '3. Look up one failed recording in the index (status)',
+      '4. Run the daily digest',
+    ]) {
+      expect(out).toContain(step);
+    }
+    const expected = JSON.parse(
+      await readFile(join(cwd, '.sentinel/demo/day/expected.json'), 'utf8'),
+    );
+    // The lookup shows a key that expected.json says failed.
+    const lookup = /^FAILED {2}s3:\/\/([^/]+)\/(.+)$/m.exec(out);
+    expect(lookup).not.toBeNull();
+    const key = expected.keys.find(
+      (k: { bucket: string; key: string }) =>
+        k.bucket === lookup?.[1] && k.key === lookup?.[2],
+    );
+    expect(key?.status).toBe('FAILED');
+    // The e-mail, its preview, the CSV and the report exist where printed.
+    for (const label of ['email', 'preview', 'csv', 'report']) {
+      const path = new RegExp(`^ {2}${label} +(\\S+)$`, 'm').exec(out)?.[1];
+      expect(path, label).toBeDefined();
+      await access(path as string);
+    }
+    const eml = await readFile(
+      /^ {2}email +(\S+)$/m.exec(out)?.[1] as string,
+      'utf8',
+    );
+    expect(eml).toMatch(
+      /filename="?upload-sentinel-\d{4}-\d{2}-\d{2}-attention\.csv/,
+    );
+    // Each suggested command runs as printed, from the same folder.
+    const next = out
+      .slice(out.indexOf('Try next:'))
+      .split('\n')
+      .filter((l) => l.startsWith('  npx upload-sentinel '));
+    expect(next).toHaveLength(3);
+    for (const line of next) {
+      const args = shellWords(line.trim()).slice(2);
+      const n = await cli(args, { cwd });
+      expect(n.code, line).toBe(0);
+      expect(n.stderr, line).toBe('');
+      if (args[0] === 'status') expect(n.stdout).toMatch(/^FAILED {2}/);
+      if (args[0] === 'list') expect(n.stdout).toContain('FAILED');
+    }
+  });
+});
