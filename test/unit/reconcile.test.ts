@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { FailureView } from '../../core/model/derive.ts';
 import { UploadStatus as S } from '../../core/model/status.ts';
 import { reconcileDay } from '../../core/report/reconcile.ts';
+import { healthFigures } from '../../core/report/render-common.ts';
 import {
   AS_OF,
   input,
@@ -641,6 +642,10 @@ describe('reconcileDay: log-delivery health', () => {
       'dead-letter queue depth unknown: log objects that could not be processed may be missing',
     ]);
     expect(r.health.ingestLagMs).toBeNull();
+    // An unmeasured lag is left out of the figures, not shown as "unknown".
+    expect(healthFigures(r).join('; ')).toBe(
+      '24 log objects delivered; 0 malformed lines skipped; dead-letter queue depth unknown',
+    );
   });
 
   it('follows the hours of a DST day and checks their number', () => {
