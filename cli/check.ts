@@ -1,6 +1,7 @@
 /** `--check expected.json`: compares status records with a simulated day. */
 import { readFile } from 'node:fs/promises';
 import type { KeyStatusRecord } from '../core/model/derive.ts';
+import { visible } from '../core/report/escape.ts';
 import { compareWithExpected } from '../core/simulate/expected.ts';
 import type { ExpectedDay } from '../core/simulate/simulate.ts';
 import { RunError, UsageError } from './errors.ts';
@@ -32,10 +33,10 @@ export function reportCheck(
   );
   for (const m of c.mismatched.slice(0, 10)) {
     process.stderr.write(
-      `  s3://${m.bucket}/${m.key}\n    expected ${JSON.stringify(m.expected)}\n    actual   ${JSON.stringify(m.actual)}\n`,
+      `  s3://${visible(m.bucket)}/${visible(m.key)}\n    expected ${JSON.stringify(m.expected)}\n    actual   ${JSON.stringify(m.actual)}\n`,
     );
   }
   for (const k of [...c.missing, ...c.unexpected].slice(0, 10))
-    process.stderr.write(`  ${k}\n`);
+    process.stderr.write(`  ${visible(k)}\n`);
   if (bad > 0) throw new RunError(`the status records differ from ${path}`);
 }

@@ -1,5 +1,6 @@
 /** The terminal summary of a digest report, shared by `digest` and `demo`. */
 import type { DigestReport } from '../core/report/digest-report.ts';
+import { visible } from '../core/report/escape.ts';
 import { subject } from '../core/report/render.ts';
 import {
   categoryCount,
@@ -7,7 +8,7 @@ import {
   unconfirmedReason,
 } from '../core/report/render-common.ts';
 import { color } from './output.ts';
-import { paintStatus, printable } from './render.ts';
+import { paintStatus } from './render.ts';
 
 /** A few lines: the verdict, the counts, the S3 and log-health findings. */
 export function digestSummary(r: DigestReport, maxRows = 10): string[] {
@@ -20,13 +21,13 @@ export function digestSummary(r: DigestReport, maxRows = 10): string[] {
   );
   lines.push(`  Subject: ${subject(r)}`);
   const why = unconfirmedReason(r);
-  if (why !== null) lines.push(color.yellow(`  ${why}`));
+  if (why !== null) lines.push(color.yellow(`  ${visible(why)}`));
   lines.push(
     `  ${h.attention} need attention${h.breakdown === '' ? '' : ` (${h.breakdown})`}, ${h.recovered} recovered, ${h.completed} completed, ${h.inProgress} in progress`,
   );
   for (const a of r.attention.slice(0, maxRows))
     lines.push(
-      `    ${paintStatus(a.status, 11)} ${a.category === a.status ? '' : `${categoryCount(a.category, 1).replace(/^1 /, '')}: `}s3://${a.bucket}/${printable(a.key)}  ${color.dim(a.reason)}`,
+      `    ${paintStatus(a.status, 11)} ${a.category === a.status ? '' : `${categoryCount(a.category, 1).replace(/^1 /, '')}: `}s3://${visible(a.bucket)}/${visible(a.key)}  ${color.dim(visible(a.reason))}`,
     );
   if (r.attention.length > maxRows)
     lines.push(color.dim(`    … and ${r.attention.length - maxRows} more`));
@@ -35,7 +36,7 @@ export function digestSummary(r: DigestReport, maxRows = 10): string[] {
     `  S3: ${s3.headsChecked ? `${s3.verified} completed objects verified, ${r.attentionCounts.MISSING_OBJECT} missing` : 'HeadObject not checked'}; ${s3.openUploadsChecked ? `${s3.openUploads} open uploads listed` : 'open uploads not listed'}`,
   );
   lines.push(
-    `  Log delivery: ${r.health.status}, ${r.health.logObjects} log objects, ${r.health.malformedLines} malformed lines${r.health.warnings.length > 0 ? `; ${r.health.warnings.join('; ')}` : ''}`,
+    `  Log delivery: ${r.health.status}, ${r.health.logObjects} log objects, ${r.health.malformedLines} malformed lines${r.health.warnings.length > 0 ? `; ${visible(r.health.warnings.join('; '))}` : ''}`,
   );
   return lines;
 }

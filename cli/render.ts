@@ -2,6 +2,7 @@
 import type { KeyStatusRecord } from '../core/model/derive.ts';
 import { ATTENTION_STATUSES, UploadStatus } from '../core/model/status.ts';
 import { compareByKey } from '../core/queries.ts';
+import { visible } from '../core/report/escape.ts';
 import { color } from './output.ts';
 
 const ORDER: UploadStatus[] = [
@@ -28,24 +29,13 @@ export function byUrgency(a: KeyStatusRecord, b: KeyStatusRecord): number {
   );
 }
 
-/** Keys as people see them: control characters shown escaped. */
-export function printable(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const c = ch.charCodeAt(0);
-    out +=
-      c < 0x20 || c === 0x7f ? `\\x${c.toString(16).padStart(2, '0')}` : ch;
-  }
-  return out;
-}
-
 function detail(r: KeyStatusRecord): string {
   const last = r.uploads[r.uploads.length - 1];
   if (last === undefined) return '';
   const bits: string[] = [];
   if (r.uploads.length > 1) bits.push(`${r.uploads.length} uploads`);
   const codes = [...new Set(r.uploads.flatMap((u) => u.errorCodes))];
-  if (codes.length > 0) bits.push(codes.join(','));
+  if (codes.length > 0) bits.push(visible(codes.join(',')));
   const failed = last.failedParts;
   if (failed.length > 0)
     bits.push(
@@ -63,7 +53,7 @@ export function statusTable(records: KeyStatusRecord[]): string {
     const when = (r.lastActivity ?? '').replace('.000Z', 'Z');
     const extra = detail(r);
     lines.push(
-      `${paintStatus(r.status, 12)} ${when.padEnd(20)} s3://${r.bucket}/${printable(r.key)}${extra ? color.dim(`  (${extra})`) : ''}`,
+      `${paintStatus(r.status, 12)} ${when.padEnd(20)} s3://${visible(r.bucket)}/${visible(r.key)}${extra ? color.dim(`  (${extra})`) : ''}`,
     );
   }
   return lines.join('\n');
@@ -89,20 +79,22 @@ export function countStatuses(
 /** A status record for a person: the key, its status, one line per upload. */
 export function statusBlock(r: KeyStatusRecord): string {
   const lines = [
-    `${paintStatus(r.status)}  s3://${r.bucket}/${printable(r.key)}`,
+    `${paintStatus(r.status)}  s3://${visible(r.bucket)}/${visible(r.key)}`,
     color.dim(
       `  as of ${r.asOf}, last activity ${r.lastActivity ?? 'unknown'}`,
     ),
   ];
   for (const u of r.uploads) {
     const id =
-      u.uploadId === null ? '(no upload id)' : `${u.uploadId.slice(0, 24)}…`;
+      u.uploadId === null
+        ? '(no upload id)'
+        : `${visible(u.uploadId.slice(0, 24))}…`;
     const parts = u.partsSucceeded > 0 ? `${u.partsSucceeded} parts` : '';
     const failed =
       u.failedParts.length > 0
         ? `failed parts ${u.failedParts.slice(0, 8).join(',')}${u.failedParts.length > 8 ? ',…' : ''}`
         : '';
-    const codes = u.errorCodes.length > 0 ? u.errorCodes.join(',') : '';
+    const codes = visible(u.errorCodes.join(','));
     const when = u.completedAt ?? u.abortedAt ?? u.lastActivity ?? '';
     const detail = [parts, failed, codes].filter(Boolean).join('; ');
     lines.push(

@@ -37,6 +37,7 @@ function json(statusCode: number, body: unknown): Response {
     headers: {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
     },
     body: JSON.stringify(body),
   };

@@ -1,20 +1,33 @@
 /** Near-real-time alerts and admin notifications through SNS. */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { AlertPublisher, UploadAlert } from '../../core/ports.ts';
+import { shellQuote, visible } from '../../core/report/escape.ts';
 
-/** Renders an alert as a short e-mail-friendly message. */
+/**
+ * Renders an alert as a short e-mail-friendly message. Key, upload id and
+ * error codes come from the logs: shown with `visible` (no line breaks or
+ * control characters can forge lines), and the suggested command quotes the
+ * URI so that pasting it runs nothing else (none is suggested for a key
+ * with invisible characters, which cannot be pasted as shown).
+ */
 export function alertMessage(a: UploadAlert): {
   subject: string;
   message: string;
 } {
-  const subject = `[upload-sentinel] ${a.status}: ${a.key}`.slice(0, 99);
+  const uri = `s3://${a.bucket}/${a.key}`;
+  const subject = `[upload-sentinel] ${a.status}: ${visible(a.key)}`.slice(
+    0,
+    99,
+  );
   const message = [
-    `The upload of s3://${a.bucket}/${a.key} is ${a.status}.`,
-    `Upload id: ${a.uploadId ?? '(none: single PUT or unknown)'}`,
-    `Error codes: ${a.errorCodes.join(', ') || '(none)'}`,
+    `The upload of ${visible(uri)} is ${a.status}.`,
+    `Upload id: ${a.uploadId === null ? '(none: single PUT or unknown)' : visible(a.uploadId)}`,
+    `Error codes: ${visible(a.errorCodes.join(', ')) || '(none)'}`,
     `Time: ${a.time}`,
     '',
-    `Look it up: upload-sentinel status s3://${a.bucket}/${a.key}`,
+    visible(uri) === uri
+      ? `Look it up: upload-sentinel status ${shellQuote(uri)}`
+      : 'The key holds control or invisible characters, shown escaped above.',
   ].join('\n');
   // SNS e-mail subjects must be ASCII without line breaks.
   return { subject: subject.replace(/[^\x20-\x7e]/g, '?'), message };

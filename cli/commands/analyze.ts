@@ -4,6 +4,7 @@ import {
 } from '../../core/model/derive.ts';
 import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
 import { compareByKey } from '../../core/queries.ts';
+import { visible } from '../../core/report/escape.ts';
 import { analyzeFiles } from '../analysis.ts';
 import { bool, duration, type Flags, instant, parse, str } from '../args.ts';
 import { readExpected, reportCheck } from '../check.ts';
@@ -62,7 +63,8 @@ export async function run(argv: string[]): Promise<number> {
   const { index, stats } = await analyzeFiles(
     files,
     (file, line, reason) => {
-      if (shown++ < 20) process.stderr.write(`${file}:${line}: ${reason}\n`);
+      if (shown++ < 20)
+        process.stderr.write(`${file}:${line}: ${visible(reason)}\n`);
     },
     new Progress('reading', files.length, ' files'),
   );

@@ -8,6 +8,7 @@ import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
 import { S3LogSource } from '../../adapters/s3/log-source.ts';
 import { parseLogObjectKey } from '../../core/access-log/log-object-key.ts';
 import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
+import { visible } from '../../core/report/escape.ts';
 import { parseS3Uri } from '../../core/s3-uri.ts';
 import {
   createIngestHandler,
@@ -259,7 +260,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (failed.length > 0) {
     for (const k of failed.slice(0, 10))
-      process.stderr.write(`  failed: s3://${loc.bucket}/${k}\n`);
+      process.stderr.write(`  failed: s3://${loc.bucket}/${visible(k)}\n`);
     throw new RunError(
       `${failed.length} object(s) failed; run the same command again to retry them`,
     );

@@ -1,5 +1,6 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { shellQuote } from '../../core/report/escape.ts';
 import type { ExpectedDay } from '../../core/simulate/simulate.ts';
 import { bool, type Flags, integer, parse } from '../args.ts';
 import { color } from '../output.ts';
@@ -30,13 +31,6 @@ Options:
 export const flags: Flags = {
   recordings: { type: 'string' },
 };
-
-/** Quotes a word for a POSIX shell. */
-function sh(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word)
-    ? word
-    : `'${word.replaceAll("'", "'\\''")}'`;
-}
 
 /** The report of the latest digest run of `date` under the state folder. */
 async function latestReport(
@@ -138,14 +132,14 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (failed !== undefined) {
     console.log(
-      `  npx upload-sentinel status ${sh(`s3://${failed.bucket}/${failed.key}`)} --state ${sh(rel)} --as-of ${expected.asOf}`,
+      `  npx upload-sentinel status ${shellQuote(`s3://${failed.bucket}/${failed.key}`)} --state ${shellQuote(rel)} --as-of ${expected.asOf}`,
     );
   }
   console.log(
-    `  npx upload-sentinel list --status FAILED --date ${date} --state ${sh(rel)} --as-of ${expected.asOf}`,
+    `  npx upload-sentinel list --status FAILED --date ${date} --state ${shellQuote(rel)} --as-of ${expected.asOf}`,
   );
   console.log(
-    `  npx upload-sentinel digest --date ${date} --state ${sh(rel)} --as-of ${expected.asOf}`,
+    `  npx upload-sentinel digest --date ${date} --state ${shellQuote(rel)} --as-of ${expected.asOf}`,
   );
   return code;
 }

@@ -56,7 +56,8 @@ Options:
   --time-zone TZ         IANA time zone of the day (default $SENTINEL_TIME_ZONE or UTC)
   --json                 print the report as JSON (date, asOf, confirmed, counts,
                          attention, recovered, coverage, emailPath, ...)
-  --smtp HOST:PORT       locally, also deliver the e-mail to this SMTP server
+  --smtp HOST:PORT       locally, also deliver the e-mail to this SMTP server on
+                         this machine (localhost, 127.0.0.1 or [::1])
   --state DIR            local state folder (default .sentinel, or $SENTINEL_STATE)
   --target T             local (default) or aws
   --state-machine ARN    with --target aws: the state machine (instead of the stack's output)
@@ -95,7 +96,14 @@ function smtpOf(v: string | undefined): SmtpRelay | null {
     throw new UsageError(
       `--smtp must be HOST:PORT such as localhost:2525, got '${v}'`,
     );
-  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
+  const host = (m[1] as string).replace(/^\[|\]$/g, '');
+  // The relay is plain SMTP (a local test server such as Mailpit): nothing
+  // leaves this machine unencrypted.
+  if (!/^(localhost|127(\.\d{1,3}){3}|::1)$/.test(host))
+    throw new UsageError(
+      `--smtp relays without TLS, so only to this machine (localhost, 127.0.0.1 or [::1]), got '${v}'`,
+    );
+  return { host, port };
 }
 
 /** What the run's input is, from the flags. */

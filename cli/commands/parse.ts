@@ -1,5 +1,6 @@
 import { AccessLogParser } from '../../core/access-log/parse.ts';
 import { factKindOf } from '../../core/model/facts.ts';
+import { visible } from '../../core/report/escape.ts';
 import { bool, type Flags, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { listInputs, openInput } from '../inputs.ts';
@@ -55,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
         if (!stats) pending.push(JSON.stringify(r));
       },
       malformed: (m) => {
-        process.stderr.write(`${name}:${m.lineNo}: ${m.reason}\n`);
+        process.stderr.write(`${name}:${m.lineNo}: ${visible(m.reason)}\n`);
       },
     });
     try {

@@ -1,5 +1,6 @@
 import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
 import { keyStatus } from '../../core/queries.ts';
+import { visible } from '../../core/report/escape.ts';
 import { parseS3Uri, type S3Location } from '../../core/s3-uri.ts';
 import { bool, duration, type Flags, instant, parse } from '../args.ts';
 import { NotFoundError, UsageError } from '../errors.ts';
@@ -75,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (unknown.length > 0) {
     for (const u of unknown.slice(0, -1))
-      process.stderr.write(`upload-sentinel: unknown key ${u}\n`);
+      process.stderr.write(`upload-sentinel: unknown key ${visible(u)}\n`);
     throw new NotFoundError(
       `unknown key ${unknown[unknown.length - 1]} (no upload request for it in ${index.where})`,
     );

@@ -31,6 +31,16 @@ export function visible(text: string): string {
   return text.replace(INVISIBLE, codeOf);
 }
 
+/**
+ * A word quoted for a POSIX shell, so a suggested command can be pasted as
+ * is: a key like `x;rm -rf ~` stays one argument and runs nothing.
+ */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word)
+    ? word
+    : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',

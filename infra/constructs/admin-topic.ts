@@ -2,7 +2,7 @@
  * The SNS topic the operators hear from: alarms, a failed daily run, and
  * (optionally) FAILED/ABORTED uploads as the ingest sees them.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
@@ -41,14 +41,26 @@ export class AdminTopic extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    // CloudWatch alarms publish to an encrypted topic only when the key lets
-    // them (the AWS-managed SNS key does not).
+    // CloudWatch alarms publish to the topic only when its policy allows the
+    // service (the topic policy below replaces SNS's default one), and to an
+    // encrypted topic only when the key lets them (the AWS-managed SNS key
+    // does not). Both only for alarms of this account and region: no other
+    // account's alarm can use them (confused deputy).
+    const stack = Stack.of(this);
+    const fromOwnAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+      },
+    };
+    const cloudwatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     this.key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        principals: [cloudwatch],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
+        conditions: fromOwnAlarms,
       }),
     );
     this.topic = new Topic(this, 'Topic', {
@@ -56,6 +68,15 @@ export class AdminTopic extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [cloudwatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromOwnAlarms,
+      }),
+    );
     if (props.adminEmail !== undefined) {
       this.topic.addSubscription(new EmailSubscription(props.adminEmail));
     }

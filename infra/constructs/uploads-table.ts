@@ -98,20 +98,14 @@ export class UploadsTable extends Construct {
   }
 
   /**
-   * Lookups only: a key's items (Query on the table), keys by hour (Query on
-   * the index) and every key (Scan on the index, KEYS_ONLY).
+   * Lookups only: a key's items (Query on the table) and keys by hour (Query
+   * on the index). No Scan: the status API always lists a day's window.
    */
   grantLookups(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: [this.table.tableArn],
-      }),
-    );
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query', 'dynamodb:Scan'],
-        resources: [this.hourIndexArn],
+        resources: [this.table.tableArn, this.hourIndexArn],
       }),
     );
   }

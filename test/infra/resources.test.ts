@@ -397,6 +397,38 @@ describe('admin topic', () => {
       TopicArn: ref(stack.adminTopic.topic.topicArn),
     });
   });
+
+  it("lets this account's CloudWatch alarms, and only them, publish through the topic and its key", () => {
+    const statements = [
+      ...resources('AWS::SNS::TopicPolicy').flatMap(
+        ([, r]) =>
+          (r.Properties.PolicyDocument as { Statement: unknown[] }).Statement,
+      ),
+      ...resources('AWS::KMS::Key').flatMap(
+        ([, r]) =>
+          (r.Properties.KeyPolicy as { Statement: unknown[] }).Statement,
+      ),
+    ] as {
+      Principal?: { Service?: string };
+      Action: string | string[];
+      Condition?: Record<string, Record<string, unknown>>;
+    }[];
+    const cloudwatch = statements.filter(
+      (st) => st.Principal?.Service === 'cloudwatch.amazonaws.com',
+    );
+    expect(cloudwatch.map((st) => st.Action)).toEqual([
+      'sns:Publish',
+      ['kms:Decrypt', 'kms:GenerateDataKey'],
+    ]);
+    for (const st of cloudwatch) {
+      expect(renderCfn(st.Condition?.StringEquals?.['aws:SourceAccount'])).toBe(
+        '<<Ref:AWS::AccountId>>',
+      );
+      expect(renderCfn(st.Condition?.ArnLike?.['aws:SourceArn'])).toBe(
+        'arn:<<Ref:AWS::Partition>>:cloudwatch:<<Ref:AWS::Region>>:<<Ref:AWS::AccountId>>:alarm:*',
+      );
+    }
+  });
 });
 
 describe('Glue table over the access logs', () => {

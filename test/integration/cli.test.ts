@@ -141,6 +141,7 @@ describe('analyze and simulate', () => {
       ['simulate'],
       ['digest', '--date', '2026-13-01'],
       ['digest', '--smtp', 'nope', '--time-zone', 'UTC'],
+      ['digest', '--smtp', 'mail.example.com:25', '--time-zone', 'UTC'],
     ]) {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -75,6 +75,10 @@ describe('status API', () => {
       get('/status', { uri: `s3://${k.bucket}/${k.key}` }),
     );
     expect(res.statusCode).toBe(200);
+    expect(res.headers).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+    });
     const body = JSON.parse(res.body ?? '');
     expect(body).toMatchObject({
       bucket: k.bucket,

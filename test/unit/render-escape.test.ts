@@ -19,6 +19,7 @@ import {
   subject,
   text,
 } from '../../core/report/render.ts';
+import { anyText, UNSAFE } from '../support/hostile-text.ts';
 import {
   hostileReport,
   input,
@@ -59,51 +60,7 @@ function skeleton(doc: string): string[] {
   }
 }
 
-/** Controls, separators, bidi overrides and lone surrogates (newline apart). */
-const UNSAFE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: what we look for
-  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 const TRIGGERS = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠', "'"];
-
-/** Any UTF-16 text: markup, quotes, controls, bidi, surrogates (lone too). */
-const anyText = fc.string({
-  unit: fc.oneof(
-    fc.constantFrom(
-      '<',
-      '>',
-      '&',
-      '"',
-      "'",
-      '`',
-      '=',
-      '+',
-      '-',
-      '@',
-      ',',
-      ';',
-      '\t',
-      '\r',
-      '\n',
-      '\r\n',
-      '\u0000',
-      '\u0085',
-      '\u2028',
-      '\u202e',
-      '\ufeff',
-      '\ud800',
-      '\udfff',
-      '&amp;',
-      '<!--',
-      ']]>',
-      '</td>',
-      '"><img src=x onerror=alert(1)>',
-    ),
-    fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
-    fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
-  ),
-  maxLength: 40,
-});
 
 describe('escape helpers', () => {
   it.each([
