@@ -9,6 +9,7 @@
  */
 import {
   factFromParts,
+  requestFailed,
   type UploadFact,
   UploadOperation,
   uploadOperationAt,
@@ -604,9 +605,22 @@ export function latin1ToUtf8(v: string): string {
 
 const HIGH = /[\u0080-\u00ff]/;
 
+/** A field of a line with non-ASCII bytes, decoded as the full parse does. */
+function utf8OrNull(v: string | null): string | null {
+  return v !== null && HIGH.test(v) ? latin1ToUtf8(v) : v;
+}
+
+/**
+ * Fields read from text already decoded as UTF-8 (the key and the request
+ * URI are decoded before their percent-escapes): decoding them again would
+ * turn a key's `é` into U+FFFD.
+ */
+const DECODED_FIELDS = new Set(['key', 'keyRaw', 'requestUri', 'uploadId']);
+
 function fixUtf8(r: AccessLogRecord): void {
   const o = r as unknown as Record<string, unknown>;
   for (const k of Object.keys(o)) {
+    if (DECODED_FIELDS.has(k)) continue;
     const v = o[k];
     if (typeof v === 'string' && HIGH.test(v)) o[k] = latin1ToUtf8(v);
   }
@@ -934,19 +948,29 @@ export function readUploadFact(
     const raw = s.slice(keyS, keyE);
     key = decodeKeyField(utf8 ? latin1ToUtf8(raw) : raw, operation);
   }
-  const status = mid.status;
-  const failed = mid.errE - mid.errS !== 1 || s.charCodeAt(mid.errS) !== DASH;
+  const status = orNull(mid.status);
+  const errorCode =
+    mid.errE - mid.errS !== 1 || s.charCodeAt(mid.errS) !== DASH
+      ? s.slice(mid.errS, mid.errE)
+      : null;
+  // The request id is kept only where the state stores it: every failed
+  // request (an error code, a non-2xx status or none), every non-part.
+  const requestId =
+    operation !== UploadOperation.PART ||
+    requestFailed(operation, status, errorCode)
+      ? text(s, h.idS, h.idE)
+      : null;
+  const bucket = text(s, h.bucketS, h.bucketE);
   const result = factFromParts(
     operation,
-    text(s, h.bucketS, h.bucketE),
+    utf8 ? utf8OrNull(bucket) : bucket,
     key,
     h.timeMs,
     q.uploadId,
     q.partNumber,
-    orNull(status),
-    failed ? s.slice(mid.errS, mid.errE) : null,
-    // The request id is kept only where the state stores it.
-    failed || operation !== UploadOperation.PART ? text(s, h.idS, h.idE) : null,
+    status,
+    utf8 ? utf8OrNull(errorCode) : errorCode,
+    utf8 ? utf8OrNull(requestId) : requestId,
   );
   if (result === null) return FastResult.SKIPPED; // unreachable: checked above
   if (typeof result === 'string') {

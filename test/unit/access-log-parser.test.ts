@@ -536,6 +536,19 @@ describe('byte-level robustness', () => {
     expect(r.partNumber).toBe(21);
   });
 
+  it('decodes a percent-encoded non-ASCII key once, even when the line has raw non-ASCII bytes', () => {
+    const line = Buffer.from(
+      (lines[35] as Buffer)
+        .toString('latin1')
+        .replace(/ (\S+\.tar) /, ' recordings/caf%25C3%25A9.tar ')
+        .replace('nightly', 'night\u00ffly'),
+      'latin1',
+    );
+    const r = one(line);
+    expect(r.key).toBe('recordings/café.tar');
+    expect(r.userAgent).toBe('RecorderSync/4.2 (build "night\ufffdly"; linux)');
+  });
+
   it('reports a malformed line with its number and goes on', () => {
     const input = Buffer.concat([
       lines[0] as Buffer,

@@ -3,6 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AccessLogParser } from '../../core/access-log/parse.ts';
 import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
+import {
+  FactKind,
+  factFromRecord,
+  type UploadFact,
+} from '../../core/model/facts.ts';
 import { fixtureLines } from '../support/fixtures.ts';
 
 const REAL = [
@@ -10,15 +15,37 @@ const REAL = [
   ...fixtureLines('synthetic-edge-cases.log'),
 ];
 
-/** Parses with both the full parser and the fast path; checks the counts add up. */
+/**
+ * The fact the state reads from a line: a successful part's request id is
+ * not kept (the fast path skips reading it), everything else is.
+ */
+function comparable(f: UploadFact): UploadFact {
+  return f.kind === FactKind.PART && f.ok ? { ...f, requestId: null } : f;
+}
+
+/**
+ * Parses with both the full parser and the fast path; checks the counts add
+ * up, and that every upload fact of a well-formed line is the same from both.
+ * (The fast path may read a fact from a line whose tail the full parser
+ * rejects: it stops reading after the fields it needs.)
+ */
 function parseBoth(chunks: Uint8Array[]): void {
   let records = 0;
   let malformed = 0;
+  const fullFacts = new Map<number, UploadFact>();
+  const fastFacts = new Map<number, UploadFact>();
   const full = new AccessLogParser({
-    record: () => records++,
+    record: (r, lineNo) => {
+      records++;
+      const f = factFromRecord(r);
+      if (f !== null && typeof f !== 'string') fullFacts.set(lineNo, f);
+    },
     malformed: () => malformed++,
   });
-  const fast = new UploadFactReader({ fact: () => {}, malformed: () => {} });
+  const fast = new UploadFactReader({
+    fact: (f, lineNo) => fastFacts.set(lineNo, comparable(f)),
+    malformed: () => {},
+  });
   for (const c of chunks) {
     full.push(c);
     fast.push(c);
@@ -29,6 +56,8 @@ function parseBoth(chunks: Uint8Array[]): void {
   expect(s.records).toBe(records);
   expect(s.malformed).toBe(malformed);
   expect(f.lines).toBe(s.lines);
+  for (const [lineNo, fact] of fullFacts)
+    expect(fastFacts.get(lineNo), `line ${lineNo}`).toEqual(comparable(fact));
 }
 
 const mutation = fc.oneof(
@@ -121,6 +150,31 @@ describe('fuzz', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+
+  it('the fast path keeps the request id of a part that failed by its status alone', () => {
+    const part = (status: string, error: string, id: string) =>
+      `o rec [14/Mar/2026:09:12:44 +0000] 1.2.3.4 - ${id} REST.PUT.PART a.tar "PUT /a.tar?partNumber=3&uploadId=U1 HTTP/1.1" ${status} ${error} - 100 5 - "-" "ua" -`;
+    const lines = [
+      part('503', '-', 'REQ503'),
+      part('-', '-', 'REQGAVEUP'),
+      part('400', 'BadDigest', 'REQBAD'),
+      part('200', '-', 'REQOK'),
+    ];
+    const facts: UploadFact[] = [];
+    const r = new UploadFactReader({
+      fact: (f) => facts.push(f),
+      malformed: () => {},
+    });
+    r.push(Buffer.from(lines.join('\n')));
+    r.end();
+    expect(facts.map((f) => [f.ok, f.requestId])).toEqual([
+      [false, 'REQ503'],
+      [false, 'REQGAVEUP'],
+      [false, 'REQBAD'],
+      [true, null],
+    ]);
+    parseBoth([Buffer.from(lines.join('\n'))]);
   });
 
   it('a line full of quotes is reported, not searched forever', () => {
