@@ -43,23 +43,33 @@ export async function runWritesBench(recordings: number): Promise<{
     const seconds = (performance.now() - started) / 1000;
     const t = stack.metrics.totals;
     const per1000 = (1000 * t.storeWrites) / t.uploadRequests;
+    const items1000 = (1000 * t.storeItemWrites) / t.uploadRequests;
     const summary = {
       objects: t.objects,
       lines: t.lines,
       uploadRequests: t.uploadRequests,
       storeWrites: t.storeWrites,
+      storeItemWrites: t.storeItemWrites,
       writesPer1000UploadRequests: Number(per1000.toFixed(1)),
-      naivePer1000: 1000,
+      itemWritesPer1000UploadRequests: Number(items1000.toFixed(1)),
+      // One item written per upload-request line, by definition.
+      oneWritePerLinePer1000: 1000,
       reductionVsOneWritePerLine: Number((1000 / per1000).toFixed(1)),
+      itemReductionVsOneWritePerLine: Number((1000 / items1000).toFixed(1)),
       endToEndLinesPerSecond: Math.round(t.lines / seconds),
       seconds: Number(seconds.toFixed(2)),
     };
     return {
       figures: [
         {
-          name: 'index writes per 1,000 upload requests',
+          name: 'index write calls per 1,000 upload requests',
           value: per1000,
-          unit: 'writes',
+          unit: 'calls',
+        },
+        {
+          name: 'index items written per 1,000 upload requests',
+          value: items1000,
+          unit: 'items',
         },
         {
           name: 'end-to-end ingest into dynalite',
@@ -70,7 +80,8 @@ export async function runWritesBench(recordings: number): Promise<{
       summary,
       text: [
         `Ingest of a simulated day (${recordings} recordings, ${t.objects} log objects, ${fmt(t.lines)} lines) through s3rver events, the SQS stand-in and the handler into dynalite:`,
-        `  index writes                  ${fmt(t.storeWrites)} = ${fmt(per1000, 1)} per 1,000 upload requests (goal <= 50; one write per line would be 1,000: ${summary.reductionVsOneWritePerLine}x fewer)`,
+        `  index write calls             ${fmt(t.storeWrites)} = ${fmt(per1000, 1)} per 1,000 upload requests (goal <= 50; one write per line is 1,000 by definition: ${summary.reductionVsOneWritePerLine}x fewer)`,
+        `  index items written           ${fmt(t.storeItemWrites)} = ${fmt(items1000, 1)} per 1,000 upload requests (what DynamoDB bills: each item of a batch is a write; ${summary.itemReductionVsOneWritePerLine}x fewer than one per line)`,
         `  end to end                    ${fmt(summary.endToEndLinesPerSecond)} lines/s (${summary.seconds} s, one process, stand-ins included)`,
       ],
     };

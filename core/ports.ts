@@ -19,9 +19,19 @@ export interface ObjectContribution {
   hours: ReadonlyMap<string, ReadonlySet<number>>;
 }
 
+/**
+ * What writes cost: `requests` are the API calls (an UpdateItem, a PutItem,
+ * a DeleteItem or a BatchWriteItem of up to 25 items each count one);
+ * `items` are the items written (each item of a batch counts, as DynamoDB
+ * bills at least one write unit per item).
+ */
+export interface WriteCount {
+  requests: number;
+  items: number;
+}
+
 export interface MergeResult {
-  /** Write requests made (batch requests count once). */
-  writes: number;
+  writes: WriteCount;
   /**
    * Keys (`bucket\0key` ids) whose writes failed after retries, with the
    * first error. The others were written: the caller fails only the messages
@@ -70,8 +80,8 @@ export interface UploadStore {
    */
   claimAlert(bucket: string, key: string, alertId: string): Promise<boolean>;
   releaseAlert(bucket: string, key: string, alertId: string): Promise<void>;
-  /** Records the receipts of ingested log objects; returns the write requests made. */
-  recordLogObjects(receipts: readonly LogObjectReceipt[]): Promise<number>;
+  /** Records the receipts of ingested log objects; returns the writes made. */
+  recordLogObjects(receipts: readonly LogObjectReceipt[]): Promise<WriteCount>;
   /** The receipts whose `time` lies in [start, end). */
   logObjects(start: number, end: number): AsyncIterable<LogObjectReceipt>;
 }

@@ -150,7 +150,8 @@ export class PowertoolsIngestMetrics implements IngestMetrics {
   }
 
   batch(r: BatchResult): void {
-    this.m.addMetric('StoreWrites', MetricUnit.Count, r.storeWrites);
+    this.m.addMetric('StoreWrites', MetricUnit.Count, r.storeWrites.requests);
+    this.m.addMetric('StoreItemWrites', MetricUnit.Count, r.storeWrites.items);
     this.m.addMetric('AlertsSent', MetricUnit.Count, r.alerts);
   }
 

@@ -56,7 +56,10 @@ export class CollectingMetrics implements IngestMetrics {
     lines: 0,
     uploadRequests: 0,
     malformed: 0,
+    /** Write calls to the index (a batch of up to 25 items counts one). */
     storeWrites: 0,
+    /** Items written to the index (each item of a batch counts). */
+    storeItemWrites: 0,
     alerts: 0,
     maxLagMs: 0,
   };
@@ -75,7 +78,8 @@ export class CollectingMetrics implements IngestMetrics {
   }
 
   batch(r: BatchResult): void {
-    this.totals.storeWrites += r.storeWrites;
+    this.totals.storeWrites += r.storeWrites.requests;
+    this.totals.storeItemWrites += r.storeWrites.items;
     this.totals.alerts += r.alerts;
   }
 

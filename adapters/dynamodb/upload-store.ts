@@ -56,6 +56,7 @@ import type {
   MergeResult,
   ObjectContribution,
   UploadStore,
+  WriteCount,
 } from '../../core/ports.ts';
 import { utcHours } from '../../core/time/day-window.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
@@ -201,7 +202,10 @@ export class DynamoDbUploadStore implements UploadStore {
   }
 
   async merge(c: ObjectContribution): Promise<MergeResult> {
-    let writes = 0;
+    // UpdateItem calls are one request and one item each.
+    let updateCalls = 0;
+    let batchRequests = 0;
+    let batchItems = 0;
     const failed = new Map<string, Error>();
     const updates: [string, string, MultipartState, string][] = [];
     const puts: [WriteRequest, string][] = [];
@@ -272,9 +276,9 @@ export class DynamoDbUploadStore implements UploadStore {
         // Not `writes += await …`: that reads `writes` before the await and
         // loses the counts of the calls that finished meanwhile.
         const n = await this.updateUpload(pk, id, u);
-        writes += n;
+        updateCalls += n;
       } catch (err) {
-        writes += (err as { writes?: number }).writes ?? 1;
+        updateCalls += (err as { writes?: number }).writes ?? 1;
         fail(key, err);
       }
     });
@@ -283,14 +287,21 @@ export class DynamoDbUploadStore implements UploadStore {
       batches.push(puts.slice(i, i + 25));
     await mapLimit(batches, this.concurrency, async (b) => {
       const result = await this.writeBatch(b.map(([r]) => r));
-      writes += result.writes;
+      batchRequests += result.requests;
+      batchItems += result.items;
       if (result.error !== null) {
         // Items not written: fail the keys they belong to.
         const left = new Set(result.unprocessed);
         for (const [r, key] of b) if (left.has(r)) fail(key, result.error);
       }
     });
-    return { writes, failed };
+    return {
+      writes: {
+        requests: updateCalls + batchRequests,
+        items: updateCalls + batchItems,
+      },
+      failed,
+    };
   }
 
   /** ADDs one object's view of an upload; returns the write requests made. */
@@ -376,15 +387,18 @@ export class DynamoDbUploadStore implements UploadStore {
 
   /**
    * Writes a batch, retrying unprocessed items with backoff. Returns the
-   * requests made and, on failure, the error and the requests not written.
+   * API calls made, the items written (an item retried counts once, when
+   * written) and, on failure, the error and the requests not written.
    */
   private async writeBatch(requests: WriteRequest[]): Promise<{
-    writes: number;
+    requests: number;
+    items: number;
     error: Error | null;
     unprocessed: WriteRequest[];
   }> {
     let pending = requests;
-    let writes = 0;
+    let calls = 0;
+    let items = 0;
     for (let attempt = 0; attempt < this.batchAttempts; attempt++) {
       if (attempt > 0)
         await sleep(
@@ -392,7 +406,7 @@ export class DynamoDbUploadStore implements UploadStore {
         );
       let out: BatchWriteItemCommandOutput;
       try {
-        writes++;
+        calls++;
         out = await this.client.send(
           new BatchWriteItemCommand({
             RequestItems: { [this.table]: pending },
@@ -404,7 +418,7 @@ export class DynamoDbUploadStore implements UploadStore {
         const unprocessed: WriteRequest[] = [];
         let error: Error | null = null;
         for (const r of pending) {
-          writes++;
+          calls++;
           try {
             await this.client.send(
               new PutItemCommand({
@@ -412,6 +426,7 @@ export class DynamoDbUploadStore implements UploadStore {
                 Item: r.PutRequest?.Item ?? {},
               }),
             );
+            items++;
           } catch (itemErr) {
             error ??= new StoreError(
               `write of an item failed: ${(itemErr as Error).message}`,
@@ -420,10 +435,12 @@ export class DynamoDbUploadStore implements UploadStore {
             unprocessed.push(r);
           }
         }
-        return { writes, error, unprocessed };
+        return { requests: calls, items, error, unprocessed };
       }
       const left = out.UnprocessedItems?.[this.table] ?? [];
-      if (left.length === 0) return { writes, error: null, unprocessed: [] };
+      items += pending.length - left.length;
+      if (left.length === 0)
+        return { requests: calls, items, error: null, unprocessed: [] };
       // UnprocessedItems are copies: map them back to our requests by key.
       const ids = new Set(left.map(requestId));
       pending = pending.filter((r) => ids.has(requestId(r)));
@@ -431,7 +448,7 @@ export class DynamoDbUploadStore implements UploadStore {
     const error = new StoreError(
       `${pending.length} items still unprocessed after ${this.batchAttempts} attempts`,
     );
-    return { writes, error, unprocessed: pending };
+    return { requests: calls, items, error, unprocessed: pending };
   }
 
   async get(bucket: string, key: string): Promise<KeyState | null> {
@@ -538,7 +555,7 @@ export class DynamoDbUploadStore implements UploadStore {
 
   async recordLogObjects(
     receipts: readonly LogObjectReceipt[],
-  ): Promise<number> {
+  ): Promise<WriteCount> {
     const requests: WriteRequest[] = receipts.map((r) => ({
       PutRequest: {
         Item: {
@@ -558,10 +575,11 @@ export class DynamoDbUploadStore implements UploadStore {
     const unique = [
       ...new Map(requests.map((r) => [requestId(r), r])).values(),
     ];
-    let writes = 0;
+    const writes: WriteCount = { requests: 0, items: 0 };
     for (let i = 0; i < unique.length; i += 25) {
       const result = await this.writeBatch(unique.slice(i, i + 25));
-      writes += result.writes;
+      writes.requests += result.requests;
+      writes.items += result.items;
       if (result.error !== null) throw result.error;
     }
     return writes;

@@ -249,13 +249,14 @@ export async function run(argv: string[]): Promise<number> {
     uploadRequests: t.uploadRequests,
     malformed: t.malformed,
     storeWrites: t.storeWrites,
+    storeItemWrites: t.storeItemWrites,
     failed: failed.length,
     seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
   };
   if (json) console.log(JSON.stringify(summary));
   else {
     console.log(
-      `${color.bold('Backfilled')} ${t.objects} of ${listed} log objects (${alreadyDone} done by an earlier run): ${t.lines.toLocaleString('en-US')} lines, ${t.uploadRequests.toLocaleString('en-US')} upload requests, ${t.malformed} malformed, ${t.storeWrites} index writes, ${summary.seconds} s`,
+      `${color.bold('Backfilled')} ${t.objects} of ${listed} log objects (${alreadyDone} done by an earlier run): ${t.lines.toLocaleString('en-US')} lines, ${t.uploadRequests.toLocaleString('en-US')} upload requests, ${t.malformed} malformed, ${t.storeWrites} index write calls (${t.storeItemWrites} items), ${summary.seconds} s`,
     );
   }
   if (failed.length > 0) {

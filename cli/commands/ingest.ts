@@ -33,7 +33,10 @@ the deployed pipeline ingests them.
 
 Options:
   --json                 print one JSON summary: files, objects, skipped, lines,
-                         uploadRequests, malformed, storeWrites, deadLettered, seconds
+                         uploadRequests, malformed, storeWrites (write calls to
+                         the index; a batch of up to 25 items counts one),
+                         storeItemWrites (items written), their rates per 1,000
+                         upload requests, alerts, deadLettered, seconds
   --log-bucket NAME      with --target aws: the log bucket (instead of the stack's output)
 ${targetHelp}
   -h, --help             show this help
@@ -99,6 +102,11 @@ async function putAll(
     );
     progress?.tick();
   });
+}
+
+/** `n` per 1,000 of `of`, one decimal (0 when `of` is 0). */
+function per1000(n: number, of: number): number {
+  return of === 0 ? 0 : Number(((1000 * n) / of).toFixed(1));
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -180,10 +188,12 @@ export async function run(argv: string[]): Promise<number> {
     uploadRequests: t.uploadRequests,
     malformed: t.malformed,
     storeWrites: t.storeWrites,
-    writesPer1000UploadRequests:
-      t.uploadRequests === 0
-        ? 0
-        : Number(((1000 * t.storeWrites) / t.uploadRequests).toFixed(1)),
+    storeItemWrites: t.storeItemWrites,
+    writesPer1000UploadRequests: per1000(t.storeWrites, t.uploadRequests),
+    itemWritesPer1000UploadRequests: per1000(
+      t.storeItemWrites,
+      t.uploadRequests,
+    ),
     alerts: t.alerts,
     deadLettered,
     seconds,
@@ -196,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
       `${color.bold('Ingested')} ${t.objects} log objects: ${t.lines.toLocaleString('en-US')} lines, ${t.uploadRequests.toLocaleString('en-US')} upload requests, ${t.malformed} malformed (counted, skipped)`,
     );
     console.log(
-      `  ${t.storeWrites} index writes (${summary.writesPer1000UploadRequests} per 1,000 upload requests) in ${seconds} s, into ${stack.stateDir}`,
+      `  ${t.storeWrites} index write calls, ${t.storeItemWrites} items (${summary.writesPer1000UploadRequests} and ${summary.itemWritesPer1000UploadRequests} per 1,000 upload requests) in ${seconds} s, into ${stack.stateDir}`,
     );
     if (t.skipped > 0)
       console.log(

@@ -23,6 +23,7 @@ import type {
   LogObjectRef,
   LogSource,
   UploadStore,
+  WriteCount,
 } from '../ports.ts';
 import { mapLimit, settleLimit } from '../util/concurrency.ts';
 import { ContributionBuilder, sourceId } from './contribution.ts';
@@ -64,8 +65,15 @@ export interface BatchResult {
   /** Per message, in order: null when it succeeded, else the error. */
   failures: (Error | null)[];
   objects: IngestObjectResult[];
-  storeWrites: number;
+  /** Index writes: merges, receipts, alert claims. */
+  storeWrites: WriteCount;
   alerts: number;
+}
+
+/** Adds `b` to `a`. */
+export function addWrites(a: WriteCount, b: WriteCount): void {
+  a.requests += b.requests;
+  a.items += b.items;
 }
 
 const MAX_SAMPLES = 5;
@@ -104,17 +112,21 @@ export async function readObject(
   result: IngestObjectResult;
   contribution: ContributionBuilder | null;
   /** Writes made by early merges of a large object. */
-  flushedWrites: number;
+  flushedWrites: WriteCount;
 }> {
   const name = parseLogObjectKey(ref.key, deps.logPrefix);
   if (typeof name === 'string') {
-    return { result: empty(ref, name), contribution: null, flushedWrites: 0 };
+    return {
+      result: empty(ref, name),
+      contribution: null,
+      flushedWrites: { requests: 0, items: 0 },
+    };
   }
   const result = empty(ref, null);
   let contribution = new ContributionBuilder();
   let keys = 0;
   let parts = 0;
-  let flushedWrites = 0;
+  const flushedWrites: WriteCount = { requests: 0, items: 0 };
   let newest: number | null = null;
   const reader = new UploadFactReader({
     fact: (f) => {
@@ -139,7 +151,7 @@ export async function readObject(
         key: `${ref.key}#part${++parts}`,
       });
       const merged = await deps.store.merge(part);
-      flushedWrites += merged.writes;
+      addWrites(flushedWrites, merged.writes);
       const [failure] = merged.failed.values();
       if (failure !== undefined) throw failure;
       keys += contribution.index.keys.size;
@@ -181,7 +193,7 @@ export async function ingestBatch(
   const flat = messages.flatMap((refs, m) => refs.map((ref) => ({ ref, m })));
   const failures: (Error | null)[] = messages.map(() => null);
   const objects: IngestObjectResult[] = [];
-  let storeWrites = 0;
+  const storeWrites: WriteCount = { requests: 0, items: 0 };
   let batch = new ContributionBuilder();
   let refs: LogObjectRef[] = [];
   /** Which messages contributed facts to each key of the current batch. */
@@ -210,7 +222,7 @@ export async function ingestBatch(
           : batchRef(mineRefs);
       try {
         const result = await deps.store.merge(mine.build(source));
-        storeWrites += result.writes;
+        addWrites(storeWrites, result.writes);
         for (const [id, err] of result.failed) {
           for (const m of mineContributors.get(id) ?? []) fail(m, err);
         }
@@ -234,7 +246,7 @@ export async function ingestBatch(
       return;
     }
     objects.push(read.result);
-    storeWrites += read.flushedWrites;
+    addWrites(storeWrites, read.flushedWrites);
     if (read.result.skipped === null) {
       const r = read.result;
       readOk.push({
@@ -270,7 +282,7 @@ export async function ingestBatch(
       const sent = await mapLimit(
         [...alertable.values()],
         deps.concurrency,
-        (s) => alertKey(s.bucket, s.key, deps, publisher, now),
+        (s) => alertKey(s.bucket, s.key, deps, publisher, now, storeWrites),
       );
       alerts = sent.reduce((a, b) => a + b, 0);
     } catch (err) {
@@ -286,7 +298,7 @@ export async function ingestBatch(
       const n = await deps.store.recordLogObjects(
         receipts.map((x) => x.receipt),
       );
-      storeWrites += n;
+      addWrites(storeWrites, n);
     } catch (err) {
       for (const { m } of receipts)
         failures[m] = err instanceof Error ? err : new Error(String(err));
@@ -318,6 +330,7 @@ async function alertKey(
   deps: IngestDeps,
   alerts: AlertPublisher,
   now: number,
+  writes: WriteCount,
 ): Promise<number> {
   const state = await deps.store.get(bucket, key);
   if (state === null) return 0;
@@ -327,10 +340,14 @@ async function alertKey(
   });
   if (record === null) return 0;
   let sent = 0;
+  // A claim is a conditional PutItem and a release a DeleteItem: one write
+  // each, whether or not the condition holds.
+  const write = () => addWrites(writes, { requests: 1, items: 1 });
   for (const u of record.uploads) {
     if (u.status !== UploadStatus.FAILED && u.status !== UploadStatus.ABORTED)
       continue;
     const alertId = `${u.status}#${u.uploadId ?? `${u.startedAt ?? u.abortedAt}`}`;
+    write();
     if (!(await deps.store.claimAlert(bucket, key, alertId))) continue;
     try {
       await alerts.publish({
@@ -343,6 +360,7 @@ async function alertKey(
       });
       sent++;
     } catch (err) {
+      write();
       await deps.store.releaseAlert(bucket, key, alertId);
       throw err;
     }

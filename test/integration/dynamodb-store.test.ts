@@ -1,6 +1,7 @@
 /** The DynamoDB store against dynalite: exact merge, item sizes, alerts. */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
 import { UploadsTableSchema as T } from '../../config/table.ts';
 import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
 import { ContributionBuilder } from '../../core/ingest/contribution.ts';
@@ -9,7 +10,7 @@ import { FactKind, UploadOperation } from '../../core/model/facts.ts';
 import { keyId, StateIndex } from '../../core/model/state.ts';
 import { Random } from '../../core/simulate/random.ts';
 import { simulateDay } from '../../core/simulate/simulate.ts';
-import { LocalStack } from '../../local/stack.ts';
+import { LOCAL_TABLE, LocalStack } from '../../local/stack.ts';
 import { canonicalState } from '../support/canonical.ts';
 
 let stack: LocalStack;
@@ -74,6 +75,70 @@ describe('DynamoDbUploadStore', () => {
       const stored = await stack.store.get(s.bucket, s.key);
       expect(stored && canonicalState(stored), s.key).toBe(canonicalState(s));
     }
+  });
+
+  it('reports as writes exactly the items it sends, and a few per log object', async () => {
+    const day = simulateDay({
+      seed: 'writes',
+      date: '2026-03-14',
+      recordings: 40,
+      failureRate: 0.3,
+    });
+    // A client of its own that counts every item a write call carries.
+    const client = new DynamoDBClient({
+      endpoint: stack.dynamoEndpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    let sent = 0;
+    let calls = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName?.endsWith('ItemCommand')) calls++;
+        const input = args.input as {
+          RequestItems?: Record<string, unknown[]>;
+        };
+        if (context.commandName === 'BatchWriteItemCommand')
+          for (const items of Object.values(input.RequestItems ?? {}))
+            sent += items.length;
+        else if (
+          context.commandName === 'UpdateItemCommand' ||
+          context.commandName === 'PutItemCommand'
+        )
+          sent += 1;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const store = new DynamoDbUploadStore({
+      client,
+      tableName: LOCAL_TABLE,
+      retentionDays: 400,
+    });
+    let requests = 0;
+    let reported = 0;
+    let uploadRequests = 0;
+    for (const o of day.objects) {
+      const b = new ContributionBuilder();
+      const r = new UploadFactReader({
+        fact: (f) => b.add(f),
+        malformed: () => {},
+      });
+      r.push(Buffer.from(o.body));
+      uploadRequests += r.end().uploadRequests;
+      const m = await store.merge(b.build({ bucket: 'logs', key: o.key }));
+      expect(m.failed.size).toBe(0);
+      reported += m.writes.items;
+      requests += m.writes.requests;
+    }
+    client.destroy();
+    expect(sent).toBeGreaterThan(0);
+    expect(reported).toBe(sent);
+    // Batches make fewer calls than items, never more.
+    expect(requests).toBeLessThan(reported);
+    expect(requests).toBe(calls);
+    // Aggregated: far fewer items than upload-request lines.
+    expect(reported).toBeLessThan(uploadRequests / 5);
   });
 
   it('keeps an upload of 10,000 parts in one item well under 400 KB', async () => {
