@@ -11,7 +11,7 @@
  * SENTINEL_WATCH_PREFIX, SENTINEL_RETENTION_DAYS.
  *
  * AWS calls: dynamodb:Query on the table and its byHour index,
- * dynamodb:UpdateItem and dynamodb:BatchWriteItem (repairs from Athena);
+ * dynamodb:BatchWriteItem and dynamodb:PutItem (repairs from Athena);
  * athena:GetQueryResults (and s3:GetObject on the workgroup's
  * result location); s3:ListBucketMultipartUploads, s3:ListBucket and
  * s3:GetObject (HeadObject) on the recordings bucket; s3:PutObject on the

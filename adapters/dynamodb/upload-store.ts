@@ -2,17 +2,18 @@
  * The uploads index in DynamoDB. One partition per recording key
  * (`pk = K#bucket/key`), holding:
  *
- * - `U#<uploadId>`: the aggregated state of a multipart upload. Every field
- *   is a set that writes ADD to (part numbers, error codes, and the times
- *   whose minimum or maximum the status needs), so a write is idempotent and
- *   commutative with no read-modify-write: at most one UpdateItem per
- *   (upload, log object). 10,000 parts are a number set of about 50 KB.
- * - `F#<uploadId>#<object>`: the earliest 50 failures one log object showed
- *   for an upload (the earliest 50 overall are among them).
- * - `O#<object>`: what one log object showed about the key that carries no
- *   upload id: creates, lifecycle aborts, single-PUT attempts.
- * - `H#<hour>`: the key was active in that UTC hour; the `byHour` index
- *   lists a day's keys from these.
+ * - `C#<object>`: everything one log object (or one batch of objects, or
+ *   one part of a large object) showed about the key: its multipart
+ *   uploads (part numbers, times, error codes, earliest failures), creates,
+ *   lifecycle aborts and single PUTs, as JSON (`key-state-codec.ts`). The
+ *   item is written whole with a batch PutRequest: one write per (key, log
+ *   object), idempotent (the same object writes the same item again) and
+ *   order-free (reading joins the items, and the join is commutative,
+ *   associative and idempotent). Very large states are split over
+ *   `C#<object>#<n>` items. The first item carries `hour`, the first UTC
+ *   hour of the key's activity in that object, for the `byHour` index.
+ * - `H#<hour>`: the key's other hours of activity in an object (an object
+ *   that spans an hour's end, a batch of objects from several hours).
  * - `N#<alert>`: the claim of a near-real-time alert, so it is sent once.
  *
  * and one partition per UTC date of log-object receipts (`pk = L#yyyy-mm-dd`,
@@ -20,8 +21,8 @@
  * log-health figures. The date is the receipt's time, which is the same on
  * every ingest of an object, so a redelivery overwrites the same item.
  *
- * Reading a key queries its partition and merges the items back into the
- * `KeyState` the core model derives status from.
+ * Reading a key queries its partition and joins the `C#` items back into
+ * the `KeyState` the core model derives status from.
  */
 import {
   type AttributeValue,
@@ -33,23 +34,13 @@ import {
   PutItemCommand,
   QueryCommand,
   ScanCommand,
-  UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { UploadsTableSchema as T } from '../../config/table.ts';
 import {
-  type Attempt,
-  compareAttempts,
-  compareFailures,
-  emptyKeyState,
-  type Failure,
   type KeyState,
   keyId,
-  MAX_FAILURES,
-  type MultipartState,
   mergeKeyStates,
-  mergeSorted,
-  type PutState,
 } from '../../core/model/state.ts';
 import type {
   LogObjectReceipt,
@@ -61,13 +52,18 @@ import type {
 import { utcHours } from '../../core/time/day-window.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
 import { StoreError } from '../errors.ts';
+import {
+  decodeKeyState,
+  encodeKeyStateInPieces,
+  lastActivity,
+} from './key-state-codec.ts';
 
 export interface DynamoDbUploadStoreOptions {
   client: DynamoDBClient;
   tableName: string;
   /** Days an item lives after its last activity (the TTL attribute). */
   retentionDays: number;
-  /** UpdateItem calls in flight at once (default 16). */
+  /** Batch writes in flight at once (default 16). */
   concurrency?: number;
   /** Attempts for a batch's unprocessed items before giving up (default 8). */
   batchAttempts?: number;
@@ -76,58 +72,17 @@ export interface DynamoDbUploadStoreOptions {
 }
 
 const HOUR = 3_600_000;
+
+/**
+ * Largest state text in one item: DynamoDB's limit is 400 KB per item,
+ * attribute names and the other attributes included.
+ */
+const MAX_STATE_BYTES = 350_000;
+
+/** `yyyy-mm-ddThh` of an epoch hour number: the hour index's partition. */
+const hourOf = (h: number) => new Date(h * HOUR).toISOString().slice(0, 13);
 const S = (s: string): AttributeValue => ({ S: s });
-const NS = (ns: Iterable<number>): AttributeValue => ({
-  NS: [...new Set(ns)].map(String),
-});
 const N = (n: number): AttributeValue => ({ N: String(n) });
-
-type EncodedFailure = [
-  number,
-  string,
-  number | null,
-  number | null,
-  string | null,
-  string | null,
-];
-type EncodedAttempt = [...EncodedFailure, 0 | 1];
-
-const encFailure = (f: Failure): EncodedFailure => [
-  f.time,
-  f.operation,
-  f.partNumber,
-  f.httpStatus,
-  f.errorCode,
-  f.requestId,
-];
-const decFailure = (e: EncodedFailure): Failure => ({
-  time: e[0],
-  operation: e[1],
-  partNumber: e[2],
-  httpStatus: e[3],
-  errorCode: e[4],
-  requestId: e[5],
-});
-const encAttempt = (a: Attempt): EncodedAttempt => [
-  ...encFailure(a),
-  a.ok ? 1 : 0,
-];
-const decAttempt = (e: EncodedAttempt): Attempt => ({
-  ...decFailure(e.slice(0, 6) as EncodedFailure),
-  ok: e[6] === 1,
-});
-
-interface EncodedKeyFacts {
-  c: EncodedAttempt[];
-  l: number[];
-  p: null | {
-    f: number;
-    l: number;
-    x: EncodedAttempt;
-    e: string[];
-    fl: EncodedFailure[];
-  };
-}
 
 const DAY = 86_400_000;
 
@@ -169,10 +124,6 @@ function requestId(r: WriteRequest): string {
   return `${item[T.partitionKey]?.S}\u0000${item[T.sortKey]?.S}`;
 }
 
-function numbers(v: AttributeValue | undefined): number[] {
-  return v?.NS?.map(Number) ?? [];
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class DynamoDbUploadStore implements UploadStore {
@@ -192,197 +143,63 @@ export class DynamoDbUploadStore implements UploadStore {
     this.backoffMs = o.backoffMs ?? 50;
   }
 
-  /**
-   * Expiry: the retention after the end of the UTC day of `ms`. Day
-   * granularity keeps most conditional TTL updates from failing when objects
-   * of one day arrive out of order.
-   */
+  /** Expiry: the retention after the end of the UTC day of `ms`. */
   private ttl(ms: number): AttributeValue {
     return N((Math.floor(ms / 86_400_000) + 1) * 86_400 + this.retentionS);
   }
 
   async merge(c: ObjectContribution): Promise<MergeResult> {
-    // UpdateItem calls are one request and one item each.
-    let updateCalls = 0;
-    let batchRequests = 0;
-    let batchItems = 0;
     const failed = new Map<string, Error>();
-    const updates: [string, string, MultipartState, string][] = [];
     const puts: [WriteRequest, string][] = [];
-    let owner = '';
-    const put = (item: Record<string, AttributeValue>) =>
-      puts.push([{ PutRequest: { Item: item } }, owner]);
     for (const s of c.states) {
       const pk = partitionKey(s.bucket, s.key);
-      owner = keyId(s.bucket, s.key);
-      for (const [id, u] of s.uploads) {
-        updates.push([pk, id, u, owner]);
-        if (u.failures.length > 0) {
-          put({
-            [T.partitionKey]: S(pk),
-            [T.sortKey]: S(`F#${id}#${c.sourceId}`),
-            fl: S(JSON.stringify(u.failures.map(encFailure))),
-            [T.ttlAttribute]: this.ttl(u.lastSeen),
-          });
-        }
-      }
-      if (
-        s.creates.length > 0 ||
-        s.lifecycleAborts.length > 0 ||
-        s.put !== null
-      ) {
-        const facts: EncodedKeyFacts = {
-          c: s.creates.map(encAttempt),
-          l: s.lifecycleAborts,
-          p:
-            s.put === null
-              ? null
-              : {
-                  f: s.put.firstSeen,
-                  l: s.put.lastSeen,
-                  x: encAttempt(s.put.latest),
-                  e: [...s.put.errorCodes].sort(),
-                  fl: s.put.failures.map(encFailure),
-                },
-        };
-        const last = Math.max(
-          s.put?.lastSeen ?? 0,
-          ...s.creates.map((a) => a.time),
-          ...s.lifecycleAborts,
-        );
+      const owner = keyId(s.bucket, s.key);
+      const put = (item: Record<string, AttributeValue>) =>
+        puts.push([{ PutRequest: { Item: item } }, owner]);
+      const hours = [...(c.hours.get(owner) ?? [])].sort((x, y) => x - y);
+      const ttl = this.ttl(lastActivity(s));
+      // What this contribution showed about the key, in one item (more only
+      // when it would not fit); the first also marks the key's first hour
+      // of activity in the hour index.
+      encodeKeyStateInPieces(s, MAX_STATE_BYTES).forEach((text, i) => {
+        const first = hours[0];
         put({
           [T.partitionKey]: S(pk),
-          [T.sortKey]: S(`O#${c.sourceId}`),
-          kf: S(JSON.stringify(facts)),
-          [T.ttlAttribute]: this.ttl(last),
+          [T.sortKey]: S(i === 0 ? `C#${c.sourceId}` : `C#${c.sourceId}#${i}`),
+          st: S(text),
+          ...(i === 0 && first !== undefined
+            ? { [T.hourIndex.partitionKey]: S(hourOf(first)) }
+            : {}),
+          [T.ttlAttribute]: ttl,
         });
-      }
-      for (const h of c.hours.get(keyId(s.bucket, s.key)) ?? []) {
-        const hour = new Date(h * HOUR).toISOString().slice(0, 13);
+      });
+      // Its other hours (an object spanning an hour's end, a batch of
+      // objects from several hours) get a marker each.
+      for (const h of hours.slice(1)) {
         put({
           [T.partitionKey]: S(pk),
-          [T.sortKey]: S(`H#${hour}`),
-          [T.hourIndex.partitionKey]: S(hour),
-          [T.ttlAttribute]: this.ttl((h + 1) * HOUR),
+          [T.sortKey]: S(`H#${hourOf(h)}`),
+          [T.hourIndex.partitionKey]: S(hourOf(h)),
+          [T.ttlAttribute]: this.ttl((h + 1) * HOUR - 1),
         });
       }
     }
-    const fail = (key: string, err: unknown) => {
-      if (!failed.has(key))
-        failed.set(key, err instanceof Error ? err : new Error(String(err)));
-    };
-    await mapLimit(updates, this.concurrency, async ([pk, id, u, key]) => {
-      try {
-        // Not `writes += await …`: that reads `writes` before the await and
-        // loses the counts of the calls that finished meanwhile.
-        const n = await this.updateUpload(pk, id, u);
-        updateCalls += n;
-      } catch (err) {
-        updateCalls += (err as { writes?: number }).writes ?? 1;
-        fail(key, err);
-      }
-    });
     const batches: [WriteRequest, string][][] = [];
     for (let i = 0; i < puts.length; i += 25)
       batches.push(puts.slice(i, i + 25));
+    const writes: WriteCount = { requests: 0, items: 0 };
     await mapLimit(batches, this.concurrency, async (b) => {
       const result = await this.writeBatch(b.map(([r]) => r));
-      batchRequests += result.requests;
-      batchItems += result.items;
+      writes.requests += result.requests;
+      writes.items += result.items;
       if (result.error !== null) {
         // Items not written: fail the keys they belong to.
         const left = new Set(result.unprocessed);
-        for (const [r, key] of b) if (left.has(r)) fail(key, result.error);
+        for (const [r, key] of b)
+          if (left.has(r) && !failed.has(key)) failed.set(key, result.error);
       }
     });
-    return {
-      writes: {
-        requests: updateCalls + batchRequests,
-        items: updateCalls + batchItems,
-      },
-      failed,
-    };
-  }
-
-  /** ADDs one object's view of an upload; returns the write requests made. */
-  private async updateUpload(
-    pk: string,
-    id: string,
-    u: MultipartState,
-  ): Promise<number> {
-    const names: Record<string, string> = { '#seen': 'seen' };
-    const values: Record<string, AttributeValue> = {
-      ':seen': NS([u.firstSeen, u.lastSeen]),
-    };
-    const adds = ['#seen :seen'];
-    const add = (
-      name: string,
-      v: Iterable<number> | Iterable<string>,
-      strings = false,
-    ) => {
-      const arr = [...v] as (number | string)[];
-      if (arr.length === 0) return;
-      names[`#${name}`] = name;
-      values[`:${name}`] = strings
-        ? { SS: [...new Set(arr.map(String))] }
-        : NS(arr as number[]);
-      adds.push(`#${name} :${name}`);
-    };
-    add('po', u.partsOk);
-    add('pf', u.partsFailed);
-    if (u.completedAt !== null) add('cok', [u.completedAt]);
-    if (u.completeFailedAt !== null) add('cfl', [u.completeFailedAt]);
-    if (u.abortedAt !== null) add('abt', [u.abortedAt]);
-    add('ec', u.errorCodes, true);
-    const key = { [T.partitionKey]: S(pk), [T.sortKey]: S(`U#${id}`) };
-    try {
-      // The TTL follows the latest activity: set it only if it moves later.
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: key,
-          UpdateExpression: `ADD ${adds.join(', ')} SET #ttl = :ttl`,
-          ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl <= :ttl',
-          ExpressionAttributeNames: { ...names, '#ttl': T.ttlAttribute },
-          ExpressionAttributeValues: {
-            ...values,
-            ':ttl': this.ttl(u.lastSeen),
-          },
-        }),
-      );
-      return 1;
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) {
-        throw Object.assign(
-          new StoreError(
-            `update of ${pk} ${id} failed: ${(err as Error).message}`,
-            { cause: err },
-          ),
-          { writes: 1 },
-        );
-      }
-    }
-    // An older object arrived late: merge its sets, keep the later TTL.
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: key,
-          UpdateExpression: `ADD ${adds.join(', ')}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (err) {
-      throw Object.assign(
-        new StoreError(
-          `update of ${pk} ${id} failed: ${(err as Error).message}`,
-          { cause: err },
-        ),
-        { writes: 2 },
-      );
-    }
-    return 2;
+    return { writes, failed };
   }
 
   /**
@@ -636,69 +453,13 @@ export function stateFromItems(
   key: string,
   items: Record<string, AttributeValue>[],
 ): KeyState | null {
-  let state = emptyKeyState(bucket, key);
-  const failures = new Map<string, Failure[]>();
-  let any = false;
+  let state: KeyState | null = null;
   for (const item of items) {
     const sk = item[T.sortKey]?.S ?? '';
-    if (sk.startsWith('U#')) {
-      any = true;
-      const seen = numbers(item.seen);
-      const min = (v: AttributeValue | undefined) => {
-        const n = numbers(v);
-        return n.length === 0 ? null : Math.min(...n);
-      };
-      const id = sk.slice(2);
-      state.uploads.set(id, {
-        firstSeen: Math.min(...seen),
-        lastSeen: Math.max(...seen),
-        partsOk: new Set(numbers(item.po)),
-        partsFailed: new Set(numbers(item.pf)),
-        completedAt: min(item.cok),
-        completeFailedAt: min(item.cfl),
-        abortedAt: min(item.abt),
-        errorCodes: new Set(item.ec?.SS ?? []),
-        failures: [],
-      });
-    } else if (sk.startsWith('F#')) {
-      const id = sk.slice(2, sk.lastIndexOf('#'));
-      const list = (JSON.parse(item.fl?.S ?? '[]') as EncodedFailure[]).map(
-        decFailure,
-      );
-      list.sort(compareFailures);
-      failures.set(
-        id,
-        mergeSorted(
-          failures.get(id) ?? [],
-          list,
-          compareFailures,
-          MAX_FAILURES,
-        ),
-      );
-    } else if (sk.startsWith('O#')) {
-      any = true;
-      const f = JSON.parse(
-        item.kf?.S ?? '{"c":[],"l":[],"p":null}',
-      ) as EncodedKeyFacts;
-      const part = emptyKeyState(bucket, key);
-      part.creates = f.c.map(decAttempt).sort(compareAttempts);
-      part.lifecycleAborts = [...f.l].sort((a, b) => a - b);
-      if (f.p !== null) {
-        const p: PutState = {
-          firstSeen: f.p.f,
-          lastSeen: f.p.l,
-          latest: decAttempt(f.p.x),
-          errorCodes: new Set(f.p.e),
-          failures: f.p.fl.map(decFailure).sort(compareFailures),
-        };
-        part.put = p;
-      }
-      state = mergeKeyStates(state, part);
-    }
+    const text = item.st?.S;
+    if (!sk.startsWith('C#') || text === undefined) continue;
+    const part = decodeKeyState(bucket, key, text);
+    state = state === null ? part : mergeKeyStates(state, part);
   }
-  for (const [id, list] of failures) {
-    const u = state.uploads.get(id);
-    if (u !== undefined) u.failures = list;
-  }
-  return any ? state : null;
+  return state;
 }

@@ -67,7 +67,7 @@ export const DigestBinding = {
   /**
    * The uploads index, read and repaired: `SENTINEL_TABLE_NAME`,
    * `SENTINEL_RETENTION_DAYS`; Query on the table and its `byHour` index,
-   * UpdateItem, BatchWriteItem and PutItem on the table
+   * BatchWriteItem and PutItem on the table
    * (`UploadsTable.bindIndexRepair`).
    */
   INDEX_REPAIR: 'indexRepair',

@@ -77,15 +77,16 @@ export class UploadsTable extends Construct {
   }
 
   /**
-   * What the ingest does: merge facts (UpdateItem, BatchWriteItem), read a
-   * key's items back (Query), claim and release alerts (PutItem,
-   * DeleteItem), and list keys by hour (Query on the index).
+   * What the ingest does: merge facts (BatchWriteItem, and PutItem when a
+   * whole batch fails and its items are written one by one), read a key's
+   * items back (Query), claim and release alerts (PutItem, DeleteItem), and
+   * list keys by hour (Query on the index). No UpdateItem: items are only
+   * ever written whole.
    */
   grantIngest(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: [
-          'dynamodb:UpdateItem',
           'dynamodb:BatchWriteItem',
           'dynamodb:PutItem',
           'dynamodb:DeleteItem',
@@ -114,16 +115,15 @@ export class UploadsTable extends Construct {
    * What the digest's reconcile does: read keys back (Query on the table,
    * which also reads the day's log-object receipts, `pk = L#<date>`), list
    * the day's keys (Query on the index), and write back the uploads only
-   * Athena saw (the ingest's merge: UpdateItem, BatchWriteItem, and PutItem
-   * when a whole batch fails and its items are written one by one). No
-   * Scan, no DeleteItem: it neither lists every key nor claims alerts.
+   * Athena saw (the ingest's merge: BatchWriteItem, and PutItem when a
+   * whole batch fails and its items are written one by one). No Scan, no
+   * UpdateItem, no DeleteItem: it neither lists every key nor claims alerts.
    */
   grantIndexRepair(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: [
           'dynamodb:Query',
-          'dynamodb:UpdateItem',
           'dynamodb:BatchWriteItem',
           'dynamodb:PutItem',
         ],

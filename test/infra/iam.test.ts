@@ -60,7 +60,6 @@ describe('IAM, per function', () => {
             'dynamodb:DeleteItem',
             'dynamodb:PutItem',
             'dynamodb:Query',
-            'dynamodb:UpdateItem',
           ],
           [table.table.tableArn],
         ),
@@ -105,16 +104,11 @@ describe('IAM, per function', () => {
       sortPermissions([
         ...logGroupWrite(stack.digest.functions.reconcile),
         // Query: a key's items and the day's receipts (pk L#<date>); the
-        // merge of what only Athena saw: UpdateItem, BatchWriteItem, and
-        // PutItem for a batch that fails whole. No Scan, no DeleteItem.
+        // merge of what only Athena saw: BatchWriteItem, and PutItem for a
+        // batch that fails whole. No Scan, no UpdateItem, no DeleteItem.
         ...allow(
           stack,
-          [
-            'dynamodb:BatchWriteItem',
-            'dynamodb:PutItem',
-            'dynamodb:Query',
-            'dynamodb:UpdateItem',
-          ],
+          ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
           [table.table.tableArn],
         ),
         ...allow(stack, ['dynamodb:Query'], [table.hourIndexArn]),
