@@ -183,6 +183,9 @@ export async function runRssBench(targetMB: number): Promise<{
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      // Every object and key (not whatever the calling shell has set).
+      SENTINEL_LOG_PREFIX: '',
+      SENTINEL_WATCH_PREFIX: '',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_METRICS_NAMESPACE: 'bench',
@@ -196,6 +199,22 @@ export async function runRssBench(targetMB: number): Promise<{
       key,
       env,
     );
+    // The handler really read the object: its receipt counts every line.
+    let receiptLines = -1;
+    const day = Date.parse('2026-03-14T00:00:00Z');
+    for await (const r of stack.store.logObjects(
+      day - 2 * 86_400_000,
+      day + 3 * 86_400_000,
+    ))
+      if (r.source.key === key) receiptLines = r.lines;
+    const expectedLines = bytes
+      .toString('latin1')
+      .split('\n')
+      .filter(Boolean).length;
+    if (receiptLines !== expectedLines)
+      throw new Error(
+        `the streamed ingest read ${receiptLines} lines of ${expectedLines}: it measured something else`,
+      );
     const buffered = await child(
       script,
       'buffer',
@@ -203,12 +222,17 @@ export async function runRssBench(targetMB: number): Promise<{
       key,
       env,
     );
+    if (buffered.lines !== expectedLines)
+      throw new Error(
+        `the buffered baseline read ${buffered.lines} lines of ${expectedLines}`,
+      );
     const mb = bytes.length / 1e6;
     const summary = {
       objectMB: Number(mb.toFixed(1)),
       streamedPeakRssMB: streamed.peakRssMB as number,
       streamedStartRssMB: streamed.startRssMB as number,
       streamedSeconds: streamed.seconds as number,
+      streamedLines: receiptLines,
       bufferedPeakRssMB: buffered.peakRssMB as number,
       bufferedOverStreamed: Number(
         (

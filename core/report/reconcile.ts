@@ -459,9 +459,10 @@ function classify(input: ReconcileInput, entries: Entry[]): Findings {
       const list = staleOf.get(owner) ?? [];
       list.push(o);
       staleOf.set(owner, list);
-    } else if (u?.status !== S.INCOMPLETE && u?.status !== S.FAILED) {
-      // Open uploads of failed completes and stalled uploads are expected;
-      // unknown ones, and aborted ones S3 still lists, are strays.
+    } else if (u === undefined || u.status === S.ABORTED) {
+      // Unknown uploads, and aborted ones S3 still lists, are strays. Open
+      // uploads of failed completes, stalled uploads and uploads still
+      // running (a long one started before the stall window) are expected.
       strays.push(o);
     }
   }
@@ -513,7 +514,8 @@ function classify(input: ReconcileInput, entries: Entry[]): Findings {
           reasons.push(
             `S3 holds an object of ${head.partCount} parts; the log shows ${u.partsSucceeded} parts succeeded for upload ${u.uploadId}`,
           );
-        } else {
+        } else if (stale.length === 0) {
+          // Verified: present, and not made INCOMPLETE by an open upload.
           verified++;
         }
       }

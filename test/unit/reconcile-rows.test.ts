@@ -123,7 +123,30 @@ describe('keyStatesFromReconcileRows', () => {
     expect(s?.lifecycleAborts).toEqual([T, T + 7]);
   });
 
-  it('sorts failures the core way, drops repeats and keeps the earliest 50', () => {
+  it('drops repeated failures', () => {
+    const failures = Array.from({ length: 30 }, (_, i) => [
+      String(T + (29 - i) * 1000),
+      'REST.PUT.PART',
+      String(i),
+      '500',
+      'InternalError',
+      `R${i}`,
+    ]);
+    const [s] = keyStatesFromReconcileRows([
+      row('upload', {
+        upload_id: 'U1',
+        first_seen: String(T),
+        last_seen: String(T),
+        // The earliest failure twice, and the latest.
+        failures: JSON.stringify([...failures, failures[29], failures[0]]),
+      }),
+    ]);
+    const kept = s?.uploads.get('U1')?.failures ?? [];
+    expect(kept).toHaveLength(30);
+    expect(new Set(kept.map((f) => f.requestId)).size).toBe(30);
+  });
+
+  it('sorts failures the core way and keeps the earliest 50', () => {
     const failures = Array.from({ length: 60 }, (_, i) => [
       String(T + (59 - i) * 1000),
       'REST.PUT.PART',
@@ -137,7 +160,7 @@ describe('keyStatesFromReconcileRows', () => {
         upload_id: 'U1',
         first_seen: String(T),
         last_seen: String(T),
-        failures: JSON.stringify([...failures, failures[0]]),
+        failures: JSON.stringify(failures),
       }),
     ]);
     const kept = s?.uploads.get('U1')?.failures ?? [];

@@ -51,17 +51,31 @@ describe('reconcileWindow', () => {
         fc.integer({ min: 0, max: 4_000_000_000_000 }),
         fc.integer({ min: 1, max: 26 * H }),
         (start, length) => {
-          let w: ReturnType<typeof reconcileWindow>;
-          try {
-            w = reconcileWindow(start, start + length);
-          } catch (err) {
-            return err instanceof ReconcileWindowError;
+          const end = start + length;
+          // The UTC dates the window touches, computed here independently.
+          const dates: string[] = [];
+          for (
+            let t = Date.UTC(
+              new Date(start).getUTCFullYear(),
+              new Date(start).getUTCMonth(),
+              new Date(start).getUTCDate(),
+            );
+            t < end;
+            t += 24 * H
+          )
+            dates.push(
+              new Date(t).toISOString().slice(0, 10).replaceAll('-', '/'),
+            );
+          if (dates.length > 2) {
+            // Only a window over three UTC dates is refused.
+            expect(() => reconcileWindow(start, end)).toThrow(
+              ReconcileWindowError,
+            );
+            return;
           }
-          return (
-            w.partitionDates.length >= 1 &&
-            w.partitionDates.length <= 2 &&
-            w.partitionDates.every(isPartitionDate)
-          );
+          const w = reconcileWindow(start, end);
+          expect(w.partitionDates).toEqual(dates);
+          expect(w.partitionDates.every(isPartitionDate)).toBe(true);
         },
       ),
     );

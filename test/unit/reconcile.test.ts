@@ -289,15 +289,22 @@ describe('reconcileDay: S3 says otherwise (MISSING_OBJECT, open uploads)', () =>
   it('explains open uploads of unfinished uploads and lists stale strays', () => {
     const stalled = key('stalled.tar', [upload(S.INCOMPLETE)]);
     const aborted = key('aborted.tar', [upload(S.ABORTED)]);
+    const running = key('running.tar', [upload(S.IN_PROGRESS)]);
     const old = '2026-03-10T08:00:00.000Z';
     const r = reconcileDay(
-      input([stalled, aborted], {
+      input([stalled, aborted, running], {
         s3: {
           heads: null,
           openUploads: [
             {
               key: 'stalled.tar',
               uploadId: stalled.uploads[0]!.uploadId!,
+              initiated: old,
+            },
+            // A long upload, started long ago and still sending parts.
+            {
+              key: 'running.tar',
+              uploadId: running.uploads[0]!.uploadId!,
               initiated: old,
             },
             {
@@ -316,7 +323,7 @@ describe('reconcileDay: S3 says otherwise (MISSING_OBJECT, open uploads)', () =>
         },
       }),
     );
-    expect(r.coverage.s3.openUploads).toBe(5);
+    expect(r.coverage.s3.openUploads).toBe(6);
     expect(r.coverage.s3.strayOpenUploads.map((o) => o.key)).toEqual([
       'aborted.tar',
       'unknown.tar',
@@ -347,6 +354,23 @@ describe('reconcileDay: S3 says otherwise (MISSING_OBJECT, open uploads)', () =>
     expect(r.attention[0]?.category).toBe('INCOMPLETE');
     expect(r.attention[0]?.reason).toContain('HeadObject finds no object');
     expect(r.counts.INCOMPLETE).toBe(1);
+  });
+
+  it('does not count as verified a present object whose upload S3 still lists as open', () => {
+    const rec = done();
+    const u = rec.uploads[0]!;
+    const r = reconcileDay(
+      input([rec], {
+        s3: {
+          openUploads: [
+            { key: rec.key, uploadId: u.uploadId!, initiated: u.startedAt! },
+          ],
+          heads: [{ key: rec.key, present: true, partCount: u.partsSucceeded }],
+        },
+      }),
+    );
+    expect(r.counts.INCOMPLETE).toBe(1);
+    expect(r.coverage.s3.verified).toBe(0);
   });
 });
 
