@@ -206,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
       `${color.bold('Ingested')} ${t.objects} log objects: ${t.lines.toLocaleString('en-US')} lines, ${t.uploadRequests.toLocaleString('en-US')} upload requests, ${t.malformed} malformed (counted, skipped)`,
     );
     console.log(
-      `  ${t.storeWrites} index write calls, ${t.storeItemWrites} items (${summary.writesPer1000UploadRequests} and ${summary.itemWritesPer1000UploadRequests} per 1,000 upload requests) in ${seconds} s, into ${stack.stateDir}`,
+      `  ${t.storeWrites} index write calls, ${t.storeItemWrites} items (${summary.writesPer1000UploadRequests.toFixed(1)} and ${summary.itemWritesPer1000UploadRequests.toFixed(1)} per 1,000 upload requests) in ${seconds} s, into ${stack.stateDir}`,
     );
     if (t.skipped > 0)
       console.log(
