@@ -49,7 +49,7 @@ import type {
   UploadStore,
   WriteCount,
 } from '../../core/ports.ts';
-import { utcHours } from '../../core/time/day-window.ts';
+import { utcHourName, utcHours } from '../../core/time/day-window.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
 import { StoreError } from '../errors.ts';
 import {
@@ -79,8 +79,6 @@ const HOUR = 3_600_000;
  */
 const MAX_STATE_BYTES = 350_000;
 
-/** `yyyy-mm-ddThh` of an epoch hour number: the hour index's partition. */
-const hourOf = (h: number) => new Date(h * HOUR).toISOString().slice(0, 13);
 const S = (s: string): AttributeValue => ({ S: s });
 const N = (n: number): AttributeValue => ({ N: String(n) });
 
@@ -161,14 +159,14 @@ export class DynamoDbUploadStore implements UploadStore {
       // What this contribution showed about the key, in one item (more only
       // when it would not fit); the first also marks the key's first hour
       // of activity in the hour index.
+      const first = hours[0];
       encodeKeyStateInPieces(s, MAX_STATE_BYTES).forEach((text, i) => {
-        const first = hours[0];
         put({
           [T.partitionKey]: S(pk),
           [T.sortKey]: S(i === 0 ? `C#${c.sourceId}` : `C#${c.sourceId}#${i}`),
           st: S(text),
           ...(i === 0 && first !== undefined
-            ? { [T.hourIndex.partitionKey]: S(hourOf(first)) }
+            ? { [T.hourIndex.partitionKey]: S(utcHourName(first)) }
             : {}),
           [T.ttlAttribute]: ttl,
         });
@@ -178,8 +176,8 @@ export class DynamoDbUploadStore implements UploadStore {
       for (const h of hours.slice(1)) {
         put({
           [T.partitionKey]: S(pk),
-          [T.sortKey]: S(`H#${hourOf(h)}`),
-          [T.hourIndex.partitionKey]: S(hourOf(h)),
+          [T.sortKey]: S(`H#${utcHourName(h)}`),
+          [T.hourIndex.partitionKey]: S(utcHourName(h)),
           [T.ttlAttribute]: this.ttl((h + 1) * HOUR - 1),
         });
       }
@@ -269,9 +267,17 @@ export class DynamoDbUploadStore implements UploadStore {
   }
 
   async get(bucket: string, key: string): Promise<KeyState | null> {
-    const pk = partitionKey(bucket, key);
     const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
+    for await (const item of this.partition(partitionKey(bucket, key)))
+      items.push(item);
+    return stateFromItems(bucket, key, items);
+  }
+
+  /** Every item of a partition, page by page. */
+  private async *partition(
+    pk: string,
+  ): AsyncIterable<Record<string, AttributeValue>> {
+    let from: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.client.send(
         new QueryCommand({
@@ -279,13 +285,12 @@ export class DynamoDbUploadStore implements UploadStore {
           KeyConditionExpression: '#pk = :pk',
           ExpressionAttributeNames: { '#pk': T.partitionKey },
           ExpressionAttributeValues: { ':pk': S(pk) },
-          ExclusiveStartKey: start,
+          ExclusiveStartKey: from,
         }),
       );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    return stateFromItems(bucket, key, items);
+      yield* out.Items ?? [];
+      from = out.LastEvaluatedKey;
+    } while (from !== undefined);
   }
 
   async *keysActive(
@@ -410,23 +415,10 @@ export class DynamoDbUploadStore implements UploadStore {
     for (let d = Math.floor(start / DAY); d * DAY < end; d++)
       dates.add(receiptPartition(d * DAY));
     for (const pk of dates) {
-      let from: Record<string, AttributeValue> | undefined;
-      do {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': T.partitionKey },
-            ExpressionAttributeValues: { ':pk': S(pk) },
-            ExclusiveStartKey: from,
-          }),
-        );
-        for (const item of out.Items ?? []) {
-          const r = receiptFromItem(item);
-          if (r !== null && r.time >= start && r.time < end) yield r;
-        }
-        from = out.LastEvaluatedKey;
-      } while (from !== undefined);
+      for await (const item of this.partition(pk)) {
+        const r = receiptFromItem(item);
+        if (r !== null && r.time >= start && r.time < end) yield r;
+      }
     }
   }
 

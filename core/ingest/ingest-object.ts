@@ -71,7 +71,7 @@ export interface BatchResult {
 }
 
 /** Adds `b` to `a`. */
-export function addWrites(a: WriteCount, b: WriteCount): void {
+function addWrites(a: WriteCount, b: WriteCount): void {
   a.requests += b.requests;
   a.items += b.items;
 }

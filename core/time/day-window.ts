@@ -162,11 +162,16 @@ export function yesterday(now: number, timeZone: string): string {
   return localDate(today.start - 1, timeZone);
 }
 
+/** The UTC hour (`YYYY-MM-DDTHH`) of an epoch hour number. */
+export function utcHourName(hour: number): string {
+  return new Date(hour * HOUR_MS).toISOString().slice(0, 13);
+}
+
 /** UTC hours (`YYYY-MM-DDTHH`) that overlap `[start, end)`. */
 export function utcHours(start: number, end: number): string[] {
   const out: string[] = [];
   for (let h = Math.floor(start / HOUR_MS); h * HOUR_MS < end; h++) {
-    out.push(new Date(h * HOUR_MS).toISOString().slice(0, 13));
+    out.push(utcHourName(h));
   }
   return out;
 }

@@ -123,47 +123,37 @@ describe('keyStatesFromReconcileRows', () => {
     expect(s?.lifecycleAborts).toEqual([T, T + 7]);
   });
 
-  it('drops repeated failures', () => {
-    const failures = Array.from({ length: 30 }, (_, i) => [
-      String(T + (29 - i) * 1000),
+  /** `n` distinct failure rows of upload U1, the latest first. */
+  const failureRows = (n: number) =>
+    Array.from({ length: n }, (_, i) => [
+      String(T + (n - 1 - i) * 1000),
       'REST.PUT.PART',
       String(i),
       '500',
       'InternalError',
       `R${i}`,
     ]);
-    const [s] = keyStatesFromReconcileRows([
-      row('upload', {
-        upload_id: 'U1',
-        first_seen: String(T),
-        last_seen: String(T),
-        // The earliest failure twice, and the latest.
-        failures: JSON.stringify([...failures, failures[29], failures[0]]),
-      }),
-    ]);
-    const kept = s?.uploads.get('U1')?.failures ?? [];
-    expect(kept).toHaveLength(30);
-    expect(new Set(kept.map((f) => f.requestId)).size).toBe(30);
-  });
-
-  it('sorts failures the core way and keeps the earliest 50', () => {
-    const failures = Array.from({ length: 60 }, (_, i) => [
-      String(T + (59 - i) * 1000),
-      'REST.PUT.PART',
-      String(i),
-      '500',
-      'InternalError',
-      `R${i}`,
-    ]);
-    const [s] = keyStatesFromReconcileRows([
+  /** The failures kept of U1's row whose failures column is `failures`. */
+  const keptFailures = (failures: string[][]) =>
+    keyStatesFromReconcileRows([
       row('upload', {
         upload_id: 'U1',
         first_seen: String(T),
         last_seen: String(T),
         failures: JSON.stringify(failures),
       }),
-    ]);
-    const kept = s?.uploads.get('U1')?.failures ?? [];
+    ])[0]?.uploads.get('U1')?.failures ?? [];
+
+  it('drops repeated failures', () => {
+    const failures = failureRows(30);
+    // The earliest failure twice, and the latest.
+    const kept = keptFailures([...failures, failures[29]!, failures[0]!]);
+    expect(kept).toHaveLength(30);
+    expect(new Set(kept.map((f) => f.requestId)).size).toBe(30);
+  });
+
+  it('sorts failures the core way and keeps the earliest 50', () => {
+    const kept = keptFailures(failureRows(60));
     expect(kept).toHaveLength(MAX_FAILURES);
     expect(kept[0]?.time).toBe(T);
     expect(kept.map((f) => f.time)).toEqual(

@@ -134,6 +134,11 @@ describe('reconcileDay: what needs attention', () => {
 describe('reconcileDay: S3 says otherwise (MISSING_OBJECT, open uploads)', () => {
   const done = () =>
     key('done.tar', [upload(S.COMPLETED, { partsSucceeded: 12 })]);
+  /** S3's open upload of `rec`'s upload, initiated when it started. */
+  const openUploadOf = (rec: ReturnType<typeof done>) => {
+    const u = rec.uploads[0]!;
+    return { key: rec.key, uploadId: u.uploadId!, initiated: u.startedAt! };
+  };
 
   it('marks a completed key MISSING_OBJECT when HeadObject finds nothing', () => {
     const r = reconcileDay(
@@ -245,12 +250,7 @@ describe('reconcileDay: S3 says otherwise (MISSING_OBJECT, open uploads)', () =>
 
   it('makes a completed upload S3 still lists as open past the stall window INCOMPLETE', () => {
     const rec = done();
-    const u = rec.uploads[0]!;
-    const open = {
-      key: rec.key,
-      uploadId: u.uploadId!,
-      initiated: u.startedAt!,
-    };
+    const open = openUploadOf(rec);
     const r = reconcileDay(
       input([rec], { s3: { openUploads: [open], heads: null } }),
     );
@@ -339,13 +339,10 @@ describe('reconcileDay: S3 says otherwise (MISSING_OBJECT, open uploads)', () =>
 
   it('gives one attention item per key, with every reason', () => {
     const rec = done();
-    const u = rec.uploads[0]!;
     const r = reconcileDay(
       input([rec], {
         s3: {
-          openUploads: [
-            { key: rec.key, uploadId: u.uploadId!, initiated: u.startedAt! },
-          ],
+          openUploads: [openUploadOf(rec)],
           heads: [{ key: rec.key, present: false }],
         },
       }),
@@ -358,14 +355,17 @@ describe('reconcileDay: S3 says otherwise (MISSING_OBJECT, open uploads)', () =>
 
   it('does not count as verified a present object whose upload S3 still lists as open', () => {
     const rec = done();
-    const u = rec.uploads[0]!;
     const r = reconcileDay(
       input([rec], {
         s3: {
-          openUploads: [
-            { key: rec.key, uploadId: u.uploadId!, initiated: u.startedAt! },
+          openUploads: [openUploadOf(rec)],
+          heads: [
+            {
+              key: rec.key,
+              present: true,
+              partCount: rec.uploads[0]!.partsSucceeded,
+            },
           ],
-          heads: [{ key: rec.key, present: true, partCount: u.partsSucceeded }],
         },
       }),
     );
