@@ -5,17 +5,11 @@
  * its configuration (encrypted results in their own bucket, a per-query
  * bytes-scanned cutoff), and the grants to run and read the query.
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  type IBucket,
-  ObjectOwnership,
-} from 'aws-cdk-lib/aws-s3';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
   ACCESS_LOG_COLUMNS,
@@ -30,6 +24,7 @@ import {
 } from '../../workflows/sql/access-log-table.ts';
 import { acknowledgeWildcards } from '../nag.ts';
 import type { LogBucket } from './log-bucket.ts';
+import { expireAfter, PRIVATE_BUCKET } from './private-bucket.ts';
 
 export interface AccessLogAnalyticsProps {
   /** Where the logs are (its log prefix is part of the table's location). */
@@ -131,18 +126,11 @@ export class AccessLogAnalytics extends Construct {
     this.table.node.addDependency(database);
 
     this.resultsBucket = new Bucket(this, 'ResultsBucket', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...PRIVATE_BUCKET,
       // Not empty when the stack goes: kept, and emptied by its lifecycle.
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
-        {
-          id: 'expire-query-results',
-          expiration: Duration.days(props.resultsRetentionDays ?? 7),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
+        expireAfter('expire-query-results', props.resultsRetentionDays ?? 7),
       ],
     });
     Validations.of(this.resultsBucket).acknowledge({

@@ -28,13 +28,7 @@ import {
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  type IBucket,
-  ObjectOwnership,
-} from 'aws-cdk-lib/aws-s3';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import {
   Schedule,
   ScheduleExpression,
@@ -53,6 +47,7 @@ import { acknowledgeWildcards } from '../nag.ts';
 import type { AccessLogAnalytics } from './access-log-analytics.ts';
 import type { AdminTopic } from './admin-topic.ts';
 import type { Ingestion } from './ingestion.ts';
+import { expireAfter, PRIVATE_BUCKET } from './private-bucket.ts';
 import type { RecordingsBucket } from './recordings-bucket.ts';
 import { SentinelFunction } from './sentinel-function.ts';
 import type { UploadsTable } from './uploads-table.ts';
@@ -244,17 +239,10 @@ export class DailyDigest<N, K extends string> extends Construct {
     const { workflow, settings } = props;
 
     this.reportsBucket = new Bucket(this, 'ReportsBucket', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...PRIVATE_BUCKET,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
-        {
-          id: 'expire-reports',
-          expiration: Duration.days(props.reportsRetentionDays ?? 400),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
+        expireAfter('expire-reports', props.reportsRetentionDays ?? 400),
       ],
     });
     Validations.of(this.reportsBucket).acknowledge({

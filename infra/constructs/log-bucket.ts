@@ -1,21 +1,16 @@
 /**
  * The destination of the recordings bucket's server access logs.
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   type IGrantable,
   PolicyStatement,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  type IBucket,
-  ObjectOwnership,
-} from 'aws-cdk-lib/aws-s3';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcards } from '../nag.ts';
+import { expireAfter, PRIVATE_BUCKET } from './private-bucket.ts';
 
 export interface LogBucketProps {
   /**
@@ -50,17 +45,10 @@ export class LogBucket extends Construct {
     super(scope, id);
     this.logPrefix = props.logPrefix ?? 's3-access-logs/';
     this.bucket = new Bucket(this, 'Bucket', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...PRIVATE_BUCKET,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       lifecycleRules: [
-        {
-          id: 'expire-access-logs',
-          expiration: Duration.days(props.retentionDays ?? 400),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
+        expireAfter('expire-access-logs', props.retentionDays ?? 400),
       ],
     });
     Validations.of(this.bucket).acknowledge({

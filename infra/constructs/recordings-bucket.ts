@@ -9,11 +9,8 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
-  BlockPublicAccess,
   Bucket,
-  BucketEncryption,
   type IBucket,
-  ObjectOwnership,
   PartitionDateSource,
   TargetObjectKeyFormat,
 } from 'aws-cdk-lib/aws-s3';
@@ -27,6 +24,7 @@ import { Construct } from 'constructs';
 import { Env } from '../../config/env.ts';
 import { acknowledgeWildcards } from '../nag.ts';
 import type { LogBucket } from './log-bucket.ts';
+import { PRIVATE_BUCKET } from './private-bucket.ts';
 
 export interface RecordingsBucketProps {
   /** Where the server access logs go. */
@@ -56,10 +54,7 @@ export class RecordingsBucket extends Construct {
     if (props.existingBucketName === undefined) {
       this.created = true;
       this.bucket = new Bucket(this, 'Bucket', {
-        encryption: BucketEncryption.S3_MANAGED,
-        blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-        enforceSSL: true,
-        objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        ...PRIVATE_BUCKET,
         // Recordings are never deleted by removing the monitoring stack.
         removalPolicy: RemovalPolicy.RETAIN,
         serverAccessLogsBucket: logBucket.bucket,
