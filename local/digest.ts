@@ -34,6 +34,7 @@ import { S3ReportStore } from '../adapters/s3/report-store.ts';
 import { SesIdentityVerifier } from '../adapters/ses/identity-verifier.ts';
 import { SesMailer } from '../adapters/ses/ses-mailer.ts';
 import type { DigestExecutionInput, ReportRef } from '../core/digest/events.ts';
+import type { RecordingsInspector } from '../core/digest/ports.ts';
 import { causeOf } from '../core/digest/reconcile-digest.ts';
 import { parseStoredReport } from '../core/digest/send-digest.ts';
 import { DEFAULT_STALL_WINDOW_MS } from '../core/model/status.ts';
@@ -103,6 +104,11 @@ export interface LocalDigestOptions {
   smtp?: SmtpRelay | null;
   /** Replaces the binding of some Tasks, by state name (fault injection). */
   bindings?: Partial<Record<string, TaskBinding>>;
+  /**
+   * The S3 view the reconcile step checks recordings with (fault
+   * injection); by default the local recordings bucket, when it holds any.
+   */
+  recordings?: RecordingsInspector | null;
 }
 
 /** An admin notification published to the (local) SNS topic. */
@@ -262,7 +268,12 @@ export class LocalDigest {
             client: this.athenaClient,
             queryExecutionId,
           }),
-        recordings: s3Checked ? new S3RecordingsInspector(this.s3) : null,
+        recordings:
+          this.o.recordings !== undefined
+            ? this.o.recordings
+            : s3Checked
+              ? new S3RecordingsInspector(this.s3)
+              : null,
         reports,
         deadLetters: { depth: () => deadLetterDepth(stack.deadLetterDir) },
         recordingsBucket: stack.recordingsBucket,
@@ -329,7 +340,10 @@ export class LocalDigest {
     const started = new Date();
     const stamp = started.toISOString().replace(/[-:]/g, '').slice(0, 15);
     const execution = `local-${stamp}Z-${randomUUID().slice(0, 8)}`;
-    const s3Checked = await this.recordingsPresent();
+    const s3Checked =
+      this.o.recordings !== undefined
+        ? this.o.recordings !== null
+        : await this.recordingsPresent();
     const notices: AdminPublication[] = [];
     const retries = Object.fromEntries(
       DAILY_DIGEST_TASKS.map((t) => [t.state, 5]),

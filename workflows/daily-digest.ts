@@ -224,6 +224,9 @@ export const ATHENA_TRANSIENT_ERRORS = [
 
 type Json = Record<string, unknown>;
 
+/** The whole run's timeout (6 hours; the worst case of its Tasks is below). */
+export const DAILY_DIGEST_TIMEOUT_SECONDS = 21_600;
+
 const LAMBDA_RETRY: Json[] = [
   {
     ErrorEquals: [...LAMBDA_SERVICE_ERRORS, ...TRANSIENT_ERRORS],
@@ -245,8 +248,10 @@ const ATHENA_RETRY: Json[] = [
     JitterStrategy: 'FULL',
   },
   {
-    // The query itself failed (or timed out): twice more, well spaced.
-    ErrorEquals: ['States.TaskFailed', 'States.Timeout'],
+    // The query itself failed: twice more, well spaced. A query that ran
+    // out of time is not retried (it would again): the digest goes on
+    // unconfirmed.
+    ErrorEquals: ['States.TaskFailed'],
     IntervalSeconds: 60,
     MaxAttempts: 2,
     BackoffRate: 2,
@@ -277,6 +282,17 @@ const catchAll = (task: DailyDigestState): Json[] => [
   },
 ];
 
+/**
+ * What the admin is told about the e-mail when `task` fails: every Task
+ * before SendDigest fails before anything is sent; NotifyAdmin runs only
+ * after the digest went out.
+ */
+export function failureOutcome(task: DailyDigestState): string {
+  return task === S.NOTIFY_ADMIN
+    ? 'The digest was sent; only the notice of the recipients it did not reach could not be published.'
+    : 'No digest was sent by this execution.';
+}
+
 /** The Pass state of a Task's failure: which state, which error, the details. */
 function failedState(task: DailyDigestState): Json {
   return {
@@ -284,6 +300,7 @@ function failedState(task: DailyDigestState): Json {
     Comment: `${task} failed after its retries.`,
     Parameters: {
       state: task,
+      outcome: failureOutcome(task),
       'error.$': '$.error.Error',
       'detail.$': 'States.JsonToString($.error)',
     },
@@ -376,7 +393,10 @@ export function buildDailyDigestDefinition(
     Comment:
       'upload-sentinel daily digest: confirm the day with Athena, reconcile it with the index and S3, e-mail the report through SES; alert the admin on any failure.',
     StartAt: S.RESOLVE_DAY,
-    TimeoutSeconds: 7200,
+    // A backstop above the sum of every Task's attempts, timeouts and
+    // backoff (checked by a test), so a run never times out as a whole
+    // while a Task could still fail into the admin notification.
+    TimeoutSeconds: DAILY_DIGEST_TIMEOUT_SECONDS,
     States: {
       [S.RESOLVE_DAY]: lambdaTask(S.RESOLVE_DAY, names.resolveDayFunctionArn, {
         comment:
@@ -406,7 +426,9 @@ export function buildDailyDigestDefinition(
           'queryExecutionId.$': '$.QueryExecution.QueryExecutionId',
         },
         ResultPath: '$.athena',
-        TimeoutSeconds: 1800,
+        // One day of access logs scans in minutes; the workgroup's
+        // bytes-scanned cutoff bounds the cost.
+        TimeoutSeconds: 900,
         Retry: ATHENA_RETRY,
         Catch: [
           {
@@ -523,7 +545,7 @@ export function buildDailyDigestDefinition(
           TopicArn: names.adminTopicArn,
           Subject: '[upload-sentinel] the daily digest failed',
           'Message.$':
-            "States.Format('The upload-sentinel daily digest (execution {}) failed in state {} with {}. No digest was sent by this execution. Details: {}', $$.Execution.Name, $.failure.state, $.failure.error, $.failure.detail)",
+            "States.Format('The upload-sentinel daily digest (execution {}) failed in state {} with {}. {} Details: {}', $$.Execution.Name, $.failure.state, $.failure.error, $.failure.outcome, $.failure.detail)",
         },
         ResultPath: null,
         TimeoutSeconds: 60,

@@ -50,23 +50,31 @@ export function digestEmail(
 }
 
 /**
- * The admin notice about recipients the digest did not reach, or `null`
- * when everyone got it.
+ * What the admin must hear after a send, or `null` when nothing: recipients
+ * the digest did not reach (unverified in the SES sandbox, or none
+ * deliverable), and `alerts`, what went wrong while the report was made
+ * (`DigestReport.alerts`).
  */
-export function recipientNotice(
+export function adminNotice(
   date: string,
   check: RecipientCheck,
+  alerts: readonly string[] = [],
 ): AdminNotice | null {
-  if (check.unverified.length === 0 && check.deliverTo.length > 0) return null;
+  const reached = check.unverified.length === 0 && check.deliverTo.length > 0;
+  if (reached && alerts.length === 0) return null;
   const lines: string[] = [];
   const n = check.unverified.length;
   if (check.deliverTo.length === 0)
     lines.push(
       `The upload-sentinel digest for ${date} was sent to nobody: no recipient is deliverable.`,
     );
-  else
+  else if (!reached)
     lines.push(
       `The upload-sentinel digest for ${date} was sent to ${check.deliverTo.join(', ')} only.`,
+    );
+  else
+    lines.push(
+      `The upload-sentinel digest for ${date} was sent to ${check.deliverTo.join(', ')}.`,
     );
   if (n > 0) {
     lines.push(
@@ -77,13 +85,22 @@ export function recipientNotice(
       'Verify these addresses (or their domain) in SES, or request production access for the account.',
     );
   }
+  if (alerts.length > 0)
+    lines.push(
+      '',
+      'While the report was made:',
+      ...alerts.map((a) => `  - ${a}`),
+    );
   lines.push(
     '',
     `The report is kept in the reports bucket; run 'upload-sentinel digest --target aws --date ${date}' to send it again.`,
   );
+  const a = alerts.length;
   const subjectLine =
     check.deliverTo.length === 0
       ? `[upload-sentinel] digest ${date} not delivered`
-      : `[upload-sentinel] digest ${date}: ${n} recipient${n === 1 ? '' : 's'} not reached`;
+      : !reached
+        ? `[upload-sentinel] digest ${date}: ${n} recipient${n === 1 ? '' : 's'} not reached`
+        : `[upload-sentinel] digest ${date} sent, with ${a} problem${a === 1 ? '' : 's'}`;
   return { subject: subjectLine, message: lines.join('\n') };
 }

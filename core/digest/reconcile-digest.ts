@@ -113,6 +113,17 @@ async function health(
   };
 }
 
+/** Text for a report, at most 300 characters. */
+function clip(why: string): string {
+  return why.length > 300 ? `${why.slice(0, 299)}…` : why;
+}
+
+/** `Name: message` of a thrown value, one line. */
+function describe(err: unknown): string {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return `${e.name}: ${e.message}`.replace(/\s+/g, ' ');
+}
+
 /**
  * The `Cause` of a Step Functions error output given as JSON text; a Lambda
  * cause is itself JSON (`errorMessage`...). Empty when there is none.
@@ -199,33 +210,69 @@ export async function reconcileDigest(
   let athenaStates: KeyState[] = [];
   let athena: KeyStatusRecord[] | null = null;
   let athenaError: string | null = null;
+  const alerts: string[] = [];
   if ('queryExecutionId' in event.athena) {
-    const rows = await deps
-      .athenaResults(event.athena.queryExecutionId)
-      .reconcileRows(reconcile);
-    athenaStates = keyStatesFromReconcileRows(rows).filter((s) =>
-      s.key.startsWith(deps.watchPrefix),
-    );
-    athena = athenaStates
-      .map((s) => deriveKeyStatus(s, derive))
-      .filter((r): r is KeyStatusRecord => r !== null);
+    const id = event.athena.queryExecutionId;
+    try {
+      const rows = await deps.athenaResults(id).reconcileRows(reconcile);
+      athenaStates = keyStatesFromReconcileRows(rows).filter((s) =>
+        s.key.startsWith(deps.watchPrefix),
+      );
+      athena = athenaStates
+        .map((s) => deriveKeyStatus(s, derive))
+        .filter((r): r is KeyStatusRecord => r !== null);
+    } catch (err) {
+      // The query ran but its rows cannot be read (after the SDK's own
+      // retries): as when the query fails, the digest goes on from the
+      // index alone, unconfirmed, and the admin hears why.
+      athenaStates = [];
+      athena = null;
+      athenaError = clip(
+        `the query ran (${id}) but its results could not be read: ${describe(err)}`,
+      );
+      alerts.push(
+        `Athena's results for ${window.date} could not be read, so the digest was sent unconfirmed, from the real-time index alone: ${athenaError}.`,
+      );
+    }
   } else {
     const why = [event.athena.error, causeOf(event.athena.detail)]
       .filter((x) => x !== '')
       .join(': ');
-    athenaError = why.length > 300 ? `${why.slice(0, 299)}…` : why;
+    athenaError = clip(why);
   }
   let openUploads: OpenMultipartUpload[] | null = null;
   let headResults: HeadObjectResult[] | null = null;
+  const s3Problems: string[] = [];
   if (deps.recordings !== null) {
-    openUploads = await deps.recordings.openUploads(
-      deps.recordingsBucket,
-      deps.watchPrefix,
-    );
-    headResults = await heads(deps, deps.recordings, [
-      ...index,
-      ...(athena ?? []),
-    ]);
+    // A check S3 refuses (access denied, throttling beyond the SDK's
+    // retries) is reported as not made: the digest still goes out.
+    const where = `s3://${deps.recordingsBucket}/${deps.watchPrefix}`;
+    try {
+      openUploads = await deps.recordings.openUploads(
+        deps.recordingsBucket,
+        deps.watchPrefix,
+      );
+    } catch (err) {
+      s3Problems.push(
+        clip(
+          `open uploads not checked: ListMultipartUploads on ${where} failed: ${describe(err)}`,
+        ),
+      );
+    }
+    try {
+      headResults = await heads(deps, deps.recordings, [
+        ...index,
+        ...(athena ?? []),
+      ]);
+    } catch (err) {
+      s3Problems.push(
+        clip(
+          `completed recordings not checked: HeadObject in ${where} failed: ${describe(err)}`,
+        ),
+      );
+    }
+    for (const p of s3Problems)
+      alerts.push(`S3 check of ${window.date}: ${p}.`);
   }
   const report = reconcileDay({
     day: window,
@@ -234,7 +281,8 @@ export async function reconcileDigest(
     index,
     athena,
     athenaError,
-    s3: { openUploads, heads: headResults },
+    s3: { openUploads, heads: headResults, problems: s3Problems },
+    alerts,
     health: await health(deps, window),
   });
   const repairedKeys = await repair(deps, report, athenaStates);

@@ -10,7 +10,7 @@ import {
 } from '../report/digest-report.ts';
 import { json } from '../report/render.ts';
 import { isIsoDate } from '../time/day-window.ts';
-import { digestEmail, recipientNotice } from './email.ts';
+import { adminNotice, digestEmail } from './email.ts';
 import { ReportUnavailableError } from './errors.ts';
 import type { ReportRef, SendDigestEvent, SendDigestResult } from './events.ts';
 import type { Mailer, ReportStore } from './ports.ts';
@@ -56,6 +56,10 @@ export function parseStoredReport(text: string, ref: ReportRef): DigestReport {
     if (!Array.isArray(v[list])) bad(`no ${list} list`);
   for (const o of ['coverage', 'health', 'window', 'attentionCounts'])
     if (!isObject(v[o])) bad(`no ${o}`);
+  // Reports written before `alerts` existed have none.
+  if (v.alerts === undefined) v.alerts = [];
+  if (!Array.isArray(v.alerts) || !v.alerts.every((a) => typeof a === 'string'))
+    bad('alerts is not a list of sentences');
   // Checked above: the fields the renderers read are there.
   return v as unknown as DigestReport;
 }
@@ -76,20 +80,22 @@ export async function sendDigest(
   const email = digestEmail(report, sender, deliverTo);
   const raw = await deps.mailer.compose(email);
   const stored = await deps.reports.put(emailKey, raw, 'message/rfc822');
-  const messageId =
-    deliverTo.length === 0
-      ? null
-      : await deps.mailer.send(raw, sender, deliverTo);
   await deps.reports.put(
     event.report.key,
     json(report),
     'application/json; charset=utf-8',
   );
+  // Sending is the last thing that can fail: a retry of this step after SES
+  // accepted the message would send it twice.
+  const messageId =
+    deliverTo.length === 0
+      ? null
+      : await deps.mailer.send(raw, sender, deliverTo);
   return {
     messageId,
     to: [...deliverTo],
     subject: email.subject,
     email: stored,
-    notice: recipientNotice(report.date, event.recipients),
+    notice: adminNotice(report.date, event.recipients, report.alerts),
   };
 }

@@ -172,7 +172,11 @@ export interface S3Coverage {
    * alarm. (Open uploads of FAILED or INCOMPLETE uploads are expected.)
    */
   strayOpenUploads: OpenMultipartUpload[];
-  /** Inputs that could not be read (e.g. an invalid `initiated` time). */
+  /**
+   * Checks that could not run, inputs that could not be read (an invalid
+   * `initiated` time) and findings to look at that are not alarms (an
+   * object whose part count differs from the log's).
+   */
   problems: string[];
 }
 
@@ -249,4 +253,10 @@ export interface DigestReport {
   health: LogHealth;
   /** Where the caller wrote the email; `null` until then. */
   emailPath: string | null;
+  /**
+   * What went wrong while the report was made that the admin must hear of
+   * and the workflow did not already report (Athena's results unreadable,
+   * S3 checks that could not run); sentences, empty when all went well.
+   */
+  alerts: string[];
 }

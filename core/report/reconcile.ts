@@ -89,7 +89,11 @@ export interface ReconcileInput {
     openUploads: readonly OpenMultipartUpload[] | null;
     /** HeadObject of the keys the index says completed, or `null`. */
     heads: readonly HeadObjectResult[] | null;
+    /** Why a check above is `null` when it should have run. */
+    problems?: readonly string[];
   };
+  /** For the admin: see `DigestReport.alerts`. */
+  alerts?: readonly string[];
   health: LogHealthInput;
 }
 
@@ -423,7 +427,7 @@ interface Findings {
 function classify(input: ReconcileInput, entries: Entry[]): Findings {
   const heads = input.s3.heads;
   const open = input.s3.openUploads;
-  const problems: string[] = [];
+  const problems: string[] = [...(input.s3.problems ?? [])];
   const byKeyName = new Map<string, Entry[]>();
   for (const e of entries) {
     const list = byKeyName.get(e.record.key) ?? [];
@@ -510,9 +514,12 @@ function classify(input: ReconcileInput, entries: Entry[]): Findings {
           typeof head.partCount === 'number' &&
           head.partCount !== u.partsSucceeded
         ) {
-          categories.push(C.MISSING_OBJECT);
-          reasons.push(
-            `S3 holds an object of ${head.partCount} parts; the log shows ${u.partsSucceeded} parts succeeded for upload ${u.uploadId}`,
+          // The object is there: not MISSING_OBJECT. Log delivery is best
+          // effort (a lost part record), and a client may leave parts out
+          // of its completion, so this is a finding to look at, not an
+          // alarm; the key is not counted verified.
+          problems.push(
+            `s3://${r.bucket}/${r.key}: S3 holds an object of ${head.partCount} parts; the log shows ${u.partsSucceeded} parts succeeded for upload ${u.uploadId}`,
           );
         } else if (stale.length === 0) {
           // Verified: present, and not made INCOMPLETE by an open upload.
@@ -693,5 +700,6 @@ export function reconcileDay(input: ReconcileInput): DigestReport {
     failuresOutsideWindow: chart.outside,
     health: logHealth(input.day, input.health),
     emailPath: null,
+    alerts: [...(input.alerts ?? [])],
   };
 }

@@ -22,8 +22,9 @@ import {
 /**
  * The email subject: the counts, e.g. `[upload-sentinel] 2026-03-14: 7 need
  * attention (3 failed, 2 aborted, 2 incomplete), 12 recovered, 1,931
- * completed`; `… 2026-03-14: all clear, 1,931 completed` when nothing needs
- * attention; starting with `UNCONFIRMED ` when Athena did not confirm it.
+ * completed, 4 in progress` (in progress only when there are some);
+ * `… 2026-03-14: all clear, 1,931 completed` when nothing needs attention;
+ * starting with `UNCONFIRMED ` when Athena did not confirm it.
  */
 export function subject(report: DigestReport): string {
   const h = headline(report);
@@ -35,6 +36,7 @@ export function subject(report: DigestReport): string {
     );
   if (h.recovered > 0) parts.push(`${int(h.recovered)} recovered`);
   parts.push(`${int(h.completed)} completed`);
+  if (h.inProgress > 0) parts.push(`${int(h.inProgress)} in progress`);
   const prefix = report.confirmed ? '' : 'UNCONFIRMED ';
   // The date is ours, but a subject is a header: keep it one line.
   return visible(

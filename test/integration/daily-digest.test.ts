@@ -3,9 +3,12 @@
  * run by aws-local-stepfunctions, Tasks bound to the real handlers, real
  * SDK clients against dynalite, s3rver, the local SES and Athena endpoints.
  * One scenario per branch: a normal day (through the real binary, the
- * e-mail parsed back), an empty day, Athena failing, SES refusing and SES
- * throttling, an unverified recipient, a bad input, a MISSING_OBJECT; and
- * the DuckDB rendering against the index, upload by upload.
+ * e-mail parsed back), an empty day, Athena failing, Athena's results
+ * unreadable, S3 refusing the checks, Reconcile failing, the sender not
+ * verified, SES refusing and SES throttling, an unverified recipient, the
+ * admin notice failing after the send, the Athena alert failing, the
+ * failure notice failing, a bad input, a MISSING_OBJECT; and the DuckDB
+ * rendering against the index, upload by upload.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -17,13 +20,14 @@ import {
   DeleteItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaReconcileResults } from '../../adapters/athena/athena-results.ts';
 import { DuckDbReconcileQueryRunner } from '../../adapters/duckdb/duckdb-query-runner.ts';
 import { partitionKey } from '../../adapters/dynamodb/upload-store.ts';
+import { S3RecordingsInspector } from '../../adapters/s3/recordings.ts';
 import {
   deriveKeyStatus,
   type KeyStatusRecord,
@@ -41,6 +45,7 @@ import { logger } from '../../handlers/logger.ts';
 import { LocalAthena } from '../../local/athena.ts';
 import {
   LOCAL_DIGEST_NAMES,
+  LOCAL_RECIPIENT,
   LOCAL_SENDER,
   LocalDigest,
   type LocalDigestOptions,
@@ -537,6 +542,207 @@ describe('every branch, on the same local state', () => {
         await sfn.close();
       }
     });
+  });
+
+  it('Athena’s results unreadable: the digest from the index alone, unconfirmed, and the admin told why', async () => {
+    // Prepare: QueryAthena "succeeds" with an execution the local Athena
+    // does not know, so GetQueryResults fails in Reconcile.
+    const run = await withDigest(
+      {
+        bindings: {
+          [S.QUERY_ATHENA]: async () => ({
+            QueryExecution: { QueryExecutionId: 'no-such-execution' },
+          }),
+        },
+      },
+      (d) => d.run({ date: DATE, asOf: AS_OF }),
+    );
+    // Assess
+    expect(run.status, JSON.stringify(run.error)).toBe('SUCCEEDED');
+    const report = run.report as DigestReport;
+    expect(report.confirmed).toBe(false);
+    expect(report.coverage.athena).toBe('UNAVAILABLE');
+    expect(report.coverage.athenaError).toMatch(
+      /^the query ran \(no-such-execution\) but its results could not be read: ReconcileQueryError: .*QUERY_NOT_FOUND/,
+    );
+    expect(report.attention.map((a) => a.key).sort()).toEqual(
+      attentionKeys(expected),
+    );
+    expect(run.path.slice(-3)).toEqual([
+      S.NOTICE_NEEDED,
+      S.NOTIFY_ADMIN,
+      S.DIGEST_SENT,
+    ]);
+    expect(run.notices.map((n) => n.subject)).toEqual([
+      '[upload-sentinel] digest 2026-03-14 sent, with 1 problem',
+    ]);
+    expect(run.notices[0]?.message).toContain(
+      "Athena's results for 2026-03-14 could not be read",
+    );
+    const mail = await simpleParser(await readFile(run.files?.eml as string));
+    expect(mail.subject).toMatch(/^UNCONFIRMED /);
+  });
+
+  it('S3 refusing the checks: the digest still goes out, says the checks were not made, and the admin is told', async () => {
+    // Prepare: the recordings bucket behind an endpoint nobody listens on.
+    const closed = new S3Client({
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    try {
+      const run = await withDigest(
+        { recordings: new S3RecordingsInspector(closed) },
+        (d) => d.run({ date: DATE, asOf: AS_OF }),
+      );
+      // Assess
+      expect(run.status, JSON.stringify(run.error)).toBe('SUCCEEDED');
+      const s3 = (run.report as DigestReport).coverage.s3;
+      expect(s3).toMatchObject({
+        headsChecked: false,
+        openUploadsChecked: false,
+      });
+      expect(s3.problems.map((p) => p.split(':')[0])).toEqual([
+        'open uploads not checked',
+        'completed recordings not checked',
+      ]);
+      expect(run.report?.confirmed).toBe(true);
+      expect(run.notices.map((n) => n.subject)).toEqual([
+        '[upload-sentinel] digest 2026-03-14 sent, with 2 problems',
+      ]);
+      expect(run.files?.eml).not.toBeNull();
+    } finally {
+      closed.destroy();
+    }
+  });
+
+  it('Reconcile failing: the failure path, and the admin told no digest was sent', async () => {
+    const run = await withDigest(
+      {
+        bindings: {
+          [S.RECONCILE]: async () => {
+            throw Object.assign(new Error('the index table is gone'), {
+              name: 'ResourceNotFoundException',
+            });
+          },
+        },
+      },
+      (d) => d.run({ date: DATE, asOf: AS_OF }),
+    );
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.name).toBe('ResourceNotFoundException');
+    expect(run.path.slice(-4)).toEqual([
+      S.RECONCILE,
+      'ReconcileFailed',
+      S.NOTIFY_FAILURE,
+      S.DIGEST_FAILED,
+    ]);
+    expect(run.notices.map((n) => n.state)).toEqual([S.NOTIFY_FAILURE]);
+    expect(run.notices[0]?.message).toMatch(
+      /failed in state Reconcile with ResourceNotFoundException\. No digest was sent by this execution\./,
+    );
+  });
+
+  it('the sender not verified: CheckRecipients fails and the admin is alerted', async () => {
+    const run = await withDigest({ verified: [LOCAL_RECIPIENT] }, async (d) => {
+      const r = await d.run({ date: DATE, asOf: AS_OF });
+      expect(d.ses.sent).toEqual([]);
+      return r;
+    });
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.name).toBe('SenderNotVerifiedError');
+    expect(run.path.slice(-4)).toEqual([
+      S.CHECK_RECIPIENTS,
+      'CheckRecipientsFailed',
+      S.NOTIFY_FAILURE,
+      S.DIGEST_FAILED,
+    ]);
+    expect(run.notices[0]?.message).toContain('No digest was sent');
+  });
+
+  it('the admin notice failing after the send: the run fails, and the admin is told the digest went out', async () => {
+    let calls = 0;
+    const run = await withDigest(
+      {
+        recipients: ['ops@example.com', 'auditor@elsewhere.org'],
+        verified: [LOCAL_SENDER, 'ops@example.com'],
+        bindings: {
+          [S.NOTIFY_ADMIN]: async () => {
+            calls++;
+            throw Object.assign(new Error('not authorized'), {
+              name: 'States.TaskFailed',
+            });
+          },
+        },
+      },
+      async (d) => {
+        const r = await d.run({ date: DATE, asOf: AS_OF });
+        expect(d.ses.sent).toHaveLength(1);
+        return r;
+      },
+    );
+    expect(calls).toBe(5); // the first attempt and four retries
+    expect(run.status).toBe('FAILED');
+    expect(run.path.slice(-4)).toEqual([
+      S.NOTIFY_ADMIN,
+      'NotifyAdminFailed',
+      S.NOTIFY_FAILURE,
+      S.DIGEST_FAILED,
+    ]);
+    expect(run.notices[0]?.message).toContain(
+      'The digest was sent; only the notice of the recipients it did not reach could not be published.',
+    );
+  });
+
+  it('the Athena alert failing does not stop the unconfirmed digest', async () => {
+    const run = await withDigest(
+      {
+        bindings: {
+          [S.QUERY_ATHENA]: async () => {
+            throw Object.assign(new Error('Query exhausted resources'), {
+              name: 'States.TaskFailed',
+            });
+          },
+          [S.ALERT_ATHENA_UNAVAILABLE]: async () => {
+            throw Object.assign(new Error('topic gone'), {
+              name: 'States.TaskFailed',
+            });
+          },
+        },
+      },
+      (d) => d.run({ date: DATE, asOf: AS_OF }),
+    );
+    expect(run.status, JSON.stringify(run.error)).toBe('SUCCEEDED');
+    expect(run.path.slice(0, 5)).toEqual([
+      S.RESOLVE_DAY,
+      S.QUERY_ATHENA,
+      S.ATHENA_UNAVAILABLE,
+      S.ALERT_ATHENA_UNAVAILABLE,
+      S.RECONCILE,
+    ]);
+    expect(run.report?.confirmed).toBe(false);
+    expect(run.files?.eml).not.toBeNull();
+  });
+
+  it('the failure notice itself failing: the run still fails with the original error', async () => {
+    const run = await withDigest(
+      {
+        bindings: {
+          [S.NOTIFY_FAILURE]: async () => {
+            throw Object.assign(new Error('topic gone'), {
+              name: 'States.TaskFailed',
+            });
+          },
+        },
+      },
+      (d) => d.run({ date: '2026-02-30' }),
+    );
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.name).toBe('DigestInputError');
+    expect(run.path.slice(-2)).toEqual([S.NOTIFY_FAILURE, S.DIGEST_FAILED]);
+    expect(run.notices).toEqual([]);
   });
 
   it('a bad input: the first Task fails and the admin is alerted', async () => {

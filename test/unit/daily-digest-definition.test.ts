@@ -12,11 +12,13 @@ import {
   athenaQueryString,
   buildDailyDigestDefinition,
   DAILY_DIGEST_TASKS,
+  DAILY_DIGEST_TIMEOUT_SECONDS,
   type DailyDigestNames,
   DailyDigestNamesError,
   dailyDigestAthenaParameters,
   dailyDigestTaskResources,
   failedStateOf,
+  failureOutcome,
   DailyDigestState as S,
   SNS_PUBLISH,
   TRANSIENT_ERRORS,
@@ -151,8 +153,14 @@ describe('the daily-digest definition', () => {
       expect(states[t]?.Catch?.[0]?.Next).toBe(failedStateOf(t));
       expect(pass.Type).toBe('Pass');
       expect(pass.Parameters?.state).toBe(t);
+      expect(pass.Parameters?.outcome).toBe(failureOutcome(t));
       expect(pass.Next).toBe(S.NOTIFY_FAILURE);
     }
+    // The admin is told the truth about the e-mail: only NotifyAdmin runs
+    // after it was sent.
+    expect(failureOutcome(S.NOTIFY_ADMIN)).toMatch(/^The digest was sent/);
+    for (const t of [S.RESOLVE_DAY, S.RECONCILE, S.SEND_DIGEST])
+      expect(failureOutcome(t)).toMatch(/^No digest was sent/);
     const notify = states[S.NOTIFY_FAILURE] as State;
     expect(notify.Parameters?.TopicArn).toBe(NAMES.adminTopicArn);
     expect(notify.Next).toBe(S.DIGEST_FAILED);
@@ -161,6 +169,39 @@ describe('the daily-digest definition', () => {
       Type: 'Fail',
       ErrorPath: '$.failure.error',
     });
+  });
+
+  it('times the whole run out only after every Task could have failed into the admin notification', () => {
+    type Retrier = {
+      MaxAttempts?: number;
+      IntervalSeconds?: number;
+      BackoffRate?: number;
+      MaxDelaySeconds?: number;
+    };
+    // Each Task's worst case: every retrier used up (attempts counted per
+    // retrier, as Step Functions does), each attempt its whole timeout, each
+    // wait its longest backoff; summed over every Task, whichever path runs.
+    let worst = 0;
+    for (const [name, st] of Object.entries(states)) {
+      if (st.Type !== 'Task') continue;
+      const timeout = st.TimeoutSeconds;
+      expect(timeout, `${name} has a timeout`).toBeTypeOf('number');
+      let attempts = 1;
+      let waits = 0;
+      for (const r of (st.Retry ?? []) as Retrier[]) {
+        const max = r.MaxAttempts ?? 3;
+        attempts += max;
+        for (let k = 0; k < max; k++)
+          waits += Math.min(
+            r.MaxDelaySeconds ?? Number.POSITIVE_INFINITY,
+            (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** k,
+          );
+      }
+      worst += attempts * (timeout as number) + waits;
+    }
+    expect(worst).toBeGreaterThan(3600);
+    expect(def.TimeoutSeconds).toBe(DAILY_DIGEST_TIMEOUT_SECONDS);
+    expect(worst).toBeLessThan(DAILY_DIGEST_TIMEOUT_SECONDS);
   });
 
   it('goes on without Athena, alerting the admin, when the query keeps failing', () => {

@@ -12,7 +12,7 @@ import {
   loadDigestConfig,
   requireSetting,
 } from '../../config/load-config.ts';
-import { recipientNotice } from '../../core/digest/email.ts';
+import { adminNotice } from '../../core/digest/email.ts';
 import {
   DigestInputError,
   ReportUnavailableError,
@@ -206,8 +206,8 @@ describe('recipients', () => {
       deliverTo: ['a@example.com'],
       unverified: [],
     };
-    expect(recipientNotice('2026-03-14', base)).toBeNull();
-    const some = recipientNotice('2026-03-14', {
+    expect(adminNotice('2026-03-14', base)).toBeNull();
+    const some = adminNotice('2026-03-14', {
       ...base,
       unverified: [{ address: 'b@other.net', status: 'NotStarted' }],
     });
@@ -215,9 +215,38 @@ describe('recipients', () => {
       '[upload-sentinel] digest 2026-03-14: 1 recipient not reached',
     );
     expect(some?.message).toContain('b@other.net (status NotStarted)');
-    const none = recipientNotice('2026-03-14', { ...base, deliverTo: [] });
+    const none = adminNotice('2026-03-14', { ...base, deliverTo: [] });
     expect(none?.subject).toBe(
       '[upload-sentinel] digest 2026-03-14 not delivered',
+    );
+  });
+
+  it('tells the admin what went wrong while the report was made, even when all recipients got it', () => {
+    const base: RecipientCheck = {
+      sender: 's@example.com',
+      sandbox: true,
+      deliverTo: ['a@example.com'],
+      unverified: [],
+    };
+    const alert =
+      'S3 check of 2026-03-14: open uploads not checked: AccessDenied.';
+    const n = adminNotice('2026-03-14', base, [alert]);
+    expect(n?.subject).toBe(
+      '[upload-sentinel] digest 2026-03-14 sent, with 1 problem',
+    );
+    expect(n?.message).toContain(`  - ${alert}`);
+    expect(n?.message).toContain('was sent to a@example.com.');
+    // Both at once: the recipients first, the alerts after.
+    const both = adminNotice(
+      '2026-03-14',
+      { ...base, unverified: [{ address: 'b@x.net', status: 'Pending' }] },
+      [alert],
+    );
+    expect(both?.subject).toBe(
+      '[upload-sentinel] digest 2026-03-14: 1 recipient not reached',
+    );
+    expect(both?.message.indexOf('b@x.net')).toBeLessThan(
+      both?.message.indexOf(alert) ?? -1,
     );
   });
 

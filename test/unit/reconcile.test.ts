@@ -176,7 +176,7 @@ describe('reconcileDay: S3 says otherwise (MISSING_OBJECT, open uploads)', () =>
     [12, false, ''],
     [undefined, false, ''],
   ])(
-    'compares a part count of %s with 12 parts succeeded',
+    'compares a part count of %s with 12 parts succeeded (differs: %s)',
     (partCount, missing, reason) => {
       const r = reconcileDay(
         input([done()], {
@@ -193,9 +193,12 @@ describe('reconcileDay: S3 says otherwise (MISSING_OBJECT, open uploads)', () =>
           },
         }),
       );
-      expect(r.attention.length).toBe(missing ? 1 : 0);
+      // The object exists: a differing part count is a finding in the
+      // S3 coverage, never a MISSING_OBJECT, and the key is not verified.
+      expect(r.attention).toEqual([]);
       expect(r.coverage.s3.verified).toBe(missing ? 0 : 1);
-      if (missing) expect(r.attention[0]?.reason).toContain(reason);
+      expect(r.coverage.s3.problems.length).toBe(missing ? 1 : 0);
+      if (missing) expect(r.coverage.s3.problems[0]).toContain(reason);
     },
   );
 

@@ -35,7 +35,7 @@ describe('subject', () => {
       ]),
     );
     expect(subject(r)).toBe(
-      '[upload-sentinel] 2026-03-14: 7 need attention (3 failed, 2 aborted, 2 incomplete), 12 recovered, 1,931 completed',
+      '[upload-sentinel] 2026-03-14: 7 need attention (3 failed, 2 aborted, 2 incomplete), 12 recovered, 1,931 completed, 4 in progress',
     );
   });
 
@@ -108,7 +108,7 @@ describe('rendering a simulated day', () => {
   it('subject states the report’s counts', () => {
     const n = report.attentionCounts;
     expect(subject(report)).toBe(
-      `[upload-sentinel] 2026-03-14: ${report.attention.length} need attention (${n.FAILED} failed, ${n.ABORTED} aborted, ${n.INCOMPLETE} incomplete, ${n.MISSING_OBJECT} missing object), ${report.recovered.length} recovered, ${report.counts.COMPLETED} completed`,
+      `[upload-sentinel] 2026-03-14: ${report.attention.length} need attention (${n.FAILED} failed, ${n.ABORTED} aborted, ${n.INCOMPLETE} incomplete, ${n.MISSING_OBJECT} missing object), ${report.recovered.length} recovered, ${report.counts.COMPLETED} completed${report.counts.IN_PROGRESS > 0 ? `, ${report.counts.IN_PROGRESS} in progress` : ''}`,
     );
   });
 
