@@ -78,7 +78,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
     const now = deps.now();
     const result = await ingestBatch(refs, deps, now);
     for (const r of result.objects) {
-      const lag = r.newestRecord === null ? null : now - r.newestRecord;
+      const lag = r.newestLine === null ? null : now - r.newestLine;
       logObject(r, lag);
       deps.metrics.object(r, lag);
     }

@@ -53,9 +53,9 @@ export interface IngestObjectResult {
   /** Upload requests outside the watched prefix. */
   unwatched: number;
   keys: number;
-  /** Newest upload request's time (epoch ms), for the lag metric. */
+  /** Newest upload request's time (epoch ms). */
   newestRecord: number | null;
-  /** Newest time of any well-formed record, upload request or not. */
+  /** Newest time of any well-formed record, upload request or not (the lag metric). */
   newestLine: number | null;
   /** The first few malformed lines, for the logs. */
   malformedSamples: MalformedLine[];

@@ -5,6 +5,7 @@
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,10 @@ import {
   type SimulatedDay,
   simulateDay,
 } from '../../core/simulate/simulate.ts';
-import { createIngestHandler } from '../../handlers/ingest.ts';
+import {
+  createIngestHandler,
+  PowertoolsIngestMetrics,
+} from '../../handlers/ingest.ts';
 import { CollectingMetrics, LocalStack } from '../../local/stack.ts';
 import {
   putObjects,
@@ -146,6 +150,68 @@ describe('robustness', () => {
     );
     expect(c.mismatched).toEqual([]);
     expect(c.matched).toBe(DAY.expected.keys.length);
+  });
+
+  it('emits the metrics as CloudWatch EMF, the lag measured from the newest record of any kind', async () => {
+    // Prepare: a real Powertools Metrics whose flushes are kept, and one
+    // log object whose newest line is not an upload request.
+    const flushed: Record<string, unknown>[] = [];
+    class KeptMetrics extends Metrics {
+      override publishStoredMetrics(): void {
+        flushed.push(this.serializeMetrics() as Record<string, unknown>);
+        this.clearMetrics();
+      }
+    }
+    const s3 = stack.s3 as S3Client;
+    const good = DAY.objects[0] as (typeof DAY.objects)[number];
+    const lines = good.body.split('\n').filter((l) => l !== '');
+    const newest =
+      '3c7e1a9b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e1a3c5b7d9f2e4a6c8b0d1f3e5a rec-archive-prod [14/Mar/2026:23:59:59 +0000] 198.51.100.23 - 0123456789ABCDEF REST.GET.BUCKET - "GET /?list-type=2 HTTP/1.1" 200 - 512 - 10 9 "-" "aws-cli/2.15" -';
+    const key = 'metrics/2026-03-14-23-59-59-METRICS000000001';
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'rec-archive-prod',
+        Key: key,
+        Body: `${lines.join('\n')}\n${newest}\n`,
+      }),
+    );
+    const now = Date.parse('2026-03-15T00:00:09Z');
+    const handler = createIngestHandler({
+      source: new S3LogSource(s3),
+      store: stack.store,
+      alerts: null,
+      logPrefix: '',
+      watchPrefix: '',
+      stallWindowMs: DAY.expected.stallWindowMs,
+      concurrency: 4,
+      metrics: new PowertoolsIngestMetrics(
+        new KeptMetrics({ namespace: 'test', serviceName: 'ingest' }),
+      ),
+      now: () => now,
+    });
+    // Act
+    const res = await handler(sqsEvent('rec-archive-prod', [key]));
+    // Assess
+    expect(res.batchItemFailures).toEqual([]);
+    expect(flushed).toHaveLength(1);
+    const emf = flushed[0] as Record<string, unknown>;
+    const names = (
+      (emf._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] })
+        .CloudWatchMetrics[0]?.Metrics ?? []
+    ).map((m) => m.Name);
+    for (const n of [
+      'ObjectsIngested',
+      'LogLines',
+      'UploadRequests',
+      'MalformedLines',
+      'IngestLag',
+      'StoreWrites',
+      'StoreItemWrites',
+    ])
+      expect(names).toContain(n);
+    expect(emf.LogLines).toBe(lines.length + 1);
+    expect(emf.IngestLag).toBe(10_000); // 23:59:59 to 00:00:09
+    expect(emf.StoreWrites).toBeGreaterThan(0);
   });
 
   it('garbage, binary, empty, truncated and misnamed objects are counted and the batch goes on', async () => {
