@@ -425,7 +425,10 @@ export class LocalDigest {
       csv: join(folder, 'attention.csv'),
       json: join(folder, 'report.json'),
     };
-    await writeFile(files.html, previewHtml(report));
+    // The preview is the HTML part of the message the local SES received;
+    // rendered from the report only when nobody was sent one.
+    if (sent?.preview) await copyFile(sent.preview, files.html);
+    else await writeFile(files.html, previewHtml(report));
     await writeFile(files.csv, csv(report));
     await writeFile(files.json, json(report));
     run.report = report;

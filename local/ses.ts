@@ -9,7 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
+import { SafeHtml } from '../core/report/escape.ts';
+import { previewDocument } from '../core/report/render.ts';
 import { type LocalReply, type LocalServer, serveLocal } from './http.ts';
 
 const XMLNS = 'http://ses.amazonaws.com/doc/2010-12-01/';
@@ -40,6 +43,11 @@ export interface LocalSentEmail {
   messageId: string;
   /** The `.eml` file. */
   path: string;
+  /**
+   * A page showing the message's HTML part as a mail client would, next
+   * to the `.eml`; `null` when the message has none.
+   */
+  preview: string | null;
   source: string;
   destinations: string[];
 }
@@ -190,6 +198,7 @@ export class LocalSes {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const path = join(this.o.outboxDir, `${stamp}-${messageId}.eml`);
     await writeFile(path, raw);
+    const preview = await writePreview(raw, path.replace(/\.eml$/, '.html'));
     if (this.o.smtp) {
       try {
         await relay(this.o.smtp, source, destinations, raw);
@@ -201,7 +210,7 @@ export class LocalSes {
         });
       }
     }
-    this.sent.push({ messageId, path, source, destinations });
+    this.sent.push({ messageId, path, preview, source, destinations });
     return xml(
       200,
       `<SendRawEmailResponse xmlns="${XMLNS}"><SendRawEmailResult><MessageId>${messageId}</MessageId></SendRawEmailResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></SendRawEmailResponse>`,
@@ -227,4 +236,20 @@ async function relay(
   } finally {
     transport.close();
   }
+}
+
+/**
+ * Writes the HTML part of a raw message, as sent, into a standalone page
+ * at `path` (titled with its subject); returns `path`, or `null` when the
+ * message has no HTML part. The HTML is the message's own: a preview shows
+ * what a mail client would.
+ */
+async function writePreview(raw: Buffer, path: string): Promise<string | null> {
+  const mail = await simpleParser(raw);
+  if (typeof mail.html !== 'string') return null;
+  await writeFile(
+    path,
+    previewDocument(mail.subject ?? '', new SafeHtml(mail.html)),
+  );
+  return path;
 }

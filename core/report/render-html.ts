@@ -337,16 +337,24 @@ export function previewHtml(
   report: DigestReport,
   options: RenderOptions = {},
 ): string {
+  return previewDocument(subject(report), body(report, options));
+}
+
+/**
+ * A standalone page around an e-mail's HTML body, titled `title`: what a
+ * mail client shows of the message, for a browser.
+ */
+export function previewDocument(title: string, emailBody: SafeHtml): string {
   return markup`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light">
-<title>${subject(report)}</title>
+<title>${title}</title>
 </head>
 <body style="margin:0;padding:0;background:#f3f4f6">
-${body(report, options)}
+${emailBody}
 </body>
 </html>
 `.html;

@@ -7,7 +7,7 @@ import type { DigestReport } from './digest-report.ts';
 
 export type { RenderOptions } from './render-common.ts';
 export { CSV_COLUMNS, type CsvRow, csv, csvRows } from './render-csv.ts';
-export { html, previewHtml } from './render-html.ts';
+export { html, previewDocument, previewHtml } from './render-html.ts';
 export { subject, text } from './render-text.ts';
 
 /** The JSON report (DESIGN section 4), two-space indented, ending in a newline. */

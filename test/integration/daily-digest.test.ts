@@ -223,8 +223,12 @@ describe('a normal day, through the real binary', () => {
     expect(csvRowsOf(relayed, DATE)).toEqual(expectedAttentionRows(expected));
     // The preview, CSV and JSON sit next to the e-mail.
     const folder = (report.emailPath as string).replace(/digest\.eml$/, '');
-    expect(await readFile(join(folder, 'preview.html'), 'utf8')).toMatch(
-      /^<!DOCTYPE html>/,
+    // The preview is the HTML part of the message that was sent.
+    const preview = await readFile(join(folder, 'preview.html'), 'utf8');
+    expect(preview).toMatch(/^<!DOCTYPE html>/);
+    expect(preview).toContain(mail.html as string);
+    expect(preview).toContain(
+      `<title>${(mail.subject ?? '').replace(/&/g, '&amp;')}</title>`,
     );
     expect(
       JSON.parse(await readFile(join(folder, 'report.json'), 'utf8')).emailPath,

@@ -157,9 +157,10 @@ describe('robustness', () => {
     // log object whose newest line is not an upload request.
     const flushed: Record<string, unknown>[] = [];
     class KeptMetrics extends Metrics {
-      override publishStoredMetrics(): void {
+      override publishStoredMetrics(): this {
         flushed.push(this.serializeMetrics() as Record<string, unknown>);
         this.clearMetrics();
+        return this;
       }
     }
     const s3 = stack.s3 as S3Client;
