@@ -4,6 +4,7 @@
  * (set SENTINEL_DEBUG=1 to see one).
  */
 import { readFileSync } from 'node:fs';
+import { visible } from '../core/report/escape.ts';
 import { CliError, UsageError } from './errors.ts';
 import { COMMANDS } from './registry.ts';
 
@@ -32,14 +33,14 @@ Options: --version, --help`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (
-    name === undefined ||
-    name === '--help' ||
-    name === '-h' ||
-    name === 'help'
-  ) {
+  if (name === undefined) {
+    // Bad usage: the usage goes to stderr, so stdout stays empty for pipes.
+    process.stderr.write(`${usage()}\n`);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     console.log(version());
@@ -48,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[name];
   if (command === undefined) {
     process.stderr.write(
-      `upload-sentinel: unknown command '${name}' (run 'upload-sentinel --help' for the list)\n`,
+      `upload-sentinel: unknown command '${visible(name)}' (run 'upload-sentinel --help' for the list)\n`,
     );
     return 2;
   }
@@ -70,12 +71,16 @@ try {
       name in COMMANDS
         ? ` (see 'upload-sentinel ${name} --help')`
         : '';
-    process.stderr.write(`upload-sentinel: ${err.message}${hint}\n`);
+    // Messages quote what the user typed or the logs hold: shown through
+    // visible(), so no control character reaches the terminal and the
+    // message stays one line (idempotent on text already made visible).
+    process.stderr.write(`upload-sentinel: ${visible(err.message)}${hint}\n`);
     process.exitCode = err.exitCode;
   } else {
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    const msg =
+      (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
     process.stderr.write(
-      `upload-sentinel: unexpected error: ${msg} (SENTINEL_DEBUG=1 shows details)\n`,
+      `upload-sentinel: unexpected error: ${visible(msg)} (SENTINEL_DEBUG=1 shows details)\n`,
     );
     process.exitCode = 1;
   }

@@ -22,10 +22,10 @@ import {
   awsError,
   awsName,
   awsS3,
+  indexFlags,
+  indexHelp,
   startLocal,
   stateDir,
-  targetFlags,
-  targetHelp,
   targetOf,
 } from '../target.ts';
 
@@ -41,7 +41,7 @@ Options:
   --since YYYY-MM-DD     only objects whose name dates from that day on
   --restart              forget the progress of earlier runs
   --json                 print one JSON summary
-${targetHelp}
+${indexHelp}
   -h, --help             show this help
 
 Exit codes: 0 done, 1 some objects failed (listed; run again to retry them),
@@ -55,7 +55,7 @@ export const flags: Flags = {
   since: { type: 'string' },
   restart: { type: 'boolean' },
   json: { type: 'boolean' },
-  ...targetFlags,
+  ...indexFlags,
 };
 
 const BATCH = 25;
@@ -126,6 +126,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
+  const target = targetOf(p);
   if (p.positionals.length !== 1)
     throw new UsageError(
       "backfill needs one s3://LOGBUCKET/PREFIX (see 'upload-sentinel backfill --help')",
@@ -139,7 +140,7 @@ export async function run(argv: string[]): Promise<number> {
   let handler: IngestHandler;
   let s3: S3Client;
   let close: () => Promise<void>;
-  if (targetOf(p) === 'aws') {
+  if (target === 'aws') {
     const tableName = await awsName(p, 'table', 'TableName');
     s3 = awsS3(p);
     const dynamo = new DynamoDBClient({
@@ -185,7 +186,7 @@ export async function run(argv: string[]): Promise<number> {
   const checkpoint = join(
     checkpointDir,
     `${createHash('sha256')
-      .update(`${targetOf(p)} s3://${loc.bucket}/${loc.key}`)
+      .update(`${target} s3://${loc.bucket}/${loc.key}`)
       .digest('hex')
       .slice(0, 16)}.json`,
   );

@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { shellQuote } from '../../core/report/escape.ts';
 import type { ExpectedDay } from '../../core/simulate/simulate.ts';
 import { bool, type Flags, integer, parse } from '../args.ts';
+import { takeLock } from '../lock.ts';
 import { color } from '../output.ts';
 import { run as digest } from './digest.ts';
 import { run as ingest } from './ingest.ts';
@@ -21,7 +22,8 @@ index and S3, the e-mail), and prints its summary, where the e-mail and its
 HTML preview are, and what to try next.
 
 Everything lives in .sentinel/demo under the current folder, emptied at the
-start of each run: a re-run starts clean.
+start of each run: a re-run starts clean. A second demo started in the same
+folder while one runs stops at once and says so.
 
 Options:
   --recordings N  recordings in the simulated day (default 2500; 50 to 100000)
@@ -59,7 +61,20 @@ export async function run(argv: string[]): Promise<number> {
   }
   const recordings = integer(p, 'recordings', 50, 100_000) ?? 2500;
   const dir = resolve('.sentinel', 'demo');
-  await rm(dir, { recursive: true, force: true });
+  // The lock first, then the clean-up: a second demo must not empty the
+  // folder of one still running. The lock file sits beside the folder, so
+  // emptying it keeps the lock.
+  const release = await takeLock(`${dir}.lock`, `the demo folder ${dir}`);
+  try {
+    await rm(dir, { recursive: true, force: true });
+    return await demo(dir, recordings);
+  } finally {
+    await release();
+  }
+}
+
+/** The demo's steps, in `dir` (emptied, and locked by the caller). */
+async function demo(dir: string, recordings: number): Promise<number> {
   const day = join(dir, 'day');
   const state = join(dir, 'state');
   const date = '2026-03-14';

@@ -308,9 +308,7 @@ export async function run(argv: string[]): Promise<number> {
       `unexpected argument '${p.positionals[0]}' (digest takes options only)`,
     );
   const input = executionInput(p);
+  // targetOf rejects --state-machine, --stack and --region in local mode.
   if (targetOf(p) === 'aws') return runAws(p, input);
-  for (const f of ['state-machine', 'stack', 'region'])
-    if (str(p, f) !== undefined)
-      throw new UsageError(`--${f} only applies with --target aws`);
   return runLocal(p, input);
 }

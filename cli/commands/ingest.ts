@@ -6,7 +6,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseLogObjectKey } from '../../core/access-log/log-object-key.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
 import { deadLetterDepth } from '../../local/queue.ts';
-import { bool, type Flags, parse, str } from '../args.ts';
+import { bool, type Flags, parse } from '../args.ts';
 import { RunError, UsageError } from '../errors.ts';
 import { type InputFile, listInputsWithRoots } from '../inputs.ts';
 import { color, Progress } from '../output.ts';
@@ -32,11 +32,15 @@ With --target aws, the files are uploaded to the deployed log bucket, and
 the deployed pipeline ingests them.
 
 Options:
-  --json                 print one JSON summary: files, objects, skipped, lines,
-                         uploadRequests, malformed, storeWrites (write calls to
-                         the index; a batch of up to 25 items counts one),
-                         storeItemWrites (items written), their rates per 1,000
-                         upload requests, alerts, deadLettered, seconds
+  --json                 print one JSON summary; locally: files, objects,
+                         skipped, lines, uploadRequests, malformed, storeWrites
+                         (write calls to the index; a batch of up to 25 items
+                         counts one), storeItemWrites (items written),
+                         writesPer1000UploadRequests and
+                         itemWritesPer1000UploadRequests (the two per 1,000
+                         upload requests), alerts, deadLettered, seconds,
+                         state (the state folder); with --target aws: files,
+                         bucket (the log bucket they were uploaded to), seconds
   --log-bucket NAME      with --target aws: the log bucket (instead of the stack's output)
 ${targetHelp}
   -h, --help             show this help
@@ -115,6 +119,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
+  const target = targetOf(p);
   if (p.positionals.length === 0)
     throw new UsageError(
       "ingest needs at least one log file or folder (see 'upload-sentinel ingest --help')",
@@ -127,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   const json = bool(p, 'json');
   const started = performance.now();
-  if (targetOf(p) === 'aws') {
+  if (target === 'aws') {
     const bucket = await awsName(p, 'log-bucket', 'LogBucketName');
     const s3 = awsS3(p);
     try {
@@ -145,7 +150,7 @@ export async function run(argv: string[]): Promise<number> {
     const summary = {
       files: files.length,
       bucket,
-      seconds: (performance.now() - started) / 1000,
+      seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
     };
     if (json) console.log(JSON.stringify(summary));
     else
@@ -154,8 +159,6 @@ export async function run(argv: string[]): Promise<number> {
       );
     return 0;
   }
-  if (str(p, 'log-bucket') !== undefined)
-    throw new UsageError('--log-bucket only applies with --target aws');
   const stack = await startLocal(p, { s3: true });
   const deadBefore = await deadLetterDepth(stack.deadLetterDir);
   const progress = new Progress('ingesting', files.length, ' objects');

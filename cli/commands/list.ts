@@ -20,7 +20,7 @@ import { readExpected, reportCheck } from '../check.ts';
 import { UsageError } from '../errors.ts';
 import { LineWriter } from '../output.ts';
 import { countStatuses, countsLine, statusTable } from '../render.ts';
-import { openIndex, targetFlags, targetHelp } from '../target.ts';
+import { indexFlags, indexHelp, openIndex, targetOf } from '../target.ts';
 
 export const help = `Usage: upload-sentinel list [options]
 
@@ -36,7 +36,7 @@ Options:
   --json                 NDJSON status records (a table otherwise)
   --check EXPECTED_JSON  compare with a simulated day's expected.json; exit 1
                          and list the differences when any key differs
-${targetHelp}
+${indexHelp}
   -h, --help             show this help
 
 Exit codes: 0 listed (even none), 2 bad usage, 1 the index could not be read
@@ -54,7 +54,7 @@ export const flags: Flags = {
   'stall-window': { type: 'string' },
   json: { type: 'boolean' },
   check: { type: 'string' },
-  ...targetFlags,
+  ...indexFlags,
 };
 
 export async function run(argv: string[]): Promise<number> {
@@ -63,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
+  targetOf(p);
   if (p.positionals.length > 0)
     throw new UsageError(
       `unexpected argument '${p.positionals[0]}' (list takes options only)`,

@@ -6,7 +6,7 @@ import { bool, duration, type Flags, instant, parse } from '../args.ts';
 import { NotFoundError, UsageError } from '../errors.ts';
 import { LineWriter } from '../output.ts';
 import { statusBlock } from '../render.ts';
-import { openIndex, targetFlags, targetHelp } from '../target.ts';
+import { indexFlags, indexHelp, openIndex, targetOf } from '../target.ts';
 
 export const help = `Usage: upload-sentinel status s3://BUCKET/KEY... [options]
 
@@ -17,7 +17,7 @@ Options:
   --as-of ISO            evaluate at this time (default: now)
   --stall-window DUR     idle time before an open upload is INCOMPLETE (default 6h)
   --json                 one status record per line (NDJSON)
-${targetHelp}
+${indexHelp}
   -h, --help             show this help
 
 Exit codes: 0 every key known, 3 some key unknown, 2 a malformed URI or bad usage,
@@ -31,7 +31,7 @@ export const flags: Flags = {
   'as-of': { type: 'string' },
   'stall-window': { type: 'string' },
   json: { type: 'boolean' },
-  ...targetFlags,
+  ...indexFlags,
 };
 
 export async function run(argv: string[]): Promise<number> {
@@ -40,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
+  const target = targetOf(p);
   if (p.positionals.length === 0)
     throw new UsageError(
       "status needs at least one s3://BUCKET/KEY (see 'upload-sentinel status --help')",
@@ -77,8 +78,12 @@ export async function run(argv: string[]): Promise<number> {
   if (unknown.length > 0) {
     for (const u of unknown.slice(0, -1))
       process.stderr.write(`upload-sentinel: unknown key ${visible(u)}\n`);
+    const next =
+      target === 'aws'
+        ? "check the key's quoting (quote it for your shell), wait for S3 to deliver its access logs (minutes to hours after the upload), or run 'upload-sentinel backfill' on the log bucket"
+        : "check the key's quoting (quote it for your shell), or ingest its access logs first ('upload-sentinel ingest' or 'backfill')";
     throw new NotFoundError(
-      `unknown key ${unknown[unknown.length - 1]} (no upload request for it in ${index.where})`,
+      `unknown key ${visible(unknown.at(-1) ?? '')} (no upload request for it in ${visible(index.where)}): ${next}`,
     );
   }
   return 0;

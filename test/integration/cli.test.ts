@@ -1,7 +1,8 @@
 /**
  * The command-line contract (DESIGN section 4), through the real binary:
- * --help for every command, matching what the command accepts; exit codes;
- * one-line errors with no stack trace.
+ * --help for every command, matching what the command accepts and what it
+ * does (AWS-only flags refused in local mode, the --json keys it lists);
+ * exit codes; one-line errors with no stack trace.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../cli/registry.ts';
+import { awsOnlyFlags } from '../../cli/target.ts';
 import { cli } from '../support/cli.ts';
 
 const FIXTURES = fileURLToPath(
@@ -28,6 +30,45 @@ function documentedFlags(help: string): string[] {
     .sort();
 }
 
+/** The entry of `--flag` in a help text's Options section, one line. */
+function optionEntry(help: string, flag: string): string {
+  const options =
+    help.split(/\n\s*\n/).find((block) => block.startsWith('Options:')) ?? '';
+  const lines = options.split('\n');
+  const start = lines.findIndex((l) =>
+    new RegExp(`^\\s+(?:-\\w, )?--${flag}\\b`).test(l),
+  );
+  if (start === -1) return '';
+  const next = lines.findIndex(
+    (l, i) => i > start && /^\s+(?:-\w, )?--/.test(l),
+  );
+  return lines
+    .slice(start, next === -1 ? undefined : next)
+    .join(' ')
+    .replace(/\s+/g, ' ');
+}
+
+/**
+ * The field names a help entry lists after `label:` (up to `;`), without
+ * the explanations in parentheses.
+ */
+function listedKeys(entry: string, label: string): string[] {
+  const text = entry.replace(/\([^)]*\)/g, '');
+  const list = text.slice(text.indexOf(`${label}:`) + label.length + 1);
+  return (list.split(';')[0] ?? '')
+    .split(/,| and /)
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .sort();
+}
+
+/** Arguments that are valid for each command apart from its flags. */
+const POSITIONALS: Record<string, string[]> = {
+  ingest: [join(FIXTURES, 'synthetic-edge-cases.log')],
+  status: ['s3://rec-archive-prod/recordings/a.tar'],
+  backfill: ['s3://upload-sentinel-logs/s3-access-logs/'],
+};
+
 describe('every command', () => {
   for (const [name, command] of Object.entries(COMMANDS)) {
     it(`${name} --help documents exactly the options it accepts`, async () => {
@@ -39,6 +80,39 @@ describe('every command', () => {
       expect(r.code).toBe(0);
       expect(r.stdout.trim()).toBe(mod.help);
       expect(r.stderr).toBe('');
+    });
+
+    it(`${name} refuses AWS-only flags in local mode, in one line with exit 2`, async () => {
+      const mod = await command.load();
+      const awsOnly = awsOnlyFlags.filter((f) => f in mod.flags);
+      if (!('target' in mod.flags)) {
+        expect(awsOnly).toEqual([]);
+        return;
+      }
+      expect(awsOnly.length).toBeGreaterThan(0);
+      const state = await mkdtemp(join(tmpdir(), 'sentinel-cli-'));
+      for (const [i, flag] of awsOnly.entries()) {
+        expect(optionEntry(mod.help, flag)).toContain('with --target aws');
+        // Without --target, and (once) with an explicit --target local.
+        for (const target of i === 0 ? [[], ['--target', 'local']] : [[]]) {
+          const args = [
+            name,
+            ...(POSITIONALS[name] ?? []),
+            ...target,
+            `--${flag}`,
+            'x',
+            '--state',
+            state,
+          ];
+          const r = await cli(args);
+          expect(r.code, args.join(' ')).toBe(2);
+          expect(r.stdout, args.join(' ')).toBe('');
+          expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+          expect(r.stderr, args.join(' ')).toContain(
+            `--${flag} only applies to a deployed stack: add --target aws`,
+          );
+        }
+      }
     });
 
     it(`${name} rejects an unknown flag in one line with exit 2`, async () => {
@@ -61,6 +135,13 @@ describe('top level', () => {
     expect(help.code).toBe(0);
     for (const name of Object.keys(COMMANDS))
       expect(help.stdout).toContain(`  ${name}`);
+  });
+
+  it('with no command, prints the usage on stderr and exits 2', async () => {
+    const r = await cli([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Usage: upload-sentinel <command> [options]');
   });
 
   it('rejects an unknown command with exit 2', async () => {
@@ -193,6 +274,54 @@ describe('analyze and simulate', () => {
     ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/1 differ/);
+  });
+});
+
+describe('ingest and status', () => {
+  it('ingest --json prints exactly the keys its help lists for local mode', async () => {
+    const mod = await COMMANDS.ingest!.load();
+    const entry = optionEntry(mod.help, 'json');
+    const documented = listedKeys(entry, 'locally');
+    expect(documented).toContain('storeWrites');
+    for (const k of documented) expect(k).toMatch(/^[a-z][A-Za-z0-9]*$/);
+    // The --target aws shape is listed too (it needs a deployed stack to run).
+    expect(listedKeys(entry, 'with --target aws')).toEqual([
+      'bucket',
+      'files',
+      'seconds',
+    ]);
+    const state = await mkdtemp(join(tmpdir(), 'sentinel-cli-'));
+    const r = await cli([
+      'ingest',
+      join(FIXTURES, 'synthetic-edge-cases.log'),
+      '--state',
+      state,
+      '--json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(Object.keys(summary).sort()).toEqual(documented);
+    expect(summary).toMatchObject({ files: 1, malformed: 0, deadLettered: 0 });
+  });
+
+  it('status of an unknown key: exit 3, the key made visible, what to do next', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'sentinel-cli-'));
+    const r = await cli([
+      'status',
+      's3://rec-archive-prod/evil\u001b[2J.tar',
+      '--state',
+      state,
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toContain('\u001b');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(
+      'unknown key s3://rec-archive-prod/evil\\x1b[2J.tar',
+    );
+    expect(r.stderr).toMatch(/check the key's quoting/);
+    expect(r.stderr).toMatch(/'upload-sentinel ingest' or 'backfill'/);
   });
 });
 

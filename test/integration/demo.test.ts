@@ -73,4 +73,33 @@ describe('demo', () => {
       if (args[0] === 'list') expect(n.stdout).toContain('FAILED');
     }
   });
+
+  it('runs twice in the same folder, and a second demo started meanwhile leaves the first alone', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'sentinel-demo-'));
+    const args = ['demo', '--recordings', '50'];
+    // Two at once: one takes the folder's lock, the other stops at once
+    // (unless the first was already done) instead of emptying the folder
+    // under the running one.
+    const both = await Promise.all([cli(args, { cwd }), cli(args, { cwd })]);
+    const winners = both.filter((r) => r.code === 0);
+    expect(winners.length, JSON.stringify(both)).toBeGreaterThan(0);
+    for (const r of both) {
+      if (r.code === 0) {
+        expect(r.stderr).toBe('');
+        expect(r.stdout).toContain('Try next:');
+      } else {
+        expect(r.code).toBe(1);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(
+          /the demo folder .* is in use by another upload-sentinel process \(pid \d+\)/,
+        );
+      }
+    }
+    // Then again in a row into the same folder: it starts clean and succeeds.
+    const again = await cli(args, { cwd });
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('4. Run the daily digest');
+    await expect(access(join(cwd, '.sentinel/demo.lock'))).rejects.toThrow();
+  });
 });
