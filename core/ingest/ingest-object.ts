@@ -39,6 +39,8 @@ export interface IngestDeps {
   stallWindowMs: number;
   /** Objects read at once. */
   concurrency: number;
+  /** Facts held before a merge (default `FLUSH_FACTS`; lower in tests). */
+  flushFacts?: number;
 }
 
 export interface IngestObjectResult {
@@ -113,6 +115,8 @@ export async function readObject(
   contribution: ContributionBuilder | null;
   /** Writes made by early merges of a large object. */
   flushedWrites: WriteCount;
+  /** Keys of those early merges that may now need an alert. */
+  flushedAlertable: [string, KeyState][];
 }> {
   const name = parseLogObjectKey(ref.key, deps.logPrefix);
   if (typeof name === 'string') {
@@ -120,6 +124,7 @@ export async function readObject(
       result: empty(ref, name),
       contribution: null,
       flushedWrites: { requests: 0, items: 0 },
+      flushedAlertable: [],
     };
   }
   const result = empty(ref, null);
@@ -127,6 +132,7 @@ export async function readObject(
   let keys = 0;
   let parts = 0;
   const flushedWrites: WriteCount = { requests: 0, items: 0 };
+  const flushedAlertable: [string, KeyState][] = [];
   let newest: number | null = null;
   const reader = new UploadFactReader({
     fact: (f) => {
@@ -143,7 +149,7 @@ export async function readObject(
   });
   for await (const chunk of await deps.source.open(ref)) {
     reader.push(chunk);
-    if (contribution.facts >= FLUSH_FACTS) {
+    if (contribution.facts >= (deps.flushFacts ?? FLUSH_FACTS)) {
       // A large object: merge what it showed so far, so memory stays bounded
       // whatever its size. The part name keeps re-processing idempotent.
       const part = contribution.build({
@@ -155,6 +161,8 @@ export async function readObject(
       const [failure] = merged.failed.values();
       if (failure !== undefined) throw failure;
       keys += contribution.index.keys.size;
+      for (const [id, st] of contribution.index.keys)
+        if (mayAlert(st)) flushedAlertable.push([id, st]);
       if (
         contribution.newest !== null &&
         (newest === null || contribution.newest > newest)
@@ -176,7 +184,7 @@ export async function readObject(
       : contribution.newest;
   result.newestLine = stats.newestRecord;
   result.keys = keys + contribution.index.keys.size;
-  return { result, contribution, flushedWrites };
+  return { result, contribution, flushedWrites, flushedAlertable };
 }
 
 /**
@@ -247,6 +255,7 @@ export async function ingestBatch(
     }
     objects.push(read.result);
     addWrites(storeWrites, read.flushedWrites);
+    for (const [id, st] of read.flushedAlertable) alertable.set(id, st);
     if (read.result.skipped === null) {
       const r = read.result;
       readOk.push({
@@ -271,7 +280,7 @@ export async function ingestBatch(
       }
       set.add(m);
     }
-    if (batch.facts >= FLUSH_FACTS) await flush();
+    if (batch.facts >= (deps.flushFacts ?? FLUSH_FACTS)) await flush();
   });
   await flush();
 
@@ -346,7 +355,13 @@ async function alertKey(
   for (const u of record.uploads) {
     if (u.status !== UploadStatus.FAILED && u.status !== UploadStatus.ABORTED)
       continue;
-    const alertId = `${u.status}#${u.uploadId ?? `${u.startedAt ?? u.abortedAt}`}`;
+    // One alert per upload, whichever of FAILED and ABORTED it reached
+    // first. An upload no record names by id is known by its abort (a
+    // lifecycle record's own time) or its last activity, which records
+    // arriving late and out of order never change: only a newer request,
+    // a new failure, moves it.
+    const alertId =
+      u.uploadId ?? `@${u.abortedAt ?? u.lastActivity ?? u.startedAt}`;
     write();
     if (!(await deps.store.claimAlert(bucket, key, alertId))) continue;
     try {

@@ -5,6 +5,7 @@
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
 import { S3LogSource } from '../../adapters/s3/log-source.ts';
 import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
+import type { UploadAlert } from '../../core/ports.ts';
 import { compareWithExpected } from '../../core/simulate/expected.ts';
 import { Random } from '../../core/simulate/random.ts';
 import {
@@ -22,6 +24,7 @@ import {
   createIngestHandler,
   PowertoolsIngestMetrics,
 } from '../../handlers/ingest.ts';
+import { OutboxAlertPublisher } from '../../local/outbox.ts';
 import { CollectingMetrics, LocalStack } from '../../local/stack.ts';
 import {
   putObjects,
@@ -36,6 +39,31 @@ const DAY: SimulatedDay = simulateDay({
   recordings: 120,
   failureRate: 0.2,
 });
+
+/**
+ * Every upload the day leaves FAILED or ABORTED was announced, and no
+ * upload twice (not even one that went from FAILED to ABORTED).
+ */
+function expectOneAlertPerUpload(sent: readonly UploadAlert[]): void {
+  const per = new Map<string, number>();
+  for (const a of sent)
+    if (a.uploadId !== null) {
+      const id = `${a.bucket}\u0000${a.key}\u0000${a.uploadId}`;
+      per.set(id, (per.get(id) ?? 0) + 1);
+    }
+  expect([...per].filter(([, n]) => n !== 1)).toEqual([]);
+  let announced = 0;
+  for (const k of DAY.expected.keys)
+    for (const u of k.uploads)
+      if ((u.status === 'FAILED' || u.status === 'ABORTED') && u.uploadId) {
+        expect(
+          per.get(`${k.bucket}\u0000${k.key}\u0000${u.uploadId}`),
+          `${k.key} ${u.uploadId} ${u.status}`,
+        ).toBe(1);
+        announced++;
+      }
+  expect(announced).toBeGreaterThan(5);
+}
 
 describe('a simulated day through events', () => {
   let stack: LocalStack;
@@ -62,6 +90,7 @@ describe('a simulated day through events', () => {
     expect(c.matched).toBe(DAY.expected.keys.length);
     expect(stack.metrics.totals.malformed).toBe(DAY.stats.malformed);
     expect(stack.metrics.totals.uploadRequests).toBe(DAY.stats.uploadRequests);
+    expectOneAlertPerUpload(stack.alerts.sent);
     baseline = await storedStates(stack.store, DAY);
   });
 
@@ -150,6 +179,44 @@ describe('robustness', () => {
     );
     expect(c.mismatched).toEqual([]);
     expect(c.matched).toBe(DAY.expected.keys.length);
+  });
+
+  it('a large object merged in several steps still announces every failed upload once', async () => {
+    // Prepare: the whole day in one log object, merged every 500 facts.
+    const s3 = stack.s3 as S3Client;
+    const key = 'big/2026-03-14-23-59-59-BIGOBJECT0000001';
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'rec-archive-prod',
+        Key: key,
+        Body: DAY.objects.map((o) => o.body).join(''),
+      }),
+    );
+    const fresh = await LocalStack.start({ stateDir: null });
+    try {
+      const publisher = new OutboxAlertPublisher(
+        join(fresh.outboxDir, 'alerts'),
+      );
+      const handler = createIngestHandler({
+        source: new S3LogSource(s3),
+        store: fresh.store,
+        alerts: publisher,
+        logPrefix: '',
+        watchPrefix: '',
+        stallWindowMs: DAY.expected.stallWindowMs,
+        concurrency: 4,
+        flushFacts: 500,
+        metrics: new CollectingMetrics(),
+        now: () => Date.parse(DAY.expected.asOf),
+      });
+      // Act
+      const res = await handler(sqsEvent('rec-archive-prod', [key]));
+      // Assess
+      expect(res.batchItemFailures).toEqual([]);
+      expectOneAlertPerUpload(publisher.sent);
+    } finally {
+      await fresh.stop();
+    }
   });
 
   it('emits the metrics as CloudWatch EMF, the lag measured from the newest record of any kind', async () => {
