@@ -45,7 +45,10 @@ local SES endpoint writing the e-mail. The run's files go to
 <state>/outbox/digests/<date>/<execution>/: digest.eml, preview.html,
 attention.csv, report.json; admin notifications to <state>/outbox/admin/.
 The e-mail goes from ${LOCAL_SENDER} to ${LOCAL_RECIPIENT} unless
-SENTINEL_DIGEST_SENDER and SENTINEL_DIGEST_RECIPIENTS say otherwise.
+SENTINEL_DIGEST_SENDER and SENTINEL_DIGEST_RECIPIENTS say otherwise. The
+local SES acts as the SES sandbox with every address verified, except those
+listed in SENTINEL_LOCAL_SES_UNVERIFIED (comma-separated), to try what
+happens to a recipient SES has not verified.
 
 With --target aws it starts the deployed state machine and waits for it; the
 report and the e-mail stay in the stack's reports bucket.
@@ -66,8 +69,8 @@ Options:
   -h, --help             show this help
 
 Exit codes: 0 the digest was sent (even with recipients left out: see the
-            admin notification), 1 the workflow failed (the admin was alerted),
-            2 bad usage.
+            admin notification), 1 the workflow failed or the digest reached
+            no recipient (the admin was alerted), 2 bad usage.
 
 Examples:
   upload-sentinel digest --date 2026-03-14 --as-of 2026-03-15T03:00:00Z
@@ -162,6 +165,14 @@ async function runLocal(
   }
   const smtp = smtpOf(str(p, 'smtp'));
   const asJson = bool(p, 'json');
+  const sender = config.sender ?? LOCAL_SENDER;
+  const recipients = config.recipients ?? [LOCAL_RECIPIENT];
+  const unverified = new Set(
+    (process.env.SENTINEL_LOCAL_SES_UNVERIFIED ?? '')
+      .split(',')
+      .map((a) => a.trim().toLowerCase())
+      .filter((a) => a !== ''),
+  );
   const stack = await startLocal(p, { s3: true });
   let run: LocalDigestRun;
   try {
@@ -169,8 +180,11 @@ async function runLocal(
       stack,
       timeZone: config.timeZone,
       stallWindowMs: config.stallWindowMs,
-      sender: config.sender ?? LOCAL_SENDER,
-      recipients: config.recipients ?? [LOCAL_RECIPIENT],
+      sender,
+      recipients,
+      verified: [sender, ...recipients].filter(
+        (a) => !unverified.has(a.toLowerCase()),
+      ),
       smtp,
     });
     try {
@@ -201,6 +215,12 @@ async function runLocal(
     { label: 'csv', path: run.files.csv },
     { label: 'report', path: run.files.json },
   ]);
+  if (run.files.eml === null) {
+    process.stderr.write(
+      'upload-sentinel: the digest reached no recipient (none is deliverable: see the admin notification above); the report and its preview are written\n',
+    );
+    return 1;
+  }
   return 0;
 }
 
@@ -289,6 +309,13 @@ async function runAws(
         { label: 'email', path: report.emailPath },
         { label: 'report', path: `s3://${ref.bucket}/${ref.key}` },
       ]);
+      const sent = isObject(output) ? output.sent : undefined;
+      if (isObject(sent) && sent.messageId === null) {
+        process.stderr.write(
+          `upload-sentinel: the digest reached no recipient (none is deliverable: see the admin notification) (${executionArn})\n`,
+        );
+        return 1;
+      }
       return 0;
     }
   } finally {

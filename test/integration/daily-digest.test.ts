@@ -237,6 +237,35 @@ describe('a normal day, through the real binary', () => {
   });
 });
 
+describe('nobody reached, through the real binary', () => {
+  it('exits 1 with one line when SES has verified no recipient, the admin told and the report still written', async () => {
+    const r = await cli(
+      ['digest', '--date', DATE, '--as-of', AS_OF, '--state', state],
+      {
+        env: {
+          SENTINEL_DIGEST_RECIPIENTS: 'ops@example.com,auditor@example.org',
+          SENTINEL_LOCAL_SES_UNVERIFIED: 'OPS@example.com, auditor@example.org',
+        },
+      },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(
+      /^upload-sentinel: the digest reached no recipient \(none is deliverable/,
+    );
+    expect(
+      lines.some((l) =>
+        l.startsWith(
+          'admin notified: [upload-sentinel] digest 2026-03-14 not delivered',
+        ),
+      ),
+    ).toBe(true);
+    // The summary and the paths of what was written, but no e-mail.
+    expect(r.stdout).toMatch(/preview\s+\S+preview\.html/);
+    expect(r.stdout).not.toMatch(/^\s+email\s/m);
+  });
+});
+
 describe('every branch, on the same local state', () => {
   let stack: LocalStack;
 
