@@ -9,7 +9,6 @@ import {
   Stack,
   type StackProps,
   Tags,
-  Validations,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AccessLogAnalytics } from './constructs/access-log-analytics.ts';
@@ -123,7 +122,6 @@ export class UploadSentinelStack extends Stack {
 
     this.outputs();
     this.warnings(s);
-    this.acknowledgeCdkSingletons();
   }
 
   private outputs(): void {
@@ -187,33 +185,6 @@ export class UploadSentinelStack extends Stack {
         'upload-sentinel:trial-bucket',
         'createRecordingsBucket: the stack creates a recordings bucket for a trial (kept when the stack is deleted).',
       );
-    }
-  }
-
-  /**
-   * Singletons CDK adds at stack level for S3 notifications and for
-   * AwsCustomResource: their roles and runtimes are CDK's, not ours.
-   */
-  private acknowledgeCdkSingletons(): void {
-    const basicExecution =
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
-    for (const child of this.node.children) {
-      const v = Validations.of(child);
-      if (child.node.id.startsWith('BucketNotificationsHandler')) {
-        v.acknowledge({
-          id: basicExecution,
-          reason:
-            "CDK-provided handler that writes the log bucket's notification configuration (s3:PutBucketNotification on that bucket only); the managed policy grants CloudWatch Logs only.",
-        });
-      } else if (
-        child.node.id.startsWith('AWS679f53fac002430cb0da5b7982bd2287')
-      ) {
-        v.acknowledge({
-          id: basicExecution,
-          reason:
-            'CDK-provided AwsCustomResource function (PutBucketLogging on the recordings bucket only); the managed policy grants CloudWatch Logs only.',
-        });
-      }
     }
   }
 }

@@ -233,8 +233,22 @@ export class AccessLogAnalytics extends Construct {
     this.logBucket.grantQueryLogs(grantee, this.source);
     principal.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+        actions: ['s3:GetBucketLocation'],
         resources: [this.resultsBucket.bucketArn],
+      }),
+    );
+    // Athena writes and lists results under the workgroup's output location
+    // only (the workgroup enforces it), so listing is limited to that
+    // prefix. S3 also evaluates ListBucket, with the key as `s3:prefix`,
+    // when a HeadObject or GetObject finds no object under it: a 404
+    // rather than a 403.
+    principal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.resultsBucket.bucketArn],
+        conditions: {
+          StringLike: { 's3:prefix': [`${this.resultsPrefix}*`] },
+        },
       }),
     );
     principal.addToPrincipalPolicy(

@@ -14,7 +14,6 @@ import {
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { EventType } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -178,11 +177,7 @@ export class Ingestion extends Construct {
     // the logging service for the recordings bucket alone; the prefix (not
     // the bucket's own folder) also lets `upload-sentinel ingest --target
     // aws` feed simulated or backfilled logs through the same path.
-    logBucket.bucket.addEventNotification(
-      EventType.OBJECT_CREATED,
-      new SqsDestination(this.queue),
-      { prefix: logBucket.logPrefix },
-    );
+    logBucket.notifyNewLogs(new SqsDestination(this.queue));
 
     fn.addEventSource(
       new SqsEventSource(this.queue, {

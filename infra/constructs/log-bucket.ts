@@ -1,13 +1,20 @@
 /**
  * The destination of the recordings bucket's server access logs.
  */
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   type IGrantable,
   PolicyStatement,
+  Role,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
-import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  Bucket,
+  EventType,
+  type IBucket,
+  type IBucketNotificationDestination,
+} from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcards } from '../nag.ts';
 import { expireAfter, PRIVATE_BUCKET } from './private-bucket.ts';
@@ -37,20 +44,62 @@ export interface LogBucketProps {
  * logging service is admitted by bucket policy), lifecycle retention.
  */
 export class LogBucket extends Construct {
+  /**
+   * Construct id of the stack-wide function CDK adds to write bucket
+   * notification configurations (`NotificationsResourceHandler` in
+   * aws-cdk-lib/aws-s3).
+   */
+  static readonly NOTIFICATIONS_HANDLER_ID =
+    'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
+
   readonly bucket: Bucket;
   /** Target prefix of the logs, as the functions' `SENTINEL_LOG_PREFIX`. */
   readonly logPrefix: string;
+  /**
+   * Execution role of CDK's notifications handler: writes the notification
+   * configuration of this bucket and the handler's own log group, nothing
+   * else (`notifyNewLogs`).
+   */
+  readonly notificationsHandlerRole: Role;
+  /** Log group of CDK's notifications handler. */
+  readonly notificationsHandlerLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: LogBucketProps = {}) {
     super(scope, id);
     this.logPrefix = props.logPrefix ?? 's3-access-logs/';
+    this.notificationsHandlerLogs = new LogGroup(
+      this,
+      'NotificationsHandlerLogs',
+      {
+        retention: RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      },
+    );
+    this.notificationsHandlerRole = new Role(this, 'NotificationsHandlerRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'Execution role of the CDK handler that writes the log bucket notification configuration',
+    });
+    this.notificationsHandlerLogs.grantWrite(this.notificationsHandlerRole);
     this.bucket = new Bucket(this, 'Bucket', {
       ...PRIVATE_BUCKET,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       lifecycleRules: [
         expireAfter('expire-access-logs', props.retentionDays ?? 400),
       ],
+      // Passed without policy updates: CDK would attach
+      // AWSLambdaBasicExecutionRole (CloudWatch Logs on every log group) to
+      // it. Its grants are the ones made here.
+      notificationsHandlerRole:
+        this.notificationsHandlerRole.withoutPolicyUpdates(),
     });
+    // What CDK's own handler policy grants for a bucket of this stack.
+    this.notificationsHandlerRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:PutBucketNotification'],
+        resources: [this.bucket.bucketArn],
+      }),
+    );
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
@@ -66,8 +115,10 @@ export class LogBucket extends Construct {
 
   /**
    * Admits the S3 logging service to write the logs of `source` (a bucket of
-   * this account) under the log prefix, and nothing else. Buckets created in
-   * this stack with `serverAccessLogsBucket` get the same statement from CDK.
+   * this account and Region, logging with the partitioned prefix) into the
+   * folder of that bucket (`sourceFolder`), and nothing else. Not
+   * `serverAccessLogsBucket`: CDK's statement for it admits the whole log
+   * prefix.
    */
   admitServerAccessLogs(source: IBucket): void {
     this.bucket.addToResourcePolicy(
@@ -75,12 +126,43 @@ export class LogBucket extends Construct {
         sid: 'AdmitServerAccessLogsOfTheRecordingsBucket',
         principals: [new ServicePrincipal('logging.s3.amazonaws.com')],
         actions: ['s3:PutObject'],
-        resources: [this.bucket.arnForObjects(`${this.logPrefix}*`)],
+        resources: [this.bucket.arnForObjects(`${this.sourceFolder(source)}*`)],
         conditions: {
           ArnLike: { 'aws:SourceArn': source.bucketArn },
           StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
         },
       }),
+    );
+  }
+
+  /**
+   * Sends each object created under the log prefix to `destination`, through
+   * the function CDK adds to the stack to write the bucket's notification
+   * configuration. That function runs as `notificationsHandlerRole` and logs
+   * to `notificationsHandlerLogs`. It is a stack singleton: another bucket of
+   * this stack with notifications would need its own grant on that role.
+   */
+  notifyNewLogs(destination: IBucketNotificationDestination): void {
+    this.bucket.addEventNotification(EventType.OBJECT_CREATED, destination, {
+      prefix: this.logPrefix,
+    });
+    const handler = Stack.of(this)
+      .node.tryFindChild(LogBucket.NOTIFICATIONS_HANDLER_ID)
+      ?.node.tryFindChild('Resource');
+    if (
+      !CfnResource.isCfnResource(handler) ||
+      handler.cfnResourceType !== 'AWS::Lambda::Function'
+    ) {
+      throw new Error(
+        `CDK's bucket notifications handler is not at ${LogBucket.NOTIFICATIONS_HANDLER_ID}/Resource: its log group cannot be set`,
+      );
+    }
+    // Its own log group, the only one its role may write to. The default
+    // one is named after the function, which depends on the role's policy:
+    // that policy cannot name it.
+    handler.addPropertyOverride(
+      'LoggingConfig.LogGroup',
+      this.notificationsHandlerLogs.logGroupName,
     );
   }
 

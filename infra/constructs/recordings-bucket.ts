@@ -5,15 +5,10 @@
  * event time.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import {
-  Bucket,
-  type IBucket,
-  PartitionDateSource,
-  TargetObjectKeyFormat,
-} from 'aws-cdk-lib/aws-s3';
+import { Bucket, CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import {
   AwsCustomResource,
   AwsCustomResourcePolicy,
@@ -47,21 +42,22 @@ export class RecordingsBucket extends Construct {
   readonly bucket: IBucket;
   /** True when this stack created the bucket. */
   readonly created: boolean;
+  /**
+   * The custom resource that turns logging of an existing bucket on;
+   * undefined for a bucket this stack created (its logging is a property of
+   * the bucket).
+   */
+  readonly serverAccessLogging?: ServerAccessLogging;
 
   constructor(scope: Construct, id: string, props: RecordingsBucketProps) {
     super(scope, id);
     const { logBucket } = props;
     if (props.existingBucketName === undefined) {
       this.created = true;
-      this.bucket = new Bucket(this, 'Bucket', {
+      const bucket = new Bucket(this, 'Bucket', {
         ...PRIVATE_BUCKET,
         // Recordings are never deleted by removing the monitoring stack.
         removalPolicy: RemovalPolicy.RETAIN,
-        serverAccessLogsBucket: logBucket.bucket,
-        serverAccessLogsPrefix: logBucket.logPrefix,
-        targetObjectKeyFormat: TargetObjectKeyFormat.partitionedPrefix(
-          PartitionDateSource.EVENT_TIME,
-        ),
         lifecycleRules: [
           {
             id: 'abort-incomplete-multipart-uploads',
@@ -71,6 +67,23 @@ export class RecordingsBucket extends Construct {
           },
         ],
       });
+      // Logging set on the CloudFormation resource, not with
+      // `serverAccessLogsBucket`: CDK's bucket policy statement for that
+      // admits the logging service to the whole log prefix, this one to the
+      // bucket's own folder, as for an existing bucket.
+      const cfnBucket = bucket.node.defaultChild;
+      if (!(cfnBucket instanceof CfnBucket)) {
+        throw new Error('the recordings bucket has no CfnBucket');
+      }
+      cfnBucket.loggingConfiguration = {
+        destinationBucketName: logBucket.bucket.bucketName,
+        logFilePrefix: logBucket.logPrefix,
+        targetObjectKeyFormat: {
+          partitionedPrefix: { partitionDateSource: 'EventTime' },
+        },
+      };
+      logBucket.admitServerAccessLogs(bucket);
+      this.bucket = bucket;
     } else {
       this.created = false;
       this.bucket = Bucket.fromBucketName(
@@ -79,10 +92,14 @@ export class RecordingsBucket extends Construct {
         props.existingBucketName,
       );
       logBucket.admitServerAccessLogs(this.bucket);
-      new ServerAccessLogging(this, 'ServerAccessLogging', {
-        source: this.bucket,
-        logBucket,
-      });
+      this.serverAccessLogging = new ServerAccessLogging(
+        this,
+        'ServerAccessLogging',
+        {
+          source: this.bucket,
+          logBucket,
+        },
+      );
     }
   }
 
@@ -156,6 +173,10 @@ export interface ServerAccessLoggingProps {
  */
 export class ServerAccessLogging extends Construct {
   readonly resource: AwsCustomResource;
+  /** Execution role of the function behind the custom resource. */
+  readonly role: Role;
+  /** Log group of that function. */
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: ServerAccessLoggingProps) {
     super(scope, id);
@@ -191,11 +212,26 @@ export class ServerAccessLogging extends Construct {
       },
       physicalResourceId,
     };
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // The role of CDK's AwsCustomResource function (a stack singleton: any
+    // other AwsCustomResource of the stack would run as this role too).
+    // Without it CDK creates one with AWSLambdaBasicExecutionRole, which
+    // writes to every log group; this one writes to its own.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'Execution role of the CDK AwsCustomResource function that turns server access logging of the recordings bucket on and off',
+    });
+    this.logGroup.grantWrite(this.role);
     this.resource = new AwsCustomResource(this, 'PutBucketLogging', {
       resourceType: 'Custom::ServerAccessLogging',
       onCreate: enable,
       onUpdate: enable,
       onDelete: disable,
+      role: this.role,
       policy: AwsCustomResourcePolicy.fromStatements([
         new PolicyStatement({
           actions: ['s3:PutBucketLogging'],
@@ -203,10 +239,7 @@ export class ServerAccessLogging extends Construct {
         }),
       ]),
       installLatestAwsSdk: false,
-      logGroup: new LogGroup(this, 'Logs', {
-        retention: RetentionDays.ONE_MONTH,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logGroup: this.logGroup,
     });
     // The bucket policy admitting the logging service exists first.
     if (logBucket.bucket.policy !== undefined) {

@@ -10,7 +10,6 @@ import {
   FULL_CONTEXT,
   permissionsOfFunction,
   permissionsOfRole,
-  renderCfn,
   renderToken,
   sortPermissions,
   synthesize,
@@ -46,6 +45,13 @@ const region = '<<Ref:AWS::Region>>';
 const account = '<<Ref:AWS::AccountId>>';
 const partition = '<<Ref:AWS::Partition>>';
 const recordingsArn = `arn:${partition}:s3:::acme-call-recordings`;
+
+/** Properties of the Lambda functions that run as this role (resolved ARN). */
+function functionsWithRole(roleArn: unknown): Record<string, unknown>[] {
+  return Object.values(template.findResources('AWS::Lambda::Function'))
+    .map((f) => f.Properties as Record<string, unknown>)
+    .filter((p) => JSON.stringify(p.Role) === JSON.stringify(roleArn));
+}
 
 describe('IAM, per function', () => {
   it('ingest: its log group, merges into the table, the index, log objects under the prefix, its queue, the alert topic', () => {
@@ -255,8 +261,15 @@ describe('IAM, per function', () => {
         { action: 's3:GetObject', resource: `${folder}*` },
         ...allow(
           stack,
-          ['s3:GetBucketLocation', 's3:ListBucket'],
+          ['s3:GetBucketLocation'],
           [stack.analytics.resultsBucket.bucketArn],
+        ),
+        // Listing under the workgroup's output location only.
+        ...allow(
+          stack,
+          ['s3:ListBucket'],
+          [stack.analytics.resultsBucket.bucketArn],
+          { StringLike: { 's3:prefix': ['results/*'] } },
         ),
         ...allow(
           stack,
@@ -287,7 +300,7 @@ describe('IAM, per function', () => {
     );
   });
 
-  it('the PutBucketLogging custom resource may change the recordings bucket logging only', () => {
+  it('the PutBucketLogging custom resource may change the recordings bucket logging only, and write its own log group', () => {
     const custom = Object.values(
       template.findResources('Custom::ServerAccessLogging'),
     );
@@ -300,12 +313,63 @@ describe('IAM, per function', () => {
       ),
     );
     expect(policies).toHaveLength(1);
-    const doc = policies[0]?.Properties.PolicyDocument as {
-      Statement: { Action: unknown; Resource: unknown }[];
-    };
-    expect(
-      doc.Statement.map((st) => [st.Action, renderCfn(st.Resource)]),
-    ).toEqual([['s3:PutBucketLogging', recordingsArn]]);
+    const logging = stack.recordings.serverAccessLogging;
+    if (logging === undefined) throw new Error('no ServerAccessLogging');
+    const { logGroup } = logging;
+    const roleArn = stack.resolve(logging.role.roleArn);
+    expect(permissionsOfRole(template, roleArn)).toEqual(
+      sortPermissions([
+        ...logGroupWrite({ logGroup }),
+        { action: 's3:PutBucketLogging', resource: recordingsArn },
+      ]),
+    );
+    // CDK's function behind the custom resource runs as that role and logs
+    // to that group.
+    expect(functionsWithRole(roleArn)).toEqual([
+      expect.objectContaining({
+        LoggingConfig: { LogGroup: stack.resolve(logGroup.logGroupName) },
+      }),
+    ]);
+  });
+
+  it("CDK's bucket notifications handler may write the log bucket's notification configuration and its own log group, nothing else", () => {
+    const logs = stack.logBucket;
+    const roleArn = stack.resolve(logs.notificationsHandlerRole.roleArn);
+    expect(permissionsOfRole(template, roleArn)).toEqual(
+      sortPermissions([
+        ...logGroupWrite({ logGroup: logs.notificationsHandlerLogs }),
+        ...allow(stack, ['s3:PutBucketNotification'], [logs.bucket.bucketArn]),
+      ]),
+    );
+    expect(functionsWithRole(roleArn)).toEqual([
+      expect.objectContaining({
+        Description: expect.stringContaining('Custom::S3BucketNotifications'),
+        LoggingConfig: {
+          LogGroup: stack.resolve(logs.notificationsHandlerLogs.logGroupName),
+        },
+      }),
+    ]);
+    // The one function that writes bucket notifications.
+    const services = Object.values(
+      template.findResources('Custom::S3BucketNotifications'),
+    ).map((r) => r.Properties.ServiceToken);
+    const handlers = Object.entries(
+      template.findResources('AWS::Lambda::Function'),
+    ).filter(
+      ([, f]) => JSON.stringify(f.Properties.Role) === JSON.stringify(roleArn),
+    );
+    expect(services).toEqual(
+      handlers.map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+    );
+  });
+
+  it('no role has a managed policy or inline policies of its own: its grants are the AWS::IAM::Policy statements checked here', () => {
+    for (const role of Object.values(
+      template.findResources('AWS::IAM::Role'),
+    )) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.Policies).toBeUndefined();
+    }
   });
 
   it('no policy allows a wildcard action, and `*` resources only go with actions that have no resource-level permissions', () => {

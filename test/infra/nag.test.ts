@@ -1,14 +1,21 @@
 /**
- * cdk-nag's AwsSolutions pack finds nothing unacknowledged, in both kinds of
- * deployment, and every acknowledgment says why.
+ * cdk-nag's AwsSolutions pack runs at every synth of the app, finds nothing
+ * unacknowledged in both kinds of deployment, and every acknowledgment says
+ * why.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FULL_CONTEXT, type Synthesized, synthesize } from './support/synth.ts';
+import {
+  build,
+  FULL_CONTEXT,
+  type Synthesized,
+  synthesize,
+} from './support/synth.ts';
 
 const deployments: [string, Synthesized][] = [
   ['an existing bucket, every setting given', synthesize(FULL_CONTEXT)],
@@ -17,6 +24,25 @@ const deployments: [string, Synthesized][] = [
 afterAll(() => {
   for (const [, s] of deployments) s.cleanup();
 });
+
+interface ValidationReport {
+  pluginReports: {
+    pluginName: string;
+    conclusion: string;
+    violations: {
+      ruleName: string;
+      severity: string;
+      violatingConstructs: { constructPath: string }[];
+    }[];
+  }[];
+}
+
+/** The `validation-report.json` synth wrote into `outdir`. */
+function validationReport(outdir: string): ValidationReport {
+  return JSON.parse(
+    readFileSync(join(outdir, 'validation-report.json'), 'utf8'),
+  ) as ValidationReport;
+}
 
 function acknowledgments(root: IConstruct): { id: string; reason: string }[] {
   const out: { id: string; reason: string }[] = [];
@@ -46,16 +72,10 @@ describe.each(deployments)('cdk-nag AwsSolutions, %s', (_, s) => {
     ).toEqual([]);
   });
 
-  it('ran during synth and passed (the validation report)', () => {
-    const report = JSON.parse(
-      readFileSync(join(s.outdir, 'validation-report.json'), 'utf8'),
-    ) as {
-      pluginReports: {
-        pluginName: string;
-        conclusion: string;
-        violations: { severity: string }[];
-      }[];
-    };
+  it('synth found no error (the validation report)', () => {
+    // CDK lists a plugin in the report only when it found something: that
+    // cdk-nag runs at all is the next describe's test.
+    const report = validationReport(s.outdir);
     for (const plugin of report.pluginReports) {
       expect(
         plugin.violations.filter((v) => v.severity === 'error'),
@@ -101,5 +121,40 @@ describe.each(deployments)('cdk-nag AwsSolutions, %s', (_, s) => {
     // Nowhere else: no other role may read recordings.
     const elsewhere = acknowledgments(s.app).filter((a) => a.reason === reason);
     expect(elsewhere).toHaveLength(1);
+  });
+});
+
+describe('cdk-nag during synth', () => {
+  it('buildSentinelApp registers the AwsSolutions pack: a violation anywhere in its app stops synth and is in the validation report', () => {
+    const built = build();
+    try {
+      // A queue with neither a dead-letter queue nor a TLS-only policy
+      // (AwsSolutions-SQS3 and SQS4), in a stack of its own in the same app.
+      const probe = new Queue(new Stack(built.app, 'NagProbe'), 'Queue');
+      expect(() => built.app.synth()).toThrow(/AwsSolutions-SQS4/);
+      const nag = validationReport(built.outdir).pluginReports.filter(
+        (p) => p.pluginName === new AwsSolutionsChecks().name,
+      );
+      expect(nag).toHaveLength(1);
+      const probePath = probe.node.defaultChild?.node.path;
+      expect(
+        nag[0]?.violations
+          .filter((v) =>
+            v.violatingConstructs.some((c) => c.constructPath === probePath),
+          )
+          .map((v) => `${v.ruleName} ${v.severity}`)
+          .sort(),
+      ).toEqual(['AwsSolutions-SQS3 error', 'AwsSolutions-SQS4 error']);
+      // And nothing of the sentinel stack beside it.
+      expect(
+        nag[0]?.violations.flatMap((v) =>
+          v.violatingConstructs
+            .map((c) => c.constructPath)
+            .filter((path) => !path.startsWith('NagProbe/')),
+        ),
+      ).toEqual([]);
+    } finally {
+      built.cleanup();
+    }
   });
 });

@@ -8,9 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { IConstruct } from 'constructs';
 import { buildSentinelApp } from '../../../infra/sentinel-app.ts';
 import type { UploadSentinelStack } from '../../../infra/stack.ts';
 
@@ -34,10 +35,20 @@ export interface Synthesized {
   cleanup(): void;
 }
 
-export function synthesize(
+/** The app as `cdk synth` builds it, before synthesis. */
+export interface Built {
+  readonly app: App;
+  readonly stack: UploadSentinelStack;
+  readonly outdir: string;
+  /** Removes the cloud assembly folder. */
+  cleanup(): void;
+}
+
+/** Builds the app (`buildSentinelApp`) into a new temporary folder, unsynthesized. */
+export function build(
   context: Record<string, unknown> = {},
   options: { bundle?: boolean } = {},
-): Synthesized {
+): Built {
   const outdir = mkdtempSync(join(tmpdir(), 'sentinel-cdk-out-'));
   const app = new App({
     outdir,
@@ -48,6 +59,19 @@ export function synthesize(
     },
   });
   const stack = buildSentinelApp(app);
+  return {
+    app,
+    stack,
+    outdir,
+    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}
+
+export function synthesize(
+  context: Record<string, unknown> = {},
+  options: { bundle?: boolean } = {},
+): Synthesized {
+  const { app, stack, outdir, cleanup } = build(context, options);
   const assembly = app.synth();
   const template = Template.fromJSON(
     assembly.getStackByName(stack.stackName).template,
@@ -58,8 +82,39 @@ export function synthesize(
     template,
     assembly,
     outdir,
-    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+    cleanup,
   };
+}
+
+/** A resource of the template, as `Template.toJSON()` gives it. */
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly DependsOn?: string[];
+}
+
+/**
+ * The template's resource behind `construct` (its default child), found
+ * with the stack's logical ID for it: a lookup that tells one resource from
+ * others alike (the log bucket among the buckets), not an assertion on the
+ * ID.
+ */
+export function resourceOf(
+  s: Pick<Synthesized, 'stack' | 'template'>,
+  construct: IConstruct,
+): TemplateResource {
+  const child = construct.node.defaultChild;
+  if (!CfnElement.isCfnElement(child))
+    throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  const id = s.stack.getLogicalId(child);
+  const resources = s.template.toJSON().Resources as Record<
+    string,
+    TemplateResource
+  >;
+  const resource = resources[id];
+  if (resource === undefined) throw new Error(`no resource ${id}`);
+  return resource;
 }
 
 /** A deployment with every setting given, watching an existing bucket. */
