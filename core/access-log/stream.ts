@@ -15,7 +15,9 @@ const REGION_BYTES = 64 * 1024;
 
 /**
  * Called per non-empty line `s[a, b)`, trailing CR and spaces removed.
- * `utf8` is true when the line holds bytes above 0x7F.
+ * `utf8` is true when the line holds bytes above 0x7F; `terminated` is
+ * false only for a last line that no newline ended (S3 ends every log
+ * object with one: such a line may have been cut short).
  */
 export type LineHandler = (
   s: string,
@@ -23,6 +25,7 @@ export type LineHandler = (
   b: number,
   lineNo: number,
   utf8: boolean,
+  terminated: boolean,
 ) => void;
 
 /** Called for a line that exceeded `MAX_LINE_BYTES` (it is skipped). */
@@ -120,6 +123,7 @@ export class LineSplitter {
     let a = 0;
     while (a < n) {
       let nl = s.indexOf('\n', a);
+      const terminated = nl !== -1;
       if (nl === -1) nl = n;
       this.lineNo++;
       let b = nl;
@@ -131,7 +135,7 @@ export class LineSplitter {
         if (b - a > MAX_LINE_BYTES) this.onOverlong(this.lineNo);
         else {
           const utf8 = !ascii && !isAscii(buf.subarray(from + a, from + b));
-          this.onLine(s, a, b, this.lineNo, utf8);
+          this.onLine(s, a, b, this.lineNo, utf8, terminated);
         }
       }
       a = nl + 1;

@@ -3,7 +3,12 @@
  * every other line is skipped after its head, malformed lines are counted.
  */
 import type { UploadFact } from '../model/facts.ts';
-import { type FastOutput, FastResult, readUploadFact } from './line-parser.ts';
+import {
+  type FastOutput,
+  FastResult,
+  parseLine,
+  readUploadFact,
+} from './line-parser.ts';
 import type { MalformedLine } from './record.ts';
 import { LineSplitter, MAX_LINE_BYTES } from './stream.ts';
 
@@ -35,7 +40,19 @@ export class UploadFactReader {
 
   constructor(private readonly sink: FactSink) {
     this.splitter = new LineSplitter(
-      (s, a, b, lineNo, utf8) => {
+      (s, a, b, lineNo, utf8, terminated) => {
+        if (!terminated) {
+          // A last line without a newline may have been cut short, after
+          // the fields the fast path reads: the full parse decides it, so
+          // a truncated object counts its last line malformed, as 'parse'
+          // does. (One line per object: the cost does not matter.)
+          const full = parseLine(s, a, b, utf8);
+          if (typeof full === 'string') {
+            this.malformedCount++;
+            this.sink.malformed({ lineNo, reason: full });
+            return;
+          }
+        }
         const r = readUploadFact(s, a, b, utf8, this.out);
         if (r !== FastResult.MALFORMED && this.out.timeMs > this.newest)
           this.newest = this.out.timeMs;

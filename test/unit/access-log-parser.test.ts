@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AccessLogParser, parseText } from '../../core/access-log/parse.ts';
 import type { AccessLogRecord } from '../../core/access-log/record.ts';
+import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
+import type { UploadFact } from '../../core/model/facts.ts';
 import { fixture, fixtureLines } from '../support/fixtures.ts';
 
 const UPLOAD_ID =
@@ -9,6 +11,15 @@ const HOST_ID =
   'q7Vd2KxR9mT4pL0sN8bY3wZ6cF1hJ5gA0eU2iO4uE7rW9tQ1yP3aS5dF7gH9jK1lM3nB5vC7xZ9=';
 const HOST = 'rec-archive-prod.s3.eu-west-1.amazonaws.com';
 const KEY = 'recordings/2026/03/cam-07/session-0412.tar';
+
+/** The first upload request (a part, create or complete) of the public samples. */
+function publicUploadLine(): string {
+  const line = fixtureLines('public-samples.log')
+    .map((l) => l.toString('utf8'))
+    .find((l) => / REST\.(PUT\.PART|POST\.UPLOADS?|POST\.UPLOAD) /.test(l));
+  if (line === undefined) throw new Error('no upload request in the samples');
+  return line;
+}
 
 function one(line: string | Buffer): AccessLogRecord {
   const { records, malformed } = parseText(line);
@@ -522,6 +533,32 @@ describe('byte-level robustness', () => {
     expect(malformed).toEqual([]);
     expect(stats.lines).toBe(4);
     expect(records).toEqual(expected.slice(0, 4));
+  });
+
+  it('the fast path counts a cut-off last line malformed, as the full parse does, and reads a whole one', () => {
+    const upload = publicUploadLine();
+    const cut = upload.slice(0, upload.indexOf(' "', upload.indexOf('" ') + 2));
+    const read = (text: string) => {
+      const facts: UploadFact[] = [];
+      const bad: string[] = [];
+      const r = new UploadFactReader({
+        fact: (f) => facts.push(f),
+        malformed: (m) => bad.push(m.reason),
+      });
+      r.push(Buffer.from(text));
+      const stats = r.end();
+      return { facts, bad, stats };
+    };
+    // Cut just before the referrer: every field the fast path reads is
+    // there, but the line is not a record.
+    expect(parseText(cut).malformed).toHaveLength(1);
+    const last = read(`${upload}\n${cut}`);
+    expect(last.facts).toHaveLength(1);
+    expect(last.bad).toHaveLength(1);
+    expect(last.bad[0]).toBe(parseText(cut).malformed[0]?.reason);
+    expect(last.stats.malformed).toBe(1);
+    // The same line whole, without a newline: a fact.
+    expect(read(`${upload}\n${upload}`).facts).toHaveLength(2);
   });
 
   it('replaces invalid UTF-8 instead of failing', () => {
