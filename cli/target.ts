@@ -11,6 +11,7 @@ import {
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
+import { prefixFromOutputValue } from '../config/stack-outputs.ts';
 import type { UploadStore } from '../core/ports.ts';
 import { LocalStack, StateInUseError } from '../local/stack.ts';
 import { type Flags, type Parsed, str } from './args.ts';
@@ -72,6 +73,9 @@ export const awsOnlyFlags: readonly string[] = [
   'region',
   'log-bucket',
   'state-machine',
+  'log-prefix',
+  'recording-prefix',
+  'retention-days',
 ];
 
 export type Target = 'local' | 'aws';
@@ -108,6 +112,11 @@ export interface StackNames {
   QueueUrl?: string;
   DeadLetterQueueUrl?: string;
   RecordingsBucketName?: string;
+  /** Key prefix of the access logs (`*` for none: `awsPrefix`). */
+  LogPrefix?: string;
+  /** Key prefix of the watched recordings (`*` for the whole bucket). */
+  RecordingPrefix?: string;
+  IndexRetentionDays?: string;
 }
 
 let outputsCache: StackNames | undefined;
@@ -163,6 +172,60 @@ export async function awsName(
   if (v === undefined)
     throw new RunError(`no ${output} output on the stack: pass --${flag}`);
   return v;
+}
+
+/**
+ * A key prefix of the deployed stack: `--FLAG` when given (`''` or `*` for
+ * none), else its output. A stack deployed before it published the output
+ * has none: then the flag is required, rather than a guess.
+ */
+export async function awsPrefix(
+  p: Parsed,
+  flag: string,
+  output: 'LogPrefix' | 'RecordingPrefix',
+): Promise<string> {
+  const given = str(p, flag);
+  if (given !== undefined) return prefixFromOutputValue(given);
+  const v = (await stackOutputs(p))[output];
+  if (v === undefined)
+    throw new RunError(
+      `no ${output} output on the stack (deployed by an older version?): redeploy it, or pass --${flag}`,
+    );
+  return prefixFromOutputValue(v);
+}
+
+/** Days from 1 to 36,500, as the stack's context accepts them. */
+function days(v: string): number | null {
+  const n = Number(v);
+  return /^\d+$/.test(v) && n >= 1 && n <= 36_500 ? n : null;
+}
+
+/** The index retention of the deployed stack: `--FLAG`, else its output. */
+export async function awsRetentionDays(
+  p: Parsed,
+  flag: string,
+  output: 'IndexRetentionDays',
+): Promise<number> {
+  const given = str(p, flag);
+  if (given !== undefined) {
+    const n = days(given);
+    if (n === null)
+      throw new UsageError(
+        `--${flag} must be a whole number of days from 1 to 36500, got '${given}'`,
+      );
+    return n;
+  }
+  const v = (await stackOutputs(p))[output];
+  if (v === undefined)
+    throw new RunError(
+      `no ${output} output on the stack (deployed by an older version?): redeploy it, or pass --${flag}`,
+    );
+  const n = days(v);
+  if (n === null)
+    throw new RunError(
+      `the stack's ${output} output is not a number of days: '${v}'; pass --${flag}`,
+    );
+  return n;
 }
 
 export interface IndexHandle {

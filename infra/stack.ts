@@ -11,6 +11,7 @@ import {
   Tags,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { prefixOutputValue } from '../config/stack-outputs.ts';
 import { AccessLogAnalytics } from './constructs/access-log-analytics.ts';
 import { AdminTopic } from './constructs/admin-topic.ts';
 import { DailyDigest } from './constructs/daily-digest.ts';
@@ -44,6 +45,12 @@ export const StackOutput = {
   DEAD_LETTER_QUEUE_URL: 'DeadLetterQueueUrl',
   RECORDINGS_BUCKET_NAME: 'RecordingsBucketName',
   REPORTS_BUCKET_NAME: 'ReportsBucketName',
+  /** Key prefix of the access logs in the log bucket (`*`: none). */
+  LOG_PREFIX: 'LogPrefix',
+  /** Key prefix of the watched recordings (`*`: the whole bucket). */
+  RECORDING_PREFIX: 'RecordingPrefix',
+  /** Days an index item lives after its last activity (DynamoDB TTL). */
+  INDEX_RETENTION_DAYS: 'IndexRetentionDays',
 } as const;
 
 export class UploadSentinelStack extends Stack {
@@ -120,11 +127,11 @@ export class UploadSentinelStack extends Stack {
       reportsRetentionDays: s.logRetentionDays,
     });
 
-    this.outputs();
+    this.outputs(s);
     this.warnings(s);
   }
 
-  private outputs(): void {
+  private outputs(s: SentinelSettings): void {
     const out = (key: string, value: string, description: string) =>
       new CfnOutput(this, key, { value, description });
     out(
@@ -162,6 +169,24 @@ export class UploadSentinelStack extends Stack {
       StackOutput.REPORTS_BUCKET_NAME,
       this.digest.reportsBucket.bucketName,
       'Daily digest reports and sent e-mails (under digests/)',
+    );
+    // What the ingest function applies (its SENTINEL_LOG_PREFIX,
+    // SENTINEL_WATCH_PREFIX and SENTINEL_RETENTION_DAYS), for the CLI's
+    // uploads (ingest) and its own ingest handler (backfill).
+    out(
+      StackOutput.LOG_PREFIX,
+      prefixOutputValue(this.logBucket.logPrefix),
+      'Key prefix of the server access logs in the log bucket: only objects under it are ingested (* for none)',
+    );
+    out(
+      StackOutput.RECORDING_PREFIX,
+      prefixOutputValue(s.recordingPrefix),
+      'Key prefix of the watched recordings: only keys under it are indexed (* for the whole bucket)',
+    );
+    out(
+      StackOutput.INDEX_RETENTION_DAYS,
+      String(this.table.retentionDays),
+      "Days an index item lives after its upload's last activity (DynamoDB TTL)",
     );
   }
 

@@ -21,6 +21,8 @@ import { color, Progress } from '../output.ts';
 import {
   awsError,
   awsName,
+  awsPrefix,
+  awsRetentionDays,
   awsS3,
   indexFlags,
   indexHelp,
@@ -37,10 +39,26 @@ progress bar. Resumable: objects done are recorded under the state folder,
 and a second run picks up where the first stopped. Ingesting an object twice
 changes nothing, so overlapping runs are safe.
 
+With --target aws, the handler applies the deployed stack's settings, as its
+ingest function does: only log objects under the log prefix are read, only
+recordings under the recording prefix are indexed, and index items expire
+after the index retention (the stack's LogPrefix, RecordingPrefix and
+IndexRetentionDays outputs, or the flags below). A log bucket the stack does
+not own needs --log-prefix: its logs are not under the stack's log prefix.
+
 Options:
   --since YYYY-MM-DD     only objects whose name dates from that day on
   --restart              forget the progress of earlier runs
   --json                 print one JSON summary
+  --log-prefix PREFIX    with --target aws: the log prefix in that bucket
+                         ('' for none; instead of the stack's LogPrefix output)
+  --recording-prefix PREFIX
+                         with --target aws: index only recordings under PREFIX
+                         ('' for the whole bucket; instead of the stack's
+                         RecordingPrefix output)
+  --retention-days N     with --target aws: days an index item lives after its
+                         upload's last activity (instead of the stack's
+                         IndexRetentionDays output)
 ${indexHelp}
   -h, --help             show this help
 
@@ -49,12 +67,16 @@ Exit codes: 0 done, 1 some objects failed (listed; run again to retry them),
 
 Examples:
   upload-sentinel backfill s3://upload-sentinel-logs/s3-access-logs/ --since 2026-03-01
-  upload-sentinel backfill s3://my-log-bucket/logs/ --target aws --stack UploadSentinel`;
+  upload-sentinel backfill s3://LOGBUCKET/s3-access-logs/ --target aws --stack UploadSentinel
+  upload-sentinel backfill s3://my-old-log-bucket/logs/ --target aws --log-prefix logs/`;
 
 export const flags: Flags = {
   since: { type: 'string' },
   restart: { type: 'boolean' },
   json: { type: 'boolean' },
+  'log-prefix': { type: 'string' },
+  'recording-prefix': { type: 'string' },
+  'retention-days': { type: 'string' },
   ...indexFlags,
 };
 
@@ -140,8 +162,22 @@ export async function run(argv: string[]): Promise<number> {
   let handler: IngestHandler;
   let s3: S3Client;
   let close: () => Promise<void>;
+  // The local stack's handler reads every key and indexes every recording.
+  let logPrefix = '';
+  let watchPrefix = '';
   if (target === 'aws') {
     const tableName = await awsName(p, 'table', 'TableName');
+    logPrefix = await awsPrefix(p, 'log-prefix', 'LogPrefix');
+    watchPrefix = await awsPrefix(p, 'recording-prefix', 'RecordingPrefix');
+    const retentionDays = await awsRetentionDays(
+      p,
+      'retention-days',
+      'IndexRetentionDays',
+    );
+    if (!loc.key.startsWith(logPrefix) && !logPrefix.startsWith(loc.key))
+      throw new UsageError(
+        `s3://${loc.bucket}/${visible(loc.key)} is outside the log prefix '${visible(logPrefix)}', so no object there would be ingested: backfill s3://${loc.bucket}/${visible(logPrefix)}, or pass the prefix of the logs there with --log-prefix`,
+      );
     s3 = awsS3(p);
     const dynamo = new DynamoDBClient({
       region: str(p, 'region'),
@@ -152,11 +188,11 @@ export async function run(argv: string[]): Promise<number> {
       store: new DynamoDbUploadStore({
         client: dynamo,
         tableName,
-        retentionDays: 400,
+        retentionDays,
       }),
       alerts: null, // a backfill does not page anyone
-      logPrefix: '',
-      watchPrefix: '',
+      logPrefix,
+      watchPrefix,
       stallWindowMs: DEFAULT_STALL_WINDOW_MS,
       concurrency: 8,
       metrics,
@@ -173,8 +209,8 @@ export async function run(argv: string[]): Promise<number> {
       source: new S3LogSource(s3),
       store: stack.store,
       alerts: null,
-      logPrefix: '',
-      watchPrefix: '',
+      logPrefix,
+      watchPrefix,
       stallWindowMs: DEFAULT_STALL_WINDOW_MS,
       concurrency: 8,
       metrics,
@@ -183,10 +219,16 @@ export async function run(argv: string[]): Promise<number> {
     close = () => stack.stop();
   }
   const checkpointDir = join(stateDir(p), 'backfill');
+  // Objects done with other prefixes are not done with these: another
+  // recording prefix indexes other keys of the same objects.
+  const settings =
+    logPrefix === '' && watchPrefix === ''
+      ? ''
+      : `\u0000${logPrefix}\u0000${watchPrefix}`;
   const checkpoint = join(
     checkpointDir,
     `${createHash('sha256')
-      .update(`${target} s3://${loc.bucket}/${loc.key}`)
+      .update(`${target} s3://${loc.bucket}/${loc.key}${settings}`)
       .digest('hex')
       .slice(0, 16)}.json`,
   );
@@ -207,7 +249,7 @@ export async function run(argv: string[]): Promise<number> {
     const todo: string[] = [];
     try {
       for await (const key of listKeys(s3, loc.bucket, loc.key)) {
-        const name = parseLogObjectKey(key);
+        const name = parseLogObjectKey(key, logPrefix);
         if (typeof name === 'string') continue;
         if (since !== undefined && name.date < since) continue;
         listed++;

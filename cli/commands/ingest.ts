@@ -3,7 +3,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { parseLogObjectKey } from '../../core/access-log/log-object-key.ts';
+import {
+  LogLayout,
+  parseLogObjectKey,
+} from '../../core/access-log/log-object-key.ts';
+import { visible } from '../../core/report/escape.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
 import { deadLetterDepth } from '../../local/queue.ts';
 import { bool, type Flags, parse } from '../args.ts';
@@ -13,6 +17,7 @@ import { color, Progress } from '../output.ts';
 import {
   awsError,
   awsName,
+  awsPrefix,
   awsS3,
   startLocal,
   targetFlags,
@@ -28,8 +33,13 @@ event notification reaches the handler through the local queue, as in AWS.
 Files keep their log object names (the relative path under a folder);
 files not named like log objects get one. Ingesting again changes nothing.
 
-With --target aws, the files are uploaded to the deployed log bucket, and
-the deployed pipeline ingests them.
+With --target aws, the files are uploaded to the deployed log bucket, under
+its log prefix (where its S3 events fire), with names its ingest function
+reads as access logs: a file in the date-partitioned layout
+(ACCOUNT/REGION/BUCKET/YYYY/MM/DD/NAME, as simulate writes it) keeps that
+layout, a file named like a log object (YYYY-MM-DD-HH-MM-SS-ID) keeps that
+name, any other file gets one from its modification time. The deployed
+pipeline ingests them. Nothing is uploaded when a name cannot be made.
 
 Options:
   --json                 print one JSON summary; locally: files, objects,
@@ -40,8 +50,11 @@ Options:
                          itemWritesPer1000UploadRequests (the two per 1,000
                          upload requests), alerts, deadLettered, seconds,
                          state (the state folder); with --target aws: files,
-                         bucket (the log bucket they were uploaded to), seconds
+                         bucket (the log bucket they were uploaded to), prefix
+                         (the log prefix they were put under), seconds
   --log-bucket NAME      with --target aws: the log bucket (instead of the stack's output)
+  --log-prefix PREFIX    with --target aws: the log prefix in that bucket
+                         ('' for none; instead of the stack's LogPrefix output)
 ${targetHelp}
   -h, --help             show this help
 
@@ -50,11 +63,13 @@ Exit codes: 0 ingested, 1 some object failed (it is in the dead-letter folder),
 
 Examples:
   upload-sentinel ingest day/logs
-  upload-sentinel ingest day/logs --state /tmp/sentinel --json`;
+  upload-sentinel ingest day/logs --state /tmp/sentinel --json
+  upload-sentinel ingest day/logs --target aws --stack UploadSentinel`;
 
 export const flags: Flags = {
   json: { type: 'boolean' },
   'log-bucket': { type: 'string' },
+  'log-prefix': { type: 'string' },
   ...targetFlags,
 };
 
@@ -70,10 +85,11 @@ async function byModificationTime(files: InputFile[]): Promise<InputFile[]> {
     .map((x) => x.f);
 }
 
-/** The log object key a file is stored under. */
-async function objectKey(f: InputFile): Promise<string> {
-  const rel = f.relative.split('\\').join('/');
-  if (typeof parseLogObjectKey(rel) !== 'string') return rel;
+/**
+ * A name for a file not named like a log object: its modification time and
+ * an ID from its path, size and time (the same file gets the same name).
+ */
+async function generatedName(f: InputFile): Promise<string> {
   const s = await stat(f.file);
   const stamp = new Date(s.mtimeMs)
     .toISOString()
@@ -84,21 +100,80 @@ async function objectKey(f: InputFile): Promise<string> {
     .digest('hex')
     .slice(0, 16)
     .toUpperCase();
-  return `ingested/${stamp}-${id}`;
+  return `${stamp}-${id}`;
+}
+
+/** The local log bucket's key of a file (the local handler's log prefix is ''). */
+async function localObjectKey(f: InputFile): Promise<string> {
+  const rel = f.relative.split('\\').join('/');
+  if (typeof parseLogObjectKey(rel) !== 'string') return rel;
+  return `ingested/${await generatedName(f)}`;
+}
+
+/** A simple-layout log object name (delivery time, unique ID) at the end. */
+const SIMPLE_NAME = /\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-Za-z]{6,64}$/;
+
+/**
+ * The deployed log bucket's key of a file: under the stack's log prefix
+ * (its S3 events cover only that), in a layout the ingest function reads:
+ * the partitioned one when the file's relative path ends in it, else the
+ * simple one right under the prefix, with the file's own log name or a
+ * generated one. A path that already starts with the prefix keeps it once.
+ */
+async function awsObjectKey(f: InputFile, prefix: string): Promise<string> {
+  const rel = f.relative.split('\\').join('/');
+  const base = rel.slice(rel.lastIndexOf('/') + 1);
+  const name = parseLogObjectKey(rel);
+  if (typeof name !== 'string' && name.layout === LogLayout.PARTITIONED) {
+    const day = name.date.replaceAll('-', '/');
+    return `${prefix}${name.accountId}/${name.region}/${name.sourceBucket}/${day}/${base}`;
+  }
+  const simple = SIMPLE_NAME.exec(base);
+  return `${prefix}${simple === null ? await generatedName(f) : simple[0]}`;
+}
+
+/**
+ * The deployed log bucket's key of every file, each checked the way the
+ * ingest function reads it; a UsageError (nothing uploaded yet) when one
+ * would be skipped or two different files would land on the same key.
+ */
+async function awsObjectKeys(
+  files: InputFile[],
+  prefix: string,
+): Promise<string[]> {
+  const keys = await mapLimit(files, 16, (f) => awsObjectKey(f, prefix));
+  const seen = new Map<string, InputFile>();
+  keys.forEach((key, i) => {
+    const f = files[i] as InputFile;
+    const parsed = parseLogObjectKey(key, prefix);
+    if (typeof parsed === 'string')
+      throw new UsageError(
+        `${visible(f.file)} would be uploaded as ${visible(key)}, which the ingest function skips (${parsed}); nothing was uploaded`,
+      );
+    const other = seen.get(key);
+    // The same file named twice is put twice, which changes nothing.
+    if (other !== undefined && resolve(other.file) !== resolve(f.file))
+      throw new UsageError(
+        `${visible(other.file)} and ${visible(f.file)} would both be uploaded as ${visible(key)}; ingest them in separate runs (nothing was uploaded)`,
+      );
+    seen.set(key, f);
+  });
+  return keys;
 }
 
 async function putAll(
   s3: S3Client,
   bucket: string,
   files: InputFile[],
+  keyOf: (f: InputFile, i: number) => Promise<string>,
   progress?: Progress,
 ): Promise<void> {
-  await mapLimit(files, 8, async (f) => {
+  await mapLimit(files, 8, async (f, i) => {
     const s = await stat(f.file);
     await s3.send(
       new PutObjectCommand({
         Bucket: bucket,
-        Key: await objectKey(f),
+        Key: await keyOf(f, i),
         Body: createReadStream(f.file),
         ContentLength: s.size,
         ContentType: 'text/plain',
@@ -134,12 +209,15 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
   if (target === 'aws') {
     const bucket = await awsName(p, 'log-bucket', 'LogBucketName');
+    const prefix = await awsPrefix(p, 'log-prefix', 'LogPrefix');
+    const keys = await awsObjectKeys(files, prefix);
     const s3 = awsS3(p);
     try {
       await putAll(
         s3,
         bucket,
         files,
+        async (_, i) => keys[i] as string,
         new Progress('uploading', files.length, ' files'),
       );
     } catch (err) {
@@ -150,12 +228,13 @@ export async function run(argv: string[]): Promise<number> {
     const summary = {
       files: files.length,
       bucket,
+      prefix,
       seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
     };
     if (json) console.log(JSON.stringify(summary));
     else
       console.log(
-        `Uploaded ${files.length} log files to s3://${bucket}; the deployed pipeline ingests them within seconds.`,
+        `Uploaded ${files.length} log files to s3://${bucket}/${visible(prefix)}; the deployed pipeline ingests them within seconds.`,
       );
     return 0;
   }
@@ -172,7 +251,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   }, 100);
   try {
-    await putAll(stack.s3 as S3Client, stack.logBucket, files);
+    await putAll(stack.s3 as S3Client, stack.logBucket, files, localObjectKey);
     await stack.queue?.drain();
   } finally {
     clearInterval(timer);

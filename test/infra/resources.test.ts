@@ -9,6 +9,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Env } from '../../config/env.ts';
+import { prefixFromOutputValue } from '../../config/stack-outputs.ts';
 import { parseLogObjectKey } from '../../core/access-log/log-object-key.ts';
 import { SENTINEL_RUNTIME } from '../../infra/constructs/sentinel-function.ts';
 import { StackOutput } from '../../infra/stack.ts';
@@ -531,5 +532,34 @@ describe('outputs', () => {
     expect(outputs.ReportsBucketName?.Value).toEqual(
       ref(stack.digest.reportsBucket.bucketName),
     );
+  });
+
+  it('publishes the log prefix, recording prefix and index retention the ingest function applies', () => {
+    const outputs = template.toJSON().Outputs as Record<
+      string,
+      { Value: unknown }
+    >;
+    expect(outputs.LogPrefix?.Value).toBe('s3-access-logs/');
+    expect(outputs.RecordingPrefix?.Value).toBe('calls/');
+    expect(outputs.IndexRetentionDays?.Value).toBe('200');
+    // Exactly what the ingest function reads, as the CLI decodes them.
+    const env = envOf(functionByService('upload-sentinel-ingest'));
+    expect(prefixFromOutputValue(outputs.LogPrefix?.Value as string)).toBe(
+      env[Env.LOG_PREFIX],
+    );
+    expect(
+      prefixFromOutputValue(outputs.RecordingPrefix?.Value as string),
+    ).toBe(env[Env.WATCH_PREFIX]);
+    expect(outputs.IndexRetentionDays?.Value).toBe(env[Env.RETENTION_DAYS]);
+    // And the prefix the log bucket raises its S3 events for.
+    const notifications = resources('Custom::S3BucketNotifications')[0]?.[1]
+      .Properties.NotificationConfiguration as {
+      QueueConfigurations: {
+        Filter: { Key: { FilterRules: { Name: string; Value: unknown }[] } };
+      }[];
+    };
+    expect(
+      notifications.QueueConfigurations.map((q) => q.Filter.Key.FilterRules),
+    ).toEqual([[{ Name: 'prefix', Value: outputs.LogPrefix?.Value }]]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { prefixFromOutputValue } from '../../config/stack-outputs.ts';
 import {
   allow,
   permissionsOfFunction,
@@ -104,6 +105,19 @@ describe('trial deployment (no context)', () => {
       ],
     });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('publishes the empty recording prefix as * (an output is never empty), which the CLI reads as the whole bucket', () => {
+    const outputs = template.toJSON().Outputs as Record<
+      string,
+      { Value: unknown }
+    >;
+    expect(outputs.RecordingPrefix?.Value).toBe('*');
+    expect(prefixFromOutputValue('*')).toBe('');
+    expect(outputs.LogPrefix?.Value).toBe('s3-access-logs/');
+    expect(outputs.IndexRetentionDays?.Value).toBe('400');
+    for (const [key, o] of Object.entries(outputs))
+      expect(o.Value, key).not.toBe('');
   });
 
   it('warns at synth that nobody receives alarms or digests', () => {

@@ -5,14 +5,23 @@
  * exit codes; one-line errors with no stack trace.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  GetObjectCommand,
+  ListObjectsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../cli/registry.ts';
 import { awsOnlyFlags } from '../../cli/target.ts';
+import { parseLogObjectKey } from '../../core/access-log/log-object-key.ts';
+import { type LogObject, simulateDay } from '../../core/simulate/simulate.ts';
+import { LocalStack } from '../../local/stack.ts';
 import { cli } from '../support/cli.ts';
+import { startCloudFormationStandIn } from '../support/cloudformation.ts';
 
 const FIXTURES = fileURLToPath(
   new URL('../../../shared/fixtures/', import.meta.url),
@@ -284,10 +293,11 @@ describe('ingest and status', () => {
     const documented = listedKeys(entry, 'locally');
     expect(documented).toContain('storeWrites');
     for (const k of documented) expect(k).toMatch(/^[a-z][A-Za-z0-9]*$/);
-    // The --target aws shape is listed too (it needs a deployed stack to run).
+    // The --target aws shape is listed too (run in 'ingest --target aws').
     expect(listedKeys(entry, 'with --target aws')).toEqual([
       'bucket',
       'files',
+      'prefix',
       'seconds',
     ]);
     const state = await mkdtemp(join(tmpdir(), 'sentinel-cli-'));
@@ -322,6 +332,179 @@ describe('ingest and status', () => {
     );
     expect(r.stderr).toMatch(/check the key's quoting/);
     expect(r.stderr).toMatch(/'upload-sentinel ingest' or 'backfill'/);
+  });
+});
+
+describe('ingest --target aws', () => {
+  const SIMPLE = '2026-03-14-10-11-12-SimpleName0123456789';
+  const GENERATED = /^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-F]{16}$/;
+
+  it("puts every file under the stack's log prefix, named as its ingest function reads them, and uploads nothing when it cannot", async () => {
+    // Prepare: s3rver as the deployed log bucket, a CloudFormation stand-in
+    // publishing the stack's outputs, and log files named every way.
+    const root = await mkdtemp(join(tmpdir(), 'sentinel-cli-aws-'));
+    const stack = await LocalStack.start({ stateDir: join(root, 'aws') });
+    const cfn = await startCloudFormationStandIn({
+      UploadSentinel: { LogBucketName: stack.logBucket, LogPrefix: 'logs/' },
+      Older: { LogBucketName: stack.logBucket },
+    });
+    const s3 = stack.s3 as S3Client;
+    const env = {
+      AWS_ENDPOINT_URL_S3: stack.s3Endpoint as string,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: cfn.endpoint,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+      // s3rver does not read the SDK's default streamed checksums.
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    };
+    const keysUnder = async (prefix: string): Promise<string[]> =>
+      (
+        (
+          await s3.send(
+            new ListObjectsCommand({ Bucket: stack.logBucket, Prefix: prefix }),
+          )
+        ).Contents ?? []
+      )
+        .map((c) => c.Key as string)
+        .sort();
+    try {
+      const day = simulateDay({
+        seed: 'ingest-aws',
+        date: '2026-03-14',
+        recordings: 8,
+        failureRate: 0.2,
+      });
+      const [a, b, c, d, e] = day.objects as [
+        LogObject,
+        LogObject,
+        LogObject,
+        LogObject,
+        LogObject,
+      ];
+      const tail = (o: LogObject) => o.key.slice('s3-access-logs/'.length);
+      const dir = join(root, 'logs');
+      const files: Record<string, string> = {
+        // As simulate writes them: partitioned, under s3-access-logs/.
+        [a.key]: a.body,
+        [b.key]: b.body,
+        [c.key]: c.body,
+        // The partitioned layout under another folder.
+        [`copied/${tail(d)}`]: d.body,
+        // A simple-layout log name in a sub-folder.
+        [`sub/${SIMPLE}`]: e.body,
+        // Not named like a log object.
+        'notes.log': await readFile(
+          join(FIXTURES, 'synthetic-edge-cases.log'),
+          'utf8',
+        ),
+      };
+      for (const [rel, body] of Object.entries(files)) {
+        await mkdir(dirname(join(dir, rel)), { recursive: true });
+        await writeFile(join(dir, rel), body);
+      }
+
+      // Act: names from flags, then from the stack's outputs.
+      const byFlags = await cli(
+        [
+          'ingest',
+          dir,
+          '--target',
+          'aws',
+          '--log-bucket',
+          stack.logBucket,
+          '--log-prefix',
+          's3-access-logs/',
+          '--json',
+        ],
+        { env },
+      );
+      const byOutputs = await cli(['ingest', dir, '--target', 'aws'], {
+        env,
+      });
+
+      // Assess
+      expect(byFlags.code, byFlags.stderr).toBe(0);
+      const summary = JSON.parse(byFlags.stdout);
+      const mod = await COMMANDS.ingest!.load();
+      expect(Object.keys(summary).sort()).toEqual(
+        listedKeys(optionEntry(mod.help, 'json'), 'with --target aws'),
+      );
+      expect(summary).toMatchObject({
+        files: 6,
+        bucket: stack.logBucket,
+        prefix: 's3-access-logs/',
+      });
+      expect(byOutputs.code, byOutputs.stderr).toBe(0);
+      expect(byOutputs.stdout).toContain(
+        `Uploaded 6 log files to s3://${stack.logBucket}/logs/`,
+      );
+      expect(cfn.described).toContain('UploadSentinel');
+      const all = await keysUnder('');
+      for (const prefix of ['s3-access-logs/', 'logs/']) {
+        const keys = await keysUnder(prefix);
+        // The prefix once, never doubled; the partitioned layout kept and
+        // moved right under the prefix; the simple name kept; one made up.
+        expect(
+          keys.filter((k) => !GENERATED.test(k.slice(prefix.length))),
+        ).toEqual(
+          [
+            ...[a, b, c, d].map((o) => `${prefix}${tail(o)}`),
+            `${prefix}${SIMPLE}`,
+          ].sort(),
+        );
+        expect(
+          keys.filter((k) => GENERATED.test(k.slice(prefix.length))),
+        ).toHaveLength(1);
+        for (const key of keys) {
+          const name = parseLogObjectKey(key, prefix);
+          expect(typeof name, `${key}: ${String(name)}`).toBe('object');
+        }
+        // Each object is the file, byte for byte.
+        const body = async (key: string) =>
+          (
+            await s3.send(
+              new GetObjectCommand({ Bucket: stack.logBucket, Key: key }),
+            )
+          ).Body?.transformToString();
+        expect(await body(`${prefix}${tail(d)}`)).toBe(d.body);
+        expect(await body(`${prefix}${SIMPLE}`)).toBe(e.body);
+      }
+      expect(all).toHaveLength(12);
+
+      // Act: two files that would land on one key; a stack that does not
+      // publish its log prefix.
+      const clash = join(root, 'clash');
+      for (const sub of ['x', 'y']) {
+        await mkdir(join(clash, sub), { recursive: true });
+        await writeFile(join(clash, sub, SIMPLE), e.body);
+      }
+      const twice = await cli(
+        ['ingest', clash, '--target', 'aws', '--log-prefix', 'clash/'],
+        { env },
+      );
+      const older = await cli(
+        ['ingest', dir, '--target', 'aws', '--stack', 'Older'],
+        { env },
+      );
+
+      // Assess: one line each, and nothing uploaded.
+      expect(twice.code).toBe(2);
+      expect(twice.stderr.trim().split('\n')).toHaveLength(1);
+      expect(twice.stderr).toContain(
+        `would both be uploaded as clash/${SIMPLE}`,
+      );
+      expect(older.code).toBe(1);
+      expect(older.stderr.trim().split('\n')).toHaveLength(1);
+      expect(older.stderr).toContain(
+        'no LogPrefix output on the stack (deployed by an older version?): redeploy it, or pass --log-prefix',
+      );
+      expect(await keysUnder('')).toEqual(all);
+    } finally {
+      await cfn.close();
+      await stack.stop();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,0 +1,19 @@
+/**
+ * How the stack publishes a key prefix as a CloudFormation output
+ * (`infra/stack.ts`) and how the CLI reads it back (`cli/target.ts`).
+ * The value is never empty (CloudFormation wants a value for every output,
+ * and the CLI takes an empty one for a missing one): the empty prefix, every
+ * key of the bucket, is published as `*`, which no prefix the stack accepts
+ * can be (the context check refuses `*` and `?` in a prefix).
+ */
+export const EVERY_KEY = '*';
+
+/** The output value of `prefix`. */
+export function prefixOutputValue(prefix: string): string {
+  return prefix === '' ? EVERY_KEY : prefix;
+}
+
+/** The prefix an output value (or a flag given the same way) stands for. */
+export function prefixFromOutputValue(value: string): string {
+  return value === EVERY_KEY ? '' : value;
+}
