@@ -1,9 +1,10 @@
 /**
  * An in-process stand-in for the SQS queue between the log bucket and the
  * ingest function: S3 event notifications become SQS messages, delivered in
- * batches of up to 10 to the real handler. Messages the handler reports as
- * failed are delivered again, up to `maxReceiveCount` times, then moved to
- * the dead-letter folder, as the redrive policy does in AWS.
+ * batches of up to 25 (the stack's batch size) to the real handler.
+ * Messages the handler reports as failed are delivered again, up to
+ * `maxReceiveCount` times, then moved to the dead-letter folder, as the
+ * redrive policy does in AWS.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
