@@ -47,6 +47,7 @@
  * or not Step Functions gave a `Cause`.
  */
 import type { ReconcileWindow } from '../core/reconcile/window.ts';
+import { TRANSIENT_ERRORS } from '../core/util/transient.ts';
 import {
   athenaExecutionParameters,
   renderReconcileQuery,
@@ -198,23 +199,7 @@ export const LAMBDA_SERVICE_ERRORS = [
  * handlers' domain errors (`DigestInputError`, `DigestSendError`...) are
  * not among them, so they go straight to the failure path.
  */
-export const TRANSIENT_ERRORS = [
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'SlowDown',
-  'InternalError',
-  'InternalFailure',
-  'InternalServerError',
-  'InternalServerException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-] as const;
+export { TRANSIENT_ERRORS };
 
 /** Errors of Athena's API (not a failed query), worth retrying. */
 export const ATHENA_TRANSIENT_ERRORS = [
@@ -289,7 +274,7 @@ const catchAll = (task: DailyDigestState): Json[] => [
  */
 export function failureOutcome(task: DailyDigestState): string {
   return task === S.NOTIFY_ADMIN
-    ? 'The digest was sent; only the notice of the recipients it did not reach could not be published.'
+    ? 'The digest was sent; the notice about it (recipients it did not reach, or problems while its report was made: see the report) could not be published.'
     : 'No digest was sent by this execution.';
 }
 
@@ -522,7 +507,7 @@ export function buildDailyDigestDefinition(
       },
       [S.NOTIFY_ADMIN]: {
         Type: 'Task',
-        Comment: 'Recipients the digest did not reach.',
+        Comment: 'What the admin must hear after the send: recipients the digest did not reach, problems while its report was made.',
         Resource: SNS_PUBLISH,
         Parameters: {
           TopicArn: names.adminTopicArn,

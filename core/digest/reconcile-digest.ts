@@ -23,6 +23,7 @@ import { reconcileDay } from '../report/reconcile.ts';
 import { json } from '../report/render.ts';
 import type { DayWindow } from '../time/day-window.ts';
 import { mapLimit } from '../util/concurrency.ts';
+import { type RetryOptions, retryTransient } from '../util/transient.ts';
 import { DigestInputError } from './errors.ts';
 import type { ReconcileEvent, ReconcileResult, ReportRef } from './events.ts';
 import type {
@@ -55,7 +56,14 @@ export interface DigestReconcileDeps {
   stallWindowMs: number;
   /** HeadObject calls in flight at once (default 16). */
   concurrency?: number;
+  /**
+   * How the Athena and S3 reads retry transient failures before the check
+   * is reported as not made (default 4 attempts, waits of 2, 4 and 8 s).
+   */
+  retry?: RetryOptions;
 }
+
+const DEFAULT_RETRY: RetryOptions = { attempts: 4, baseDelayMs: 2000 };
 
 const EXECUTION = /^[A-Za-z0-9_-]{1,80}$/;
 
@@ -75,19 +83,46 @@ export function reportFolder(
 const isDone = (r: KeyStatusRecord) =>
   r.status === UploadStatus.COMPLETED || r.status === UploadStatus.RECOVERED;
 
-/** HeadObject of every completed key of either view, in the watched bucket. */
+/**
+ * HeadObject of every completed key of either view, in the watched bucket,
+ * each retried on transient failures. A key whose HeadObject still fails
+ * has no result (the report lists it unverified) and is counted in
+ * `failed`; the others' results stand.
+ */
 async function heads(
   deps: DigestReconcileDeps,
   inspector: RecordingsInspector,
   records: readonly KeyStatusRecord[],
-): Promise<HeadObjectResult[]> {
+): Promise<{
+  results: HeadObjectResult[];
+  wanted: number;
+  failed: { uri: string; error: string }[];
+}> {
   const wanted = new Map<string, { bucket: string; key: string }>();
   for (const r of records)
     if (isDone(r) && r.bucket === deps.recordingsBucket)
       wanted.set(keyId(r.bucket, r.key), { bucket: r.bucket, key: r.key });
-  return mapLimit([...wanted.values()], deps.concurrency ?? 16, (k) =>
-    inspector.head(k.bucket, k.key),
+  const failed: { uri: string; error: string }[] = [];
+  const all = await mapLimit(
+    [...wanted.values()],
+    deps.concurrency ?? 16,
+    async (k) => {
+      try {
+        return await retryTransient(
+          () => inspector.head(k.bucket, k.key),
+          deps.retry ?? DEFAULT_RETRY,
+        );
+      } catch (err) {
+        failed.push({ uri: `s3://${k.bucket}/${k.key}`, error: describe(err) });
+        return null;
+      }
+    },
   );
+  return {
+    results: all.filter((h): h is HeadObjectResult => h !== null),
+    wanted: wanted.size,
+    failed,
+  };
 }
 
 /** Log objects per hour slot and malformed lines, from the ingest receipts. */
@@ -214,7 +249,10 @@ export async function reconcileDigest(
   if ('queryExecutionId' in event.athena) {
     const id = event.athena.queryExecutionId;
     try {
-      const rows = await deps.athenaResults(id).reconcileRows(reconcile);
+      const rows = await retryTransient(
+        () => deps.athenaResults(id).reconcileRows(reconcile),
+        deps.retry ?? DEFAULT_RETRY,
+      );
       athenaStates = keyStatesFromReconcileRows(rows).filter((s) =>
         s.key.startsWith(deps.watchPrefix),
       );
@@ -222,8 +260,8 @@ export async function reconcileDigest(
         .map((s) => deriveKeyStatus(s, derive))
         .filter((r): r is KeyStatusRecord => r !== null);
     } catch (err) {
-      // The query ran but its rows cannot be read (after the SDK's own
-      // retries): as when the query fails, the digest goes on from the
+      // The query ran but its rows cannot be read (after the SDK's and our
+      // own retries of transient failures): as when the query fails, the digest goes on from the
       // index alone, unconfirmed, and the admin hears why.
       athenaStates = [];
       athena = null;
@@ -244,13 +282,14 @@ export async function reconcileDigest(
   let headResults: HeadObjectResult[] | null = null;
   const s3Problems: string[] = [];
   if (deps.recordings !== null) {
-    // A check S3 refuses (access denied, throttling beyond the SDK's
-    // retries) is reported as not made: the digest still goes out.
+    // A check S3 refuses (access denied, throttling beyond the SDK's and
+    // our own retries) is reported as not made: the digest still goes out.
     const where = `s3://${deps.recordingsBucket}/${deps.watchPrefix}`;
+    const inspector = deps.recordings;
     try {
-      openUploads = await deps.recordings.openUploads(
-        deps.recordingsBucket,
-        deps.watchPrefix,
+      openUploads = await retryTransient(
+        () => inspector.openUploads(deps.recordingsBucket, deps.watchPrefix),
+        deps.retry ?? DEFAULT_RETRY,
       );
     } catch (err) {
       s3Problems.push(
@@ -259,17 +298,22 @@ export async function reconcileDigest(
         ),
       );
     }
-    try {
-      headResults = await heads(deps, deps.recordings, [
-        ...index,
-        ...(athena ?? []),
-      ]);
-    } catch (err) {
+    const h = await heads(deps, inspector, [...index, ...(athena ?? [])]);
+    const first = h.failed[0];
+    if (first !== undefined && h.failed.length === h.wanted) {
       s3Problems.push(
         clip(
-          `completed recordings not checked: HeadObject in ${where} failed: ${describe(err)}`,
+          `completed recordings not checked: HeadObject in ${where} failed for all ${h.wanted}: ${first.error}`,
         ),
       );
+    } else {
+      headResults = h.results;
+      if (first !== undefined)
+        s3Problems.push(
+          clip(
+            `${h.failed.length} of ${h.wanted} completed recordings not checked (listed unverified): HeadObject failed, first for ${first.uri}: ${first.error}`,
+          ),
+        );
     }
     for (const p of s3Problems)
       alerts.push(`S3 check of ${window.date}: ${p}.`);

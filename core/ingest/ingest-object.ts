@@ -356,12 +356,14 @@ async function alertKey(
     if (u.status !== UploadStatus.FAILED && u.status !== UploadStatus.ABORTED)
       continue;
     // One alert per upload, whichever of FAILED and ABORTED it reached
-    // first. An upload no record names by id is known by its abort (a
-    // lifecycle record's own time) or its last activity, which records
-    // arriving late and out of order never change: only a newer request,
-    // a new failure, moves it.
+    // first. An upload no record names by id is known by its start and its
+    // end (its abort, a lifecycle record's own time, or its last activity):
+    // two such uploads one lifecycle rule aborted together differ by their
+    // start. A late record can move an id-less upload's start, and then it
+    // is announced again: a second alert rather than a missed one.
     const alertId =
-      u.uploadId ?? `@${u.abortedAt ?? u.lastActivity ?? u.startedAt}`;
+      u.uploadId ??
+      `@${u.startedAt ?? '-'}/${u.abortedAt ?? u.lastActivity ?? '-'}`;
     write();
     if (!(await deps.store.claimAlert(bucket, key, alertId))) continue;
     try {

@@ -231,24 +231,13 @@ export class AccessLogAnalytics extends Construct {
       }),
     );
     this.logBucket.grantQueryLogs(grantee, this.source);
+    // The results bucket is Athena's alone. Listing it is not limited to
+    // the output prefix: Athena checks its output bucket before it runs a
+    // query, and a request without an `s3:prefix` would be refused.
     principal.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['s3:GetBucketLocation'],
+        actions: ['s3:GetBucketLocation', 's3:ListBucket'],
         resources: [this.resultsBucket.bucketArn],
-      }),
-    );
-    // Athena writes and lists results under the workgroup's output location
-    // only (the workgroup enforces it), so listing is limited to that
-    // prefix. S3 also evaluates ListBucket, with the key as `s3:prefix`,
-    // when a HeadObject or GetObject finds no object under it: a 404
-    // rather than a 403.
-    principal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [this.resultsBucket.bucketArn],
-        conditions: {
-          StringLike: { 's3:prefix': [`${this.resultsPrefix}*`] },
-        },
       }),
     );
     principal.addToPrincipalPolicy(

@@ -261,15 +261,8 @@ describe('IAM, per function', () => {
         { action: 's3:GetObject', resource: `${folder}*` },
         ...allow(
           stack,
-          ['s3:GetBucketLocation'],
+          ['s3:GetBucketLocation', 's3:ListBucket'],
           [stack.analytics.resultsBucket.bucketArn],
-        ),
-        // Listing under the workgroup's output location only.
-        ...allow(
-          stack,
-          ['s3:ListBucket'],
-          [stack.analytics.resultsBucket.bucketArn],
-          { StringLike: { 's3:prefix': ['results/*'] } },
         ),
         ...allow(
           stack,

@@ -28,6 +28,7 @@ import { AthenaReconcileResults } from '../../adapters/athena/athena-results.ts'
 import { DuckDbReconcileQueryRunner } from '../../adapters/duckdb/duckdb-query-runner.ts';
 import { partitionKey } from '../../adapters/dynamodb/upload-store.ts';
 import { S3RecordingsInspector } from '../../adapters/s3/recordings.ts';
+import type { RecordingsInspector } from '../../core/digest/ports.ts';
 import {
   deriveKeyStatus,
   type KeyStatusRecord,
@@ -668,6 +669,51 @@ describe('every branch, on the same local state', () => {
     }
   });
 
+  it('HeadObject refused for one recording and throttled once for another: the rest of the S3 findings stand', async () => {
+    // Prepare: the real S3 view of the local recordings bucket, with one
+    // key refused (403) and one throttled (503) on its first HeadObject.
+    const real = new S3RecordingsInspector(stack.s3 as S3Client);
+    const done = expected.keys
+      .filter((k) => k.status === 'COMPLETED')
+      .map((k) => k.key);
+    const [denied, throttled] = done;
+    let throttles = 0;
+    const fail = (name: string, status: number) =>
+      Object.assign(new Error(name), {
+        name,
+        $metadata: { httpStatusCode: status },
+      });
+    const inspector: RecordingsInspector = {
+      openUploads: (bucket, prefix) => real.openUploads(bucket, prefix),
+      head: async (bucket, key) => {
+        if (key === denied) throw fail('AccessDenied', 403);
+        if (key === throttled && throttles++ === 0) throw fail('SlowDown', 503);
+        return real.head(bucket, key);
+      },
+    };
+    // Act
+    const run = await withDigest({ recordings: inspector }, (d) =>
+      d.run({ date: DATE, asOf: AS_OF }),
+    );
+    // Assess
+    expect(run.status, JSON.stringify(run.error)).toBe('SUCCEEDED');
+    const report = run.report as DigestReport;
+    const s3 = report.coverage.s3;
+    expect(throttles).toBe(2); // refused once, then answered
+    expect(s3.headsChecked).toBe(true);
+    expect(s3.unverified.map((u) => u.key)).toEqual([denied]);
+    expect(s3.verified).toBe(
+      report.counts.COMPLETED + report.counts.RECOVERED - 1,
+    );
+    expect(s3.problems).toHaveLength(1);
+    expect(s3.problems[0]).toMatch(
+      /^1 of \d+ completed recordings not checked \(listed unverified\): HeadObject failed, first for s3:\/\/.*: AccessDenied: AccessDenied$/,
+    );
+    expect(run.notices.map((n) => n.subject)).toEqual([
+      '[upload-sentinel] digest 2026-03-14 sent, with 1 problem',
+    ]);
+  });
+
   it('Reconcile failing: the failure path, and the admin told no digest was sent', async () => {
     const run = await withDigest(
       {
@@ -742,7 +788,7 @@ describe('every branch, on the same local state', () => {
       S.DIGEST_FAILED,
     ]);
     expect(run.notices[0]?.message).toContain(
-      'The digest was sent; only the notice of the recipients it did not reach could not be published.',
+      'The digest was sent; the notice about it (recipients it did not reach, or problems while its report was made: see the report) could not be published.',
     );
   });
 

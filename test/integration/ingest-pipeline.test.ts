@@ -220,6 +220,74 @@ describe('robustness', () => {
     }
   });
 
+  it('two uploads no record names by id, aborted together by lifecycle, get an alert each, once', async () => {
+    // Prepare: two creates of one key (a create's request names no upload
+    // id) and the lifecycle abort that ends both.
+    const s3 = stack.s3 as S3Client;
+    const k = 'recordings/2026/03/14/idless/call-1.tar';
+    const create = (time: string, id: string) =>
+      `3c7e1a9b2d4f rec-archive-prod [14/Mar/2026:${time} +0000] 198.51.100.23 arn:aws:iam::111122223333:user/rec ${id} REST.POST.UPLOADS ${k} "POST /${k}?uploads HTTP/1.1" 200 - 406 - 14 38 "-" "aws-sdk-java/2.25.1" -`;
+    const abort = `3c7e1a9b2d4f rec-archive-prod [15/Mar/2026:00:31:34 +0000] - AmazonS3 A9A2C048D7BD9708 S3.DELETE.UPLOAD ${k} "-" - - - - - - "-" "-" -`;
+    const objects: [string, string][] = [
+      [
+        'idless/2026-03-14-01-00-00-IDLESS0000000001',
+        `${create('01:00:00', 'AAAA000000000001')}\n`,
+      ],
+      [
+        'idless/2026-03-14-02-00-00-IDLESS0000000002',
+        `${create('02:00:00', 'AAAA000000000002')}\n`,
+      ],
+      ['idless/2026-03-15-00-31-34-IDLESS0000000003', `${abort}\n`],
+    ];
+    for (const [key, body] of objects)
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'rec-archive-prod',
+          Key: key,
+          Body: body,
+        }),
+      );
+    const fresh = await LocalStack.start({ stateDir: null });
+    try {
+      const publisher = new OutboxAlertPublisher(
+        join(fresh.outboxDir, 'alerts'),
+      );
+      const handler = createIngestHandler({
+        source: new S3LogSource(s3),
+        store: fresh.store,
+        alerts: publisher,
+        logPrefix: '',
+        watchPrefix: '',
+        stallWindowMs: DAY.expected.stallWindowMs,
+        concurrency: 4,
+        metrics: new CollectingMetrics(),
+        now: () => Date.parse('2026-03-15T03:00:00Z'),
+      });
+      // Act: each object on its own, then all of them again.
+      for (const [key] of objects)
+        expect(
+          (await handler(sqsEvent('rec-archive-prod', [key])))
+            .batchItemFailures,
+        ).toEqual([]);
+      await handler(
+        sqsEvent(
+          'rec-archive-prod',
+          objects.map(([key]) => key),
+          'again',
+        ),
+      );
+      // Assess
+      const state = await fresh.store.get('rec-archive-prod', k);
+      expect(state).not.toBeNull();
+      expect(publisher.sent.map((a) => [a.key, a.uploadId, a.status])).toEqual([
+        [k, null, 'ABORTED'],
+        [k, null, 'ABORTED'],
+      ]);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('emits the metrics as CloudWatch EMF, the lag measured from the newest record of any kind', async () => {
     // Prepare: a real Powertools Metrics whose flushes are kept, and one
     // log object whose newest line is not an upload request.
