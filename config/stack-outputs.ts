@@ -17,3 +17,12 @@ export function prefixOutputValue(prefix: string): string {
 export function prefixFromOutputValue(value: string): string {
   return value === EVERY_KEY ? '' : value;
 }
+
+/**
+ * The key prefix the stack's log bucket receives the server access logs
+ * under, where its S3 events fire (`infra/constructs/log-bucket.ts`),
+ * published as the `LogPrefix` output. The stack does not change it, so the
+ * CLI uses it when it is given the log bucket by name rather than reading
+ * the stack's outputs (`ingest --log-bucket`).
+ */
+export const DEFAULT_LOG_PREFIX = 's3-access-logs/';

@@ -4,21 +4,25 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
+  DEFAULT_LOG_PREFIX,
+  prefixFromOutputValue,
+} from '../../config/stack-outputs.ts';
+import {
   LogLayout,
   parseLogObjectKey,
 } from '../../core/access-log/log-object-key.ts';
 import { visible } from '../../core/report/escape.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
 import { deadLetterDepth } from '../../local/queue.ts';
-import { bool, type Flags, parse } from '../args.ts';
+import { bool, type Flags, type Parsed, parse, str } from '../args.ts';
 import { RunError, UsageError } from '../errors.ts';
 import { type InputFile, listInputsWithRoots } from '../inputs.ts';
 import { color, Progress } from '../output.ts';
 import {
   awsError,
   awsName,
-  awsPrefix,
   awsS3,
+  stackOutputs,
   startLocal,
   targetFlags,
   targetHelp,
@@ -34,12 +38,14 @@ Files keep their log object names (the relative path under a folder);
 files not named like log objects get one. Ingesting again changes nothing.
 
 With --target aws, the files are uploaded to the deployed log bucket, under
-its log prefix (where its S3 events fire), with names its ingest function
-reads as access logs: a file in the date-partitioned layout
-(ACCOUNT/REGION/BUCKET/YYYY/MM/DD/NAME, as simulate writes it) keeps that
-layout, a file named like a log object (YYYY-MM-DD-HH-MM-SS-ID) keeps that
-name, any other file gets one from its modification time. The deployed
-pipeline ingests them. Nothing is uploaded when a name cannot be made.
+its log prefix, the only keys its S3 events fire for (the stack's LogPrefix
+output; with --log-bucket, ${DEFAULT_LOG_PREFIX}, the prefix the stack uses),
+with names its ingest function reads as access logs: a file in the
+date-partitioned layout (ACCOUNT/REGION/BUCKET/YYYY/MM/DD/NAME, as simulate
+writes it) keeps that layout, a file named like a log object
+(YYYY-MM-DD-HH-MM-SS-ID) keeps that name, any other file gets one from its
+modification time. The deployed pipeline ingests them. Nothing is uploaded
+when a name cannot be made.
 
 Options:
   --json                 print one JSON summary; locally: files, objects,
@@ -52,9 +58,8 @@ Options:
                          state (the state folder); with --target aws: files,
                          bucket (the log bucket they were uploaded to), prefix
                          (the log prefix they were put under), seconds
-  --log-bucket NAME      with --target aws: the log bucket (instead of the stack's output)
-  --log-prefix PREFIX    with --target aws: the log prefix in that bucket
-                         ('' for none; instead of the stack's LogPrefix output)
+  --log-bucket NAME      with --target aws: the log bucket (instead of the
+                         stack's outputs; the files go under ${DEFAULT_LOG_PREFIX})
 ${targetHelp}
   -h, --help             show this help
 
@@ -69,7 +74,6 @@ Examples:
 export const flags: Flags = {
   json: { type: 'boolean' },
   'log-bucket': { type: 'string' },
-  'log-prefix': { type: 'string' },
   ...targetFlags,
 };
 
@@ -183,6 +187,26 @@ async function putAll(
   });
 }
 
+/**
+ * The deployed log bucket and the log prefix its S3 events fire for: with
+ * `--log-bucket`, that bucket and the prefix the stack uses (no stack read);
+ * else the stack's LogBucketName and LogPrefix outputs. There is no flag
+ * for the prefix: files put under another one would never be ingested.
+ */
+async function awsLogBucket(
+  p: Parsed,
+): Promise<{ bucket: string; prefix: string }> {
+  const given = str(p, 'log-bucket');
+  if (given !== undefined) return { bucket: given, prefix: DEFAULT_LOG_PREFIX };
+  const bucket = await awsName(p, 'log-bucket', 'LogBucketName');
+  const prefix = (await stackOutputs(p)).LogPrefix;
+  if (prefix === undefined)
+    throw new RunError(
+      `no LogPrefix output on the stack (deployed by an older version?): redeploy it, or pass --log-bucket ${visible(bucket)} to upload under the default log prefix ${DEFAULT_LOG_PREFIX}`,
+    );
+  return { bucket, prefix: prefixFromOutputValue(prefix) };
+}
+
 /** `n` per 1,000 of `of`, one decimal (0 when `of` is 0). */
 function per1000(n: number, of: number): number {
   return of === 0 ? 0 : Number(((1000 * n) / of).toFixed(1));
@@ -208,8 +232,7 @@ export async function run(argv: string[]): Promise<number> {
   const json = bool(p, 'json');
   const started = performance.now();
   if (target === 'aws') {
-    const bucket = await awsName(p, 'log-bucket', 'LogBucketName');
-    const prefix = await awsPrefix(p, 'log-prefix', 'LogPrefix');
+    const { bucket, prefix } = await awsLogBucket(p);
     const keys = await awsObjectKeys(files, prefix);
     const s3 = awsS3(p);
     try {

@@ -16,6 +16,7 @@ import {
   type IBucketNotificationDestination,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DEFAULT_LOG_PREFIX } from '../../config/stack-outputs.ts';
 import { acknowledgeWildcards } from '../nag.ts';
 import { expireAfter, PRIVATE_BUCKET } from './private-bucket.ts';
 
@@ -66,7 +67,7 @@ export class LogBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: LogBucketProps = {}) {
     super(scope, id);
-    this.logPrefix = props.logPrefix ?? 's3-access-logs/';
+    this.logPrefix = props.logPrefix ?? DEFAULT_LOG_PREFIX;
     this.notificationsHandlerLogs = new LogGroup(
       this,
       'NotificationsHandlerLogs',

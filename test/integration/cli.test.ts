@@ -404,7 +404,8 @@ describe('ingest --target aws', () => {
         await writeFile(join(dir, rel), body);
       }
 
-      // Act: names from flags, then from the stack's outputs.
+      // Act: the bucket from its flag (and the stack's fixed log prefix),
+      // then both from the stack's outputs.
       const byFlags = await cli(
         [
           'ingest',
@@ -413,12 +414,11 @@ describe('ingest --target aws', () => {
           'aws',
           '--log-bucket',
           stack.logBucket,
-          '--log-prefix',
-          's3-access-logs/',
           '--json',
         ],
         { env },
       );
+      const describedByFlags = [...cfn.described];
       const byOutputs = await cli(['ingest', dir, '--target', 'aws'], {
         env,
       });
@@ -435,6 +435,7 @@ describe('ingest --target aws', () => {
         bucket: stack.logBucket,
         prefix: 's3-access-logs/',
       });
+      expect(describedByFlags).toEqual([]);
       expect(byOutputs.code, byOutputs.stderr).toBe(0);
       expect(byOutputs.stdout).toContain(
         `Uploaded 6 log files to s3://${stack.logBucket}/logs/`,
@@ -472,15 +473,20 @@ describe('ingest --target aws', () => {
       }
       expect(all).toHaveLength(12);
 
-      // Act: two files that would land on one key; a stack that does not
-      // publish its log prefix.
+      // Act: two files that would land on one key; a log prefix of one's
+      // own (where the stack's S3 events fire nothing); a stack that does
+      // not publish its log prefix.
       const clash = join(root, 'clash');
       for (const sub of ['x', 'y']) {
         await mkdir(join(clash, sub), { recursive: true });
         await writeFile(join(clash, sub, SIMPLE), e.body);
       }
       const twice = await cli(
-        ['ingest', clash, '--target', 'aws', '--log-prefix', 'clash/'],
+        ['ingest', clash, '--target', 'aws', '--log-bucket', stack.logBucket],
+        { env },
+      );
+      const ownPrefix = await cli(
+        ['ingest', dir, '--target', 'aws', '--log-prefix', 'clash/'],
         { env },
       );
       const older = await cli(
@@ -492,12 +498,38 @@ describe('ingest --target aws', () => {
       expect(twice.code).toBe(2);
       expect(twice.stderr.trim().split('\n')).toHaveLength(1);
       expect(twice.stderr).toContain(
-        `would both be uploaded as clash/${SIMPLE}`,
+        `would both be uploaded as s3-access-logs/${SIMPLE}`,
       );
+      expect(ownPrefix.code).toBe(2);
+      expect(ownPrefix.stderr.trim().split('\n')).toHaveLength(1);
+      expect(ownPrefix.stderr).toMatch(/unknown option '--log-prefix'/);
       expect(older.code).toBe(1);
       expect(older.stderr.trim().split('\n')).toHaveLength(1);
       expect(older.stderr).toContain(
-        'no LogPrefix output on the stack (deployed by an older version?): redeploy it, or pass --log-prefix',
+        `no LogPrefix output on the stack (deployed by an older version?): redeploy it, or pass --log-bucket ${stack.logBucket} to upload under the default log prefix s3-access-logs/`,
+      );
+      expect(await keysUnder('')).toEqual(all);
+
+      // Act: the older stack, as its error says (its log prefix has always
+      // been the default one).
+      const advised = await cli(
+        [
+          'ingest',
+          dir,
+          '--target',
+          'aws',
+          '--stack',
+          'Older',
+          '--log-bucket',
+          stack.logBucket,
+        ],
+        { env },
+      );
+
+      // Assess: the same objects as by flags, put again (nothing new).
+      expect(advised.code, advised.stderr).toBe(0);
+      expect(advised.stdout).toContain(
+        `Uploaded 6 log files to s3://${stack.logBucket}/s3-access-logs/`,
       );
       expect(await keysUnder('')).toEqual(all);
     } finally {
