@@ -23,6 +23,7 @@ import {
 } from '../../core/simulate/simulate.ts';
 import {
   createIngestHandler,
+  type IngestHandlerDeps,
   PowertoolsIngestMetrics,
 } from '../../handlers/ingest.ts';
 import { OutboxAlertPublisher } from '../../local/outbox.ts';
@@ -40,6 +41,28 @@ const DAY: SimulatedDay = simulateDay({
   recordings: 120,
   failureRate: 0.2,
 });
+
+/**
+ * The ingest handler as these tests build it: the stand-in S3, no prefixes,
+ * the day's stall window, collected metrics and the clock, unless `deps`
+ * says otherwise.
+ */
+function ingestHandler(
+  s3: S3Client,
+  deps: Pick<IngestHandlerDeps, 'store'> & Partial<IngestHandlerDeps>,
+): ReturnType<typeof createIngestHandler> {
+  return createIngestHandler({
+    source: new S3LogSource(s3),
+    alerts: null,
+    logPrefix: '',
+    watchPrefix: '',
+    stallWindowMs: DAY.expected.stallWindowMs,
+    concurrency: 4,
+    metrics: new CollectingMetrics(),
+    now: Date.now,
+    ...deps,
+  });
+}
 
 /**
  * Every upload the day leaves FAILED or ABORTED was announced, and no
@@ -147,16 +170,8 @@ describe('robustness', () => {
       );
     }
     const handler = () =>
-      createIngestHandler({
-        source: new S3LogSource(s3),
+      ingestHandler(s3, {
         store: stack.store,
-        alerts: null,
-        logPrefix: '',
-        watchPrefix: '',
-        stallWindowMs: DAY.expected.stallWindowMs,
-        concurrency: 4,
-        metrics: new CollectingMetrics(),
-        now: Date.now,
       });
     const a = handler();
     const b = handler();
@@ -198,16 +213,10 @@ describe('robustness', () => {
       const publisher = new OutboxAlertPublisher(
         join(fresh.outboxDir, 'alerts'),
       );
-      const handler = createIngestHandler({
-        source: new S3LogSource(s3),
+      const handler = ingestHandler(s3, {
         store: fresh.store,
         alerts: publisher,
-        logPrefix: '',
-        watchPrefix: '',
-        stallWindowMs: DAY.expected.stallWindowMs,
-        concurrency: 4,
         flushFacts: 500,
-        metrics: new CollectingMetrics(),
         now: () => Date.parse(DAY.expected.asOf),
       });
       // Act
@@ -252,15 +261,9 @@ describe('robustness', () => {
       const publisher = new OutboxAlertPublisher(
         join(fresh.outboxDir, 'alerts'),
       );
-      const handler = createIngestHandler({
-        source: new S3LogSource(s3),
+      const handler = ingestHandler(s3, {
         store: fresh.store,
         alerts: publisher,
-        logPrefix: '',
-        watchPrefix: '',
-        stallWindowMs: DAY.expected.stallWindowMs,
-        concurrency: 4,
-        metrics: new CollectingMetrics(),
         now: () => Date.parse('2026-03-15T03:00:00Z'),
       });
       // Act: each object on its own, then all of them again.
@@ -313,14 +316,8 @@ describe('robustness', () => {
       }),
     );
     const now = Date.parse('2026-03-15T00:00:09Z');
-    const handler = createIngestHandler({
-      source: new S3LogSource(s3),
+    const handler = ingestHandler(s3, {
       store: stack.store,
-      alerts: null,
-      logPrefix: '',
-      watchPrefix: '',
-      stallWindowMs: DAY.expected.stallWindowMs,
-      concurrency: 4,
       metrics: new PowertoolsIngestMetrics(
         new KeptMetrics({ namespace: 'test', serviceName: 'ingest' }),
       ),
@@ -382,16 +379,9 @@ describe('robustness', () => {
         }),
       );
     const metrics = new CollectingMetrics();
-    const handler = createIngestHandler({
-      source: new S3LogSource(s3),
+    const handler = ingestHandler(s3, {
       store: stack.store,
-      alerts: null,
-      logPrefix: '',
-      watchPrefix: '',
-      stallWindowMs: DAY.expected.stallWindowMs,
-      concurrency: 4,
       metrics,
-      now: Date.now,
     });
     const res = await handler(
       sqsEvent(
@@ -499,16 +489,8 @@ describe('a store that fails mid-batch', () => {
         DAY.expected.keys.find((k) => k.status === 'FAILED') ??
         (DAY.expected.keys[0] as (typeof DAY.expected.keys)[number]);
       poisoned.pk = `K#${victim.bucket}/${victim.key}`;
-      const handler = createIngestHandler({
-        source: new S3LogSource(s3),
-        store,
-        alerts: null,
-        logPrefix: '',
-        watchPrefix: '',
-        stallWindowMs: DAY.expected.stallWindowMs,
-        concurrency: 4,
-        metrics: new CollectingMetrics(),
-        now: Date.now,
+      const handler = ingestHandler(s3, {
+        store: store,
       });
       const keys = DAY.objects.map((o) => o.key);
       const failedKeys: string[] = [];
