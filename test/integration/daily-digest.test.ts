@@ -72,6 +72,11 @@ let dir: string;
 let state: string;
 let expected: ExpectedDay;
 
+/** The error a Task binding throws: Step Functions sees its name. */
+function taskError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name });
+}
+
 /** [key status, key, upload id, upload status] of every expected attention upload. */
 function expectedAttentionRows(e: ExpectedDay): string[][] {
   return e.keys
@@ -414,9 +419,7 @@ describe('every branch, on the same local state', () => {
         bindings: {
           [S.QUERY_ATHENA]: async () => {
             calls++;
-            throw Object.assign(new Error('Query exhausted resources'), {
-              name: 'States.TaskFailed',
-            });
+            throw taskError('States.TaskFailed', 'Query exhausted resources');
           },
         },
       },
@@ -719,9 +722,10 @@ describe('every branch, on the same local state', () => {
       {
         bindings: {
           [S.RECONCILE]: async () => {
-            throw Object.assign(new Error('the index table is gone'), {
-              name: 'ResourceNotFoundException',
-            });
+            throw taskError(
+              'ResourceNotFoundException',
+              'the index table is gone',
+            );
           },
         },
       },
@@ -767,9 +771,7 @@ describe('every branch, on the same local state', () => {
         bindings: {
           [S.NOTIFY_ADMIN]: async () => {
             calls++;
-            throw Object.assign(new Error('not authorized'), {
-              name: 'States.TaskFailed',
-            });
+            throw taskError('States.TaskFailed', 'not authorized');
           },
         },
       },
@@ -797,14 +799,10 @@ describe('every branch, on the same local state', () => {
       {
         bindings: {
           [S.QUERY_ATHENA]: async () => {
-            throw Object.assign(new Error('Query exhausted resources'), {
-              name: 'States.TaskFailed',
-            });
+            throw taskError('States.TaskFailed', 'Query exhausted resources');
           },
           [S.ALERT_ATHENA_UNAVAILABLE]: async () => {
-            throw Object.assign(new Error('topic gone'), {
-              name: 'States.TaskFailed',
-            });
+            throw taskError('States.TaskFailed', 'topic gone');
           },
         },
       },
@@ -827,9 +825,7 @@ describe('every branch, on the same local state', () => {
       {
         bindings: {
           [S.NOTIFY_FAILURE]: async () => {
-            throw Object.assign(new Error('topic gone'), {
-              name: 'States.TaskFailed',
-            });
+            throw taskError('States.TaskFailed', 'topic gone');
           },
         },
       },
