@@ -4,7 +4,7 @@
  */
 import { parseLine } from './line-parser.ts';
 import type { AccessLogRecord, MalformedLine, ParseStats } from './record.ts';
-import { LineSplitter, MAX_LINE_BYTES } from './stream.ts';
+import { LineSplitter, OVERLONG_REASON } from './stream.ts';
 
 export interface RecordSink {
   record(record: AccessLogRecord, lineNo: number): void;
@@ -31,10 +31,7 @@ export class AccessLogParser {
       },
       (lineNo) => {
         this.malformedCount++;
-        this.sink.malformed({
-          lineNo,
-          reason: `line longer than ${MAX_LINE_BYTES} bytes`,
-        });
+        this.sink.malformed({ lineNo, reason: OVERLONG_REASON });
       },
     );
   }

@@ -11,6 +11,9 @@ import { isAscii } from 'node:buffer';
 /** No real access-log line comes near this; longer ones are reported. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
+/** Why a line over `MAX_LINE_BYTES` is malformed. */
+export const OVERLONG_REASON = `line longer than ${MAX_LINE_BYTES} bytes`;
+
 const REGION_BYTES = 64 * 1024;
 
 /**

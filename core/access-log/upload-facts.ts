@@ -10,7 +10,7 @@ import {
   readUploadFact,
 } from './line-parser.ts';
 import type { MalformedLine } from './record.ts';
-import { LineSplitter, MAX_LINE_BYTES } from './stream.ts';
+import { LineSplitter, OVERLONG_REASON } from './stream.ts';
 
 export interface FactSink {
   fact(fact: UploadFact, lineNo: number): void;
@@ -70,10 +70,7 @@ export class UploadFactReader {
       },
       (lineNo) => {
         this.malformedCount++;
-        this.sink.malformed({
-          lineNo,
-          reason: `line longer than ${MAX_LINE_BYTES} bytes`,
-        });
+        this.sink.malformed({ lineNo, reason: OVERLONG_REASON });
       },
     );
   }
