@@ -18,6 +18,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           setupFiles: ['./vitest.setup.ts'],
+          // Finds Chromium and Java once.
+          globalSetup: ['./test/support/global-setup.ts'],
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,

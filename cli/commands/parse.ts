@@ -22,7 +22,7 @@ Exit codes: 0 parsed (even with malformed lines, unless --strict),
             2 bad usage, unreadable input, or malformed lines with --strict.
 
 Examples:
-  upload-sentinel parse ../shared/fixtures/public-samples.log
+  upload-sentinel parse test/fixtures/public-samples.log
   upload-sentinel parse logs/ --stats
   cat some.log | upload-sentinel parse | jq .key`;
 

@@ -22,10 +22,9 @@ import { type LogObject, simulateDay } from '../../core/simulate/simulate.ts';
 import { LocalStack } from '../../local/stack.ts';
 import { cli } from '../support/cli.ts';
 import { startCloudFormationStandIn } from '../support/cloudformation.ts';
+import { FIXTURES_DIR } from '../support/fixtures.ts';
 
-const FIXTURES = fileURLToPath(
-  new URL('../../../shared/fixtures/', import.meta.url),
-);
+const FIXTURES = FIXTURES_DIR;
 const BIN_PATH = fileURLToPath(
   new URL('../../bin/upload-sentinel.mjs', import.meta.url),
 );
@@ -73,7 +72,7 @@ function listedKeys(entry: string, label: string): string[] {
 
 /** Arguments that are valid for each command apart from its flags. */
 const POSITIONALS: Record<string, string[]> = {
-  ingest: [join(FIXTURES, 'synthetic-edge-cases.log')],
+  ingest: [join(FIXTURES, 'edge-cases.log')],
   status: ['s3://rec-archive-prod/recordings/a.tar'],
   backfill: ['s3://upload-sentinel-logs/s3-access-logs/'],
 };
@@ -184,7 +183,7 @@ describe('parse', () => {
 
   it('reads stdin, reports malformed lines as FILE:LINE and exits 0, or 2 with --strict', async () => {
     const good = (
-      await readFile(join(FIXTURES, 'synthetic-edge-cases.log'), 'utf8')
+      await readFile(join(FIXTURES, 'edge-cases.log'), 'utf8')
     ).split('\n')[0];
     const input = `${good}\nthis is not a log line\n`;
     const r = await cli(['parse'], { input });
@@ -196,11 +195,7 @@ describe('parse', () => {
   });
 
   it('--stats prints one summary object', async () => {
-    const r = await cli([
-      'parse',
-      '--stats',
-      join(FIXTURES, 'synthetic-edge-cases.log'),
-    ]);
+    const r = await cli(['parse', '--stats', join(FIXTURES, 'edge-cases.log')]);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({
       lines: 46,
@@ -303,7 +298,7 @@ describe('ingest and status', () => {
     const state = await mkdtemp(join(tmpdir(), 'sentinel-cli-'));
     const r = await cli([
       'ingest',
-      join(FIXTURES, 'synthetic-edge-cases.log'),
+      join(FIXTURES, 'edge-cases.log'),
       '--state',
       state,
       '--json',
@@ -394,10 +389,7 @@ describe('ingest --target aws', () => {
         // A simple-layout log name in a sub-folder.
         [`sub/${SIMPLE}`]: e.body,
         // Not named like a log object.
-        'notes.log': await readFile(
-          join(FIXTURES, 'synthetic-edge-cases.log'),
-          'utf8',
-        ),
+        'notes.log': await readFile(join(FIXTURES, 'edge-cases.log'), 'utf8'),
       };
       for (const [rel, body] of Object.entries(files)) {
         await mkdir(dirname(join(dir, rel)), { recursive: true });
@@ -565,25 +557,25 @@ describe('terminal output', () => {
   const ESC = '\u001b[';
 
   it('is coloured on a terminal, and never in --json or when piped', async () => {
-    const file = join(FIXTURES, 'synthetic-edge-cases.log');
+    const file = join(FIXTURES, 'edge-cases.log');
     const table = await inTerminal([
       'analyze',
       file,
       '--as-of',
-      '2026-03-22T00:00:00Z',
+      '2026-11-25T00:00:00Z',
     ]);
     expect(table).toContain(`${ESC}31mABORTED`);
     const json = await inTerminal([
       'analyze',
       file,
       '--as-of',
-      '2026-03-22T00:00:00Z',
+      '2026-11-25T00:00:00Z',
       '--json',
     ]);
     expect(json).toContain('"status":"ABORTED"');
     expect(json).not.toContain(ESC);
     const piped = await cli(
-      ['analyze', file, '--as-of', '2026-03-22T00:00:00Z'],
+      ['analyze', file, '--as-of', '2026-11-25T00:00:00Z'],
       { env: { NO_COLOR: '' } },
     );
     expect(piped.stdout).toContain('ABORTED');

@@ -1,21 +1,30 @@
-/** The shared fixture files, read in place (../shared is read-only). */
+/**
+ * The fixture files under test/fixtures: `public-samples.log` (real public
+ * lines, sources in `public-samples.SOURCES.md`) and `edge-cases.log` (our
+ * own lines, one per case of the access-log format, described line by line
+ * in `edge-cases.md`).
+ */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const dir = fileURLToPath(
-  new URL('../../../shared/fixtures/', import.meta.url),
+export type FixtureName = 'public-samples.log' | 'edge-cases.log';
+
+/** The folder holding the fixture files (ends with a slash). */
+export const FIXTURES_DIR = fileURLToPath(
+  new URL('../fixtures/', import.meta.url),
 );
 
-export function fixture(
-  name: 'public-samples.log' | 'synthetic-edge-cases.log',
-): Buffer {
-  return readFileSync(`${dir}${name}`);
+/** The absolute path of a fixture file. */
+export function fixturePath(name: FixtureName): string {
+  return `${FIXTURES_DIR}${name}`;
+}
+
+export function fixture(name: FixtureName): Buffer {
+  return readFileSync(fixturePath(name));
 }
 
 /** The fixture's lines as raw byte buffers (no newline). */
-export function fixtureLines(
-  name: 'public-samples.log' | 'synthetic-edge-cases.log',
-): Buffer[] {
+export function fixtureLines(name: FixtureName): Buffer[] {
   const buf = fixture(name);
   const out: Buffer[] = [];
   let start = 0;

@@ -5,12 +5,16 @@ import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
 import type { UploadFact } from '../../core/model/facts.ts';
 import { fixture, fixtureLines } from '../support/fixtures.ts';
 
+// The values of test/fixtures/edge-cases.log.
 const UPLOAD_ID =
-  'Vq3Hx8bKpT2mW9dLr5yN0cF7gJ4sA1eZ6uR8iO3tP5kM2nB7vC9xQ4wE1yU6.iO0pL-';
+  'p4Rk.Ws9Tq2Lx7Vb3Nm8Cz1Hd6Jf0Gy5Ua2Ie7Oo4Ps9Qt1Rw6Sv3Xx8Yz0Ab-Cd_Ef';
 const HOST_ID =
-  'q7Vd2KxR9mT4pL0sN8bY3wZ6cF1hJ5gA0eU2iO4uE7rW9tQ1yP3aS5dF7gH9jK1lM3nB5vC7xZ9=';
-const HOST = 'rec-archive-prod.s3.eu-west-1.amazonaws.com';
-const KEY = 'recordings/2026/03/cam-07/session-0412.tar';
+  'Hk3Lm8Np2Qr7St1Uv6Wx0Yz5Ab9Cd4Ef8Gh2Ij7Kl1Mn6Op0Qr5St9Uv3Wx8Yz2Ab6Cd1Ef5Gh0=';
+const HOST = 'callrec-vault-eu.s3.eu-central-1.amazonaws.com';
+const KEY = 'calls/2026/11/lis-02/call-88231.tar';
+const REQUESTER = 'arn:aws:iam::444455556666:user/call-archiver';
+const ROLE =
+  'arn:aws:sts::444455556666:assumed-role/CallArchiveRole/site-lis-02';
 
 /** The first upload request (a part, create or complete) of the public samples. */
 function publicUploadLine(): string {
@@ -151,8 +155,8 @@ describe('public samples', () => {
   });
 });
 
-describe('synthetic edge cases (reference section 7)', () => {
-  const { records, malformed } = parseText(fixture('synthetic-edge-cases.log'));
+describe('edge cases (test/fixtures/edge-cases.md)', () => {
+  const { records, malformed } = parseText(fixture('edge-cases.log'));
   const L = (n: number) => records[n - 1] as AccessLogRecord;
 
   it('parses all 46 lines', () => {
@@ -170,8 +174,8 @@ describe('synthetic edge cases (reference section 7)', () => {
         signatureVersion: null,
         tlsVersion: null,
         uploadId: UPLOAD_ID,
-        partNumber: 3,
-        time: '2017-03-14T09:12:44.000Z',
+        partNumber: 5,
+        time: '2016-11-17T10:04:12.000Z',
       },
     ],
     [
@@ -193,21 +197,21 @@ describe('synthetic edge cases (reference section 7)', () => {
     [
       '4. 27 fields with source region',
       4,
-      { sourceRegion: 'eu-west-1', extra: [] },
+      { sourceRegion: 'eu-central-1', extra: [] },
     ],
     [
       '5. unknown future fields, one quoted',
       5,
-      { sourceRegion: 'eu-west-1', extra: ['NewField1', 'quoted new field'] },
+      {
+        sourceRegion: 'eu-central-1',
+        extra: ['SomeNewField', 'a new quoted field'],
+      },
     ],
-    ['6. trailing space', 6, { partNumber: 27, sourceRegion: null, extra: [] }],
+    ['6. trailing space', 6, { partNumber: 31, sourceRegion: null, extra: [] }],
     [
       '7. two spaces between fields',
       7,
-      {
-        requester: 'arn:aws:iam::111122223333:user/recorder-uploader',
-        partNumber: 26,
-      },
+      { requester: REQUESTER, partNumber: 30 },
     ],
     [
       '8. create multipart upload',
@@ -217,7 +221,7 @@ describe('synthetic edge cases (reference section 7)', () => {
         uploadId: null,
         partNumber: null,
         objectSize: null,
-        bytesSent: 412,
+        bytesSent: 398,
       },
     ],
     [
@@ -225,10 +229,9 @@ describe('synthetic edge cases (reference section 7)', () => {
       9,
       {
         uploadId: null,
-        requester:
-          'arn:aws:sts::111122223333:assumed-role/RecorderUploadRole/cam-gw-07',
+        requester: ROLE,
         userAgent:
-          'aws-sdk-js/3.600.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#20.11.0 api/s3#3.600.0',
+          'aws-sdk-js/3.637.0 ua/2.1 os/linux#6.6.12 lang/js md/nodejs#20.17.0 api/s3#3.637.0',
       },
     ],
     [
@@ -236,7 +239,7 @@ describe('synthetic edge cases (reference section 7)', () => {
       10,
       {
         uploadId: UPLOAD_ID,
-        partNumber: 12,
+        partNumber: 9,
         authenticationType: 'QueryString',
       },
     ],
@@ -246,31 +249,31 @@ describe('synthetic edge cases (reference section 7)', () => {
       {
         httpStatus: 400,
         errorCode: 'RequestTimeout',
-        totalTimeMs: 20481,
+        totalTimeMs: 20013,
         turnAroundTimeMs: null,
-        partNumber: 14,
+        partNumber: 11,
       },
     ],
     [
       '12. part 400 IncompleteBody',
       12,
-      { errorCode: 'IncompleteBody', partNumber: 15, objectSize: 16777216 },
+      { errorCode: 'IncompleteBody', partNumber: 12, objectSize: 8388608 },
     ],
-    ['13. part 400 BadDigest', 13, { errorCode: 'BadDigest', partNumber: 16 }],
+    ['13. part 400 BadDigest', 13, { errorCode: 'BadDigest', partNumber: 13 }],
     [
       '14a. part 503 SlowDown',
       14,
-      { httpStatus: 503, errorCode: 'SlowDown', partNumber: 17 },
+      { httpStatus: 503, errorCode: 'SlowDown', partNumber: 14 },
     ],
     [
       '14b. part 500 InternalError',
       15,
-      { httpStatus: 500, errorCode: 'InternalError', partNumber: 17 },
+      { httpStatus: 500, errorCode: 'InternalError', partNumber: 14 },
     ],
     [
       '14c. part retried 200',
       16,
-      { httpStatus: 200, errorCode: null, partNumber: 17 },
+      { httpStatus: 200, errorCode: null, partNumber: 14 },
     ],
     [
       '15. part 404 NoSuchUpload',
@@ -278,8 +281,8 @@ describe('synthetic edge cases (reference section 7)', () => {
       {
         httpStatus: 404,
         errorCode: 'NoSuchUpload',
-        partNumber: 18,
-        time: '2026-03-15T02:00:31.000Z',
+        partNumber: 15,
+        time: '2026-11-18T01:15:09.000Z',
       },
     ],
     [
@@ -288,7 +291,7 @@ describe('synthetic edge cases (reference section 7)', () => {
       {
         httpStatus: 403,
         errorCode: 'AccessDenied',
-        partNumber: 19,
+        partNumber: 16,
         uploadId: UPLOAD_ID,
       },
     ],
@@ -348,7 +351,7 @@ describe('synthetic edge cases (reference section 7)', () => {
     [
       '24a. upload part copy',
       27,
-      { operation: 'REST.COPY.PART', partNumber: 20, uploadId: UPLOAD_ID },
+      { operation: 'REST.COPY.PART', partNumber: 17, uploadId: UPLOAD_ID },
     ],
     [
       '24b. upload part copy, source side',
@@ -359,31 +362,31 @@ describe('synthetic edge cases (reference section 7)', () => {
         referrer: null,
         userAgent: null,
         turnAroundTimeMs: null,
-        key: 'staging/session-0412.part20',
+        key: 'incoming/call-88231.part17',
       },
     ],
     [
       '25. key containing %',
       29,
       {
-        key: 'recordings/100%-final.tar',
-        keyRaw: 'recordings/100%2525-final.tar',
-        requestUri: 'PUT /recordings/100%25-final.tar HTTP/1.1',
+        key: 'calls/50%-redacted.tar',
+        keyRaw: 'calls/50%2525-redacted.tar',
+        requestUri: 'PUT /calls/50%25-redacted.tar HTTP/1.1',
       },
     ],
     [
       '26. batch delete with spaces',
       30,
       {
-        key: 'recordings/old session 0101.tar',
-        keyRaw: 'recordings/old+session+0101.tar',
+        key: 'calls/test call 0001.tar',
+        keyRaw: 'calls/test+call+0001.tar',
         requestUri: null,
       },
     ],
     [
       '27. * left raw',
       31,
-      { key: 'recordings/cam*07.tar', httpStatus: 404, errorCode: 'NoSuchKey' },
+      { key: 'calls/lis*02.tar', httpStatus: 404, errorCode: 'NoSuchKey' },
     ],
     [
       '28. key is a quote, quote in the URI',
@@ -400,8 +403,8 @@ describe('synthetic edge cases (reference section 7)', () => {
       '29. non-ASCII key',
       33,
       {
-        key: 'recordings/café-0412.tar',
-        keyRaw: 'recordings/caf%25C3%25A9-0412.tar',
+        key: 'calls/são-paulo-0007.tar',
+        keyRaw: 'calls/s%25C3%25A3o-paulo-0007.tar',
       },
     ],
     [
@@ -409,8 +412,8 @@ describe('synthetic edge cases (reference section 7)', () => {
       34,
       {
         requester:
-          'arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E1EXAMPLE2OAI',
-        requestId: '9D1F3A5C7E9B1D3F',
+          'arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2OAIEXAMPLE9',
+        requestId: 'A1B2C3D4E5F60718',
         operation: 'REST.GET.OBJECT',
       },
     ],
@@ -418,7 +421,7 @@ describe('synthetic edge cases (reference section 7)', () => {
       '31. host id of two tokens',
       35,
       {
-        hostId: `AIDAEXAMPLEUSERID1234 ${HOST_ID}`,
+        hostId: `AIDAIOSFODNN7EXAMPLE ${HOST_ID}`,
         signatureVersion: 'SigV4',
         hostHeader: 's3.amazonaws.com',
       },
@@ -427,7 +430,7 @@ describe('synthetic edge cases (reference section 7)', () => {
       '32. user agent with quotes',
       36,
       {
-        userAgent: 'RecorderSync/4.2 (build "nightly"; linux)',
+        userAgent: 'CallVault/7.1 (channel "beta"; linux)',
         partNumber: 21,
       },
     ],
@@ -435,16 +438,16 @@ describe('synthetic edge cases (reference section 7)', () => {
       '33. referrer with spaces',
       37,
       {
-        referrer: 'https://example.com/a page?q=x y',
-        userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+        referrer: 'https://portal.example.org/call search?site=lis 02',
+        userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)',
       },
     ],
     [
       '34. IPv6 and TLS 1.3',
       38,
       {
-        remoteIp: '2001:db8:4f2a::1c',
-        cipherSuite: 'TLS_AES_128_GCM_SHA256',
+        remoteIp: '2001:db8:85a3::8a2e:370:7334',
+        cipherSuite: 'TLS_AES_256_GCM_SHA384',
         tlsVersion: 'TLSv1.3',
       },
     ],
@@ -453,13 +456,13 @@ describe('synthetic edge cases (reference section 7)', () => {
       39,
       {
         accessPointArn:
-          'arn:aws:s3:eu-west-1:111122223333:accesspoint/recorder-ap',
-        sourceRegion: 'eu-west-1',
+          'arn:aws:s3:eu-central-1:444455556666:accesspoint/callrec-ap',
+        sourceRegion: 'eu-central-1',
         uploadId: UPLOAD_ID,
         partNumber: 23,
       },
     ],
-    ['36. non-UTC offset', 40, { time: '2026-03-14T09:12:44.000Z' }],
+    ['36. non-UTC offset', 40, { time: '2026-11-17T10:04:12.000Z' }],
     [
       '37. plain HTTP, anonymous',
       41,
@@ -468,7 +471,7 @@ describe('synthetic edge cases (reference section 7)', () => {
         cipherSuite: null,
         authenticationType: null,
         tlsVersion: null,
-        hostHeader: 'rec-archive-prod.s3.amazonaws.com',
+        hostHeader: 'callrec-vault-eu.s3.amazonaws.com',
       },
     ],
     [
@@ -481,13 +484,13 @@ describe('synthetic edge cases (reference section 7)', () => {
       43,
       {
         operation: 'S3.COMPUTE.OBJECT.CHECKSUM',
-        requestId: 'e5042925-b524-4b3b-a869-f3881e78ff3a',
+        requestId: '0b6c3f1e-8d2a-4e7b-9c51-2f0e7d4a9b36',
       },
     ],
     [
       '40. non-ASCII user agent',
       44,
-      { userAgent: 'Enregistreur/1.0 (caméra)' },
+      { userAgent: 'Gravação/2.0 (São Paulo; ação)' },
     ],
   ];
 
@@ -502,7 +505,7 @@ describe('synthetic edge cases (reference section 7)', () => {
 });
 
 describe('byte-level robustness', () => {
-  const lines = fixtureLines('synthetic-edge-cases.log');
+  const lines = fixtureLines('edge-cases.log');
   const expected = parseText(
     Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])),
   ).records;
@@ -563,13 +566,11 @@ describe('byte-level robustness', () => {
 
   it('replaces invalid UTF-8 instead of failing', () => {
     const line = Buffer.from(
-      (lines[35] as Buffer)
-        .toString('latin1')
-        .replace('nightly', 'night\u00ffly'),
+      (lines[35] as Buffer).toString('latin1').replace('beta', 'be\u00ffta'),
       'latin1',
     );
     const r = one(line);
-    expect(r.userAgent).toBe('RecorderSync/4.2 (build "night\ufffdly"; linux)');
+    expect(r.userAgent).toBe('CallVault/7.1 (channel "be\ufffdta"; linux)');
     expect(r.partNumber).toBe(21);
   });
 
@@ -577,13 +578,13 @@ describe('byte-level robustness', () => {
     const line = Buffer.from(
       (lines[35] as Buffer)
         .toString('latin1')
-        .replace(/ (\S+\.tar) /, ' recordings/caf%25C3%25A9.tar ')
-        .replace('nightly', 'night\u00ffly'),
+        .replace(/ (\S+\.tar) /, ' calls/caf%25C3%25A9.tar ')
+        .replace('beta', 'be\u00ffta'),
       'latin1',
     );
     const r = one(line);
-    expect(r.key).toBe('recordings/café.tar');
-    expect(r.userAgent).toBe('RecorderSync/4.2 (build "night\ufffdly"; linux)');
+    expect(r.key).toBe('calls/café.tar');
+    expect(r.userAgent).toBe('CallVault/7.1 (channel "be\ufffdta"; linux)');
   });
 
   it('reports a malformed line with its number and goes on', () => {

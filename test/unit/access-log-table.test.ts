@@ -36,7 +36,7 @@ const LINES = [
     name: `public ${i + 1}`,
     b,
   })),
-  ...fixtureLines('synthetic-edge-cases.log').map((b, i) => ({
+  ...fixtureLines('edge-cases.log').map((b, i) => ({
     name: `synthetic ${i + 1}`,
     b,
   })),

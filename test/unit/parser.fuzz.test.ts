@@ -12,7 +12,7 @@ import { fixtureLines } from '../support/fixtures.ts';
 
 const REAL = [
   ...fixtureLines('public-samples.log'),
-  ...fixtureLines('synthetic-edge-cases.log'),
+  ...fixtureLines('edge-cases.log'),
 ];
 
 /**
