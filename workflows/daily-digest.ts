@@ -507,7 +507,8 @@ export function buildDailyDigestDefinition(
       },
       [S.NOTIFY_ADMIN]: {
         Type: 'Task',
-        Comment: 'What the admin must hear after the send: recipients the digest did not reach, problems while its report was made.',
+        Comment:
+          'What the admin must hear after the send: recipients the digest did not reach, problems while its report was made.',
         Resource: SNS_PUBLISH,
         Parameters: {
           TopicArn: names.adminTopicArn,
