@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           setupFiles: ['./vitest.setup.ts'],
-          // Finds Chromium and Java once.
+          // Builds the CLI bundle and finds Chromium and Java once.
           globalSetup: ['./test/support/global-setup.ts'],
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',

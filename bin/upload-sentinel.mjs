@@ -1,15 +1,33 @@
 #!/usr/bin/env node
-// Entry point of the `upload-sentinel` command. The sources are TypeScript;
-// tsx compiles them on the fly (with a cache), so a checkout needs no build.
-import { register } from 'tsx/esm/api';
+// Entry point of the `upload-sentinel` command. It runs the JavaScript that
+// `npm ci` built into dist/cli (scripts/build-cli.mjs). When a source file
+// is newer than that build (a checkout being edited), it rebuilds first, in
+// about half a second, so the command never runs stale code.
+import { readFileSync, statSync } from 'node:fs';
 
 // Versions are pinned; the SDK's notice about future Node 22 releases is
-// not actionable here (README, Troubleshooting).
+// not actionable here (docs/operations.md).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Handler logs go to the state folder's log, not the terminal, unless asked.
 process.env.POWERTOOLS_LOG_LEVEL ??= process.env.SENTINEL_DEBUG
   ? 'DEBUG'
   : 'SILENT';
 
-register();
-await import('../cli/main.ts');
+const root = new URL('../', import.meta.url);
+
+function stale() {
+  try {
+    const { built, inputs } = JSON.parse(
+      readFileSync(new URL('dist/cli/inputs.json', root), 'utf8'),
+    );
+    return inputs.some((f) => statSync(new URL(f, root)).mtimeMs > built);
+  } catch {
+    return true;
+  }
+}
+
+if (stale()) {
+  const { buildCli } = await import('../scripts/build-cli.mjs');
+  await buildCli();
+}
+await import('../dist/cli/main.mjs');

@@ -3,15 +3,13 @@
  * turns errors into exit codes. A user error prints one line, never a stack
  * (set SENTINEL_DEBUG=1 to see one).
  */
-import { readFileSync } from 'node:fs';
+
 import { visible } from '../core/report/escape.ts';
+import pkg from '../package.json' with { type: 'json' };
 import { CliError, UsageError } from './errors.ts';
 import { COMMANDS } from './registry.ts';
 
 function version(): string {
-  const pkg = JSON.parse(
-    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-  ) as { version: string };
   return pkg.version;
 }
 

@@ -1,9 +1,11 @@
 /**
- * Once per `npm test`, before any test file: finds the external tools of
- * two checks. A missing tool is named in one line and
+ * Once per `npm test`, before any test file: builds the CLI bundle the
+ * binary runs (so tests that spawn it run the current sources), and finds
+ * the external tools of two checks. A missing tool is named in one line and
  * its check skipped; in CI (`CI=true`) the run fails instead.
  */
 import type { TestProject } from 'vitest/node';
+import { buildCli } from '../../scripts/build-cli.mjs';
 import { findChromium, findJava, toolsRequired } from './tools.ts';
 
 declare module 'vitest' {
@@ -14,6 +16,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<void> {
+  await buildCli();
   const chromium = findChromium();
   const java = findJava();
   const missing = [chromium, java].filter((t) => t.path === null);
