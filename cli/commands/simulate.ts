@@ -1,7 +1,21 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  type FileHandle,
+  mkdir,
+  open,
+  rename,
+  rm,
+  statfs,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { simulateDay } from '../../core/simulate/simulate.ts';
+import type { UploadStatus } from '../../core/model/status.ts';
+import {
+  type RecordingObject,
+  type SimulateOptions,
+  type SimulationOutput,
+  simulateDayStream,
+} from '../../core/simulate/simulate.ts';
 import { materializeRecordings } from '../../local/recordings.ts';
 import { bool, date, type Flags, integer, parse, str } from '../args.ts';
 import { UsageError } from '../errors.ts';
@@ -19,8 +33,11 @@ into log objects per 5-minute window with late records, duplicates and a few
 damaged lines, and keys with spaces, + % & ? # quotes and non-ASCII.
 
 Writes DIR/logs/<log object keys> and DIR/expected.json (the status every key
-must have at the day's as-of time, the next day 03:00 UTC). Any earlier
-DIR/logs is replaced. Same options, same output: the day is seeded.
+must have at the day's as-of time, the next day 03:00 UTC; one key a line).
+Any earlier DIR/logs is replaced. Same options, same output: the day is
+seeded. The day is written as it is made, so memory stays flat whatever its
+size; the logs take about 50 KB of disk per recording (a day that would not
+fit on the disk is refused before anything is written).
 
 With --state, the recordings the bucket holds at the as-of time (every
 completed or recovered key) are also put into the local recordings bucket
@@ -97,63 +114,56 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`--bucket '${bucket}' is not a valid S3 bucket name`);
   const recordings = integer(p, 'recordings', 1, 1_000_000) ?? 500;
   const missingObjects = integer(p, 'missing-objects', 0, recordings) ?? 0;
-  let day: ReturnType<typeof simulateDay>;
-  try {
-    day = simulateDay({
-      seed: str(p, 'seed') ?? '1',
-      date: date(p, 'date') ?? yesterday(),
-      recordings,
-      failureRate,
-      bucket,
-      layout,
-      missingObjects,
-    });
-  } catch (err) {
-    if (err instanceof RangeError) throw new UsageError(err.message);
-    throw err;
-  }
+  const options: SimulateOptions = {
+    seed: str(p, 'seed') ?? '1',
+    date: date(p, 'date') ?? yesterday(),
+    recordings,
+    failureRate,
+    bucket,
+    layout,
+    missingObjects,
+  };
+  await checkFreeSpace(out, recordings);
   const logs = join(out, 'logs');
   await rm(logs, { recursive: true, force: true });
-  const progress = new Progress('writing', day.objects.length, ' log objects');
-  const made = new Set<string>();
-  for (const o of day.objects) {
-    const file = join(logs, o.key);
-    const dir = dirname(file);
-    if (!made.has(dir)) {
-      await mkdir(dir, { recursive: true });
-      made.add(dir);
-    }
-    await writeFile(file, o.body);
-    progress.tick();
-  }
-  progress.finish();
+  await mkdir(out, { recursive: true });
   const expectedPath = join(out, 'expected.json');
-  await writeFile(expectedPath, `${JSON.stringify(day.expected, null, 2)}\n`);
-  let materialized: { recordings: number; state: string } | null = null;
-  if (str(p, 'state') !== undefined) {
-    const stack = await startLocal(p, { s3: true });
-    try {
-      materialized = {
-        recordings: await materializeRecordings(
-          stack.s3 as S3Client,
-          day.recordings,
-        ),
-        state: stack.stateDir,
-      };
-    } finally {
-      await stack.stop();
-    }
+  const partial = `${expectedPath}.partial`;
+  const expected = await open(partial, 'w');
+  const stack =
+    str(p, 'state') !== undefined
+      ? await startLocal(p, { s3: true })
+      : undefined;
+  let materialized = 0;
+  let written: Written;
+  try {
+    written = await write(simulateDayStream(options), logs, expected, {
+      recordings,
+      hold: async (r) => {
+        if (stack === undefined) return;
+        materialized += await materializeRecordings(stack.s3 as S3Client, r);
+      },
+    });
+    await expected.close();
+    await rename(partial, expectedPath);
+  } catch (err) {
+    await expected.close().catch(() => {});
+    await rm(partial, { force: true });
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    await stack?.stop();
   }
   const summary = {
     logs,
     expected: expectedPath,
-    recordingsMaterialized: materialized?.recordings ?? 0,
-    missingObjects: day.expected.missingObjects.length,
-    date: day.expected.simulation.date,
-    asOf: day.expected.asOf,
-    keys: day.expected.keys.length,
-    counts: day.expected.counts,
-    ...day.stats,
+    recordingsMaterialized: materialized,
+    missingObjects: written.missingObjects,
+    date: written.date,
+    asOf: written.asOf,
+    keys: written.keys,
+    counts: written.counts,
+    ...written.stats,
   };
   if (bool(p, 'json')) {
     console.log(JSON.stringify(summary));
@@ -167,13 +177,156 @@ export async function run(argv: string[]): Promise<number> {
     `  expected  ${expectedPath}  (${summary.keys} keys at as-of ${summary.asOf})`,
   );
   console.log(`  ${countsLine(summary.counts)}`);
-  if (materialized !== null)
+  if (stack !== undefined)
     console.log(
-      `  recordings ${materialized.recordings} objects put into the local recordings bucket of ${materialized.state}${missingObjects > 0 ? ` (${missingObjects} deleted after upload: MISSING_OBJECT)` : ''}`,
+      `  recordings ${materialized} objects put into the local recordings bucket of ${stack.stateDir}${missingObjects > 0 ? ` (${missingObjects} deleted after upload: MISSING_OBJECT)` : ''}`,
     );
   console.log();
   console.log(
     `Next: upload-sentinel analyze ${logs} --as-of ${summary.asOf} --check ${expectedPath}`,
   );
   return 0;
+}
+
+/** About how many bytes of logs a recording makes (measured: 47 KB). */
+const BYTES_PER_RECORDING = 50_000;
+
+/** Refuses a day the disk under `out` cannot hold, before writing any. */
+async function checkFreeSpace(out: string, recordings: number): Promise<void> {
+  let dir = out;
+  for (;;) {
+    try {
+      const fs = await statfs(dir);
+      const free = fs.bavail * fs.bsize;
+      const need = recordings * BYTES_PER_RECORDING;
+      if (free < need)
+        throw new UsageError(
+          `${recordings} recordings make about ${gb(need)} of logs, and ${out} has ${gb(free)} free: pass fewer --recordings or another --out`,
+        );
+      return;
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      const parent = dirname(dir);
+      if (parent === dir) return;
+      dir = parent;
+    }
+  }
+}
+
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+
+interface Written {
+  date: string;
+  asOf: string;
+  keys: number;
+  counts: Record<UploadStatus, number>;
+  missingObjects: number;
+  stats: Extract<SimulationOutput, { type: 'done' }>['stats'];
+}
+
+/**
+ * Writes the stream as it comes: log objects appended chunk by chunk,
+ * `expected.json` key by key (one key a line), and the recordings the
+ * bucket holds handed to `hold` in batches. Nothing of the day is kept.
+ */
+async function write(
+  stream: Generator<SimulationOutput>,
+  logs: string,
+  expected: FileHandle,
+  o: {
+    recordings: number;
+    hold: (r: RecordingObject[]) => Promise<void>;
+  },
+): Promise<Written> {
+  const progress = new Progress('simulating', 2 * (o.recordings + 1), '');
+  const made = new Set<string>();
+  const json = new TextBuffer(expected);
+  let held: RecordingObject[] = [];
+  let head: Extract<SimulationOutput, { type: 'start' }>['expected'] | null =
+    null;
+  let planned: Extract<SimulationOutput, { type: 'planned' }> | null = null;
+  let keys = 0;
+  for (const e of stream) {
+    switch (e.type) {
+      case 'start': {
+        head = e.expected;
+        const h = JSON.stringify(e.expected, null, 2);
+        await json.add(`${h.slice(0, h.lastIndexOf('\n}'))},\n  "keys": [`);
+        break;
+      }
+      case 'key':
+        await json.add(
+          `${keys++ === 0 ? '' : ','}\n    ${JSON.stringify(e.key)}`,
+        );
+        progress.tick();
+        break;
+      case 'planned': {
+        planned = e;
+        const rest = JSON.stringify(
+          { counts: e.counts, missingObjects: e.missingObjects },
+          null,
+          2,
+        );
+        await json.add(`\n  ],${rest.slice(1)}\n`);
+        await json.flush();
+        break;
+      }
+      case 'recording':
+        progress.tick();
+        if (!e.held) break;
+        held.push({ bucket: e.bucket, key: e.key });
+        if (held.length >= 256) {
+          await o.hold(held);
+          held = [];
+        }
+        break;
+      case 'append': {
+        const file = join(logs, e.object);
+        const dir = dirname(file);
+        if (!made.has(dir)) {
+          await mkdir(dir, { recursive: true });
+          made.add(dir);
+        }
+        await appendFile(file, e.text);
+        break;
+      }
+      case 'done': {
+        await o.hold(held);
+        progress.finish();
+        if (head === null || planned === null)
+          throw new Error('the simulation ended early');
+        return {
+          date: head.simulation.date,
+          asOf: head.asOf,
+          keys,
+          counts: planned.counts,
+          missingObjects: planned.missingObjects.length,
+          stats: e.stats,
+        };
+      }
+    }
+  }
+  throw new Error('the simulation ended early');
+}
+
+/** Text written to a file in blocks of about 1 MB. */
+class TextBuffer {
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(private readonly file: FileHandle) {}
+
+  async add(text: string): Promise<void> {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= 1 << 20) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    await this.file.write(text);
+  }
 }

@@ -7,13 +7,10 @@
  * model against an independent statement of intent.
  */
 import { encodeUriPath } from '../access-log/decode.ts';
-import { factKindOf } from '../model/facts.ts';
 import { UploadStatus } from '../model/status.ts';
-import {
-  formatLogLine,
-  type LogContext,
-  type LogRecordSpec,
-} from './log-line.ts';
+import { Delivery, type LogObjectChunk } from './delivery.ts';
+import { TimeHeap } from './heap.ts';
+import type { LogRecordSpec } from './log-line.ts';
 import { Random } from './random.ts';
 
 export interface SimulateOptions {
@@ -209,7 +206,12 @@ interface Built {
 }
 
 class DayBuilder {
-  readonly rnd: Random;
+  /**
+   * The generator the scenarios draw from: each recording has its own
+   * (`forRecording`), so any recording can be built again, alone, exactly
+   * as it was: what lets the day be written without holding it.
+   */
+  rnd: Random;
   readonly dayStart: number;
   readonly asOf: number;
   readonly bucket: string;
@@ -230,6 +232,12 @@ class DayBuilder {
     this.host = `${o.bucket}.s3.${o.region}.amazonaws.com`;
   }
 
+  /** Switches to recording `i`'s own generator, from its start. */
+  forRecording(i: number): this {
+    this.rnd = new Random(`${this.o.seed}:recording:${i}`);
+    return this;
+  }
+
   requestId(): string {
     return this.rnd.chars(16, HEXU);
   }
@@ -242,20 +250,22 @@ class DayBuilder {
     return this.rnd.chars(this.rnd.int(88, 112), ID_CHARS);
   }
 
+  /** Recording `i`'s key: its own generator, so it can be named again. */
   keyFor(i: number): string {
+    const rnd = new Random(`${this.o.seed}:key:${i}`);
     const d = this.o.date.split('-');
-    const site = this.rnd.pick(['lon-01', 'par-02', 'ber-03', 'nyc-04']);
+    const site = rnd.pick(['lon-01', 'par-02', 'ber-03', 'nyc-04']);
     const n = String(i).padStart(6, '0');
     const base = `recordings/${d[0]}/${d[1]}/${d[2]}/${site}/`;
     // Every odd name appears on a small day too; then about 4% of keys.
-    if (i < ODD_NAMES.length || this.rnd.chance(0.04)) {
+    if (i < ODD_NAMES.length || rnd.chance(0.04)) {
       const name = (ODD_NAMES[i % ODD_NAMES.length] as string).replace(
         '{n}',
         n,
       );
       return base + name;
     }
-    return `${base}agent-${this.rnd.int(100, 999)}/call-${d.join('')}-${n}.tar`;
+    return `${base}agent-${rnd.int(100, 999)}/call-${d.join('')}-${n}.tar`;
   }
 
   /** A record of the uploader on `key`, with defaults for a success. */
@@ -863,76 +873,104 @@ function lifecycle(
   });
 }
 
-/**
- * Picks `n` completed recordings (with a seed of their own) that someone
- * deletes after the upload, and the log record of each delete.
- */
-function deletedAfterUpload(
-  b: DayBuilder,
-  built: Built[],
-  n: number,
-): { key: string; record: LogRecordSpec }[] {
-  if (n === 0) return [];
-  const rnd = new Random(`${b.o.seed}:missing-objects`);
-  const candidates = built.filter(
-    (x) =>
-      x.expected.status === UploadStatus.COMPLETED &&
-      x.expected.key.startsWith('recordings/'),
-  );
-  if (n > candidates.length) {
-    throw new RangeError(
-      `missingObjects ${n} is more than the ${candidates.length} completed recordings`,
-    );
-  }
-  rnd.shuffle(candidates);
-  return candidates.slice(0, n).map((x) => {
-    const done = Math.max(...x.records.map((r) => r.time));
-    const dayEnd = b.dayStart + DAY - 1000;
-    const time = Math.max(
-      done + 1000,
-      Math.min(done + rnd.int(10, 120) * MIN, dayEnd),
-    );
-    const key = x.expected.key;
-    const record = b.rec(
-      time,
-      'REST.DELETE.OBJECT',
-      key,
-      `DELETE /${encodeUriPath(key)} HTTP/1.1`,
-      {
-        httpStatus: 204,
-        requester: 'arn:aws:sts::111122223333:assumed-role/OpsAdmin/cleanup',
-        remoteIp: '203.0.113.77',
-        userAgent: OTHER_AGENTS[0] as string,
-      },
-    );
-    return { key, record };
-  });
+/** The config file written now and then: a single PUT outside the recordings. */
+const CONFIG_KEY = 'config/recorder settings.json';
+
+/** Recording `i` of the day (the last one is the config file), built afresh. */
+function recordingAt(b: DayBuilder, scenarios: Scenario[], i: number): Built {
+  b.forRecording(i);
+  const scenario = scenarios[i];
+  if (scenario !== undefined) return build(b, i, scenario);
+  const cfg = single(b, CONFIG_KEY, b.dayStart + 8 * HOUR, [[200, null, 0]]);
+  return {
+    expected: {
+      bucket: b.bucket,
+      key: CONFIG_KEY,
+      status: UploadStatus.COMPLETED,
+      scenario: Scenario.CLEAN_PUT,
+      uploads: [upload(null, UploadStatus.COMPLETED)],
+    },
+    records: cfg.records,
+  };
 }
 
-/** Requests that are not upload requests: the bulk of a real log's variety. */
-function noise(b: DayBuilder, built: Built[]): LogRecordSpec[] {
+/**
+ * The log record of someone deleting a completed recording after its
+ * upload (drawn from the recording's own generator, after its records).
+ */
+function deletedAfterUpload(b: DayBuilder, x: Built): LogRecordSpec {
   const rnd = b.rnd;
+  let done = Number.NEGATIVE_INFINITY;
+  for (const r of x.records) done = Math.max(done, r.time);
+  const dayEnd = b.dayStart + DAY - 1000;
+  const time = Math.max(
+    done + 1000,
+    Math.min(done + rnd.int(10, 120) * MIN, dayEnd),
+  );
+  const key = x.expected.key;
+  return b.rec(
+    time,
+    'REST.DELETE.OBJECT',
+    key,
+    `DELETE /${encodeUriPath(key)} HTTP/1.1`,
+    {
+      httpStatus: 204,
+      requester: 'arn:aws:sts::111122223333:assumed-role/OpsAdmin/cleanup',
+      remoteIp: '203.0.113.77',
+      userAgent: OTHER_AGENTS[0] as string,
+    },
+  );
+}
+
+const WINDOW = 5 * MIN;
+const WINDOWS_PER_DAY = DAY / WINDOW;
+
+/** How many of `total` things, spread evenly over `n` slots, fall in slot `k`. */
+function share(total: number, k: number, n: number): number {
+  if (k < 0 || k >= n) return 0;
+  return Math.floor(((k + 1) * total) / n) - Math.floor((k * total) / n);
+}
+
+/** Running numbers of the noise, kept across windows. */
+interface NoiseState {
+  /** Recordings of the day (playback picks among them), config file included. */
+  recordings: number;
+  expired: number;
+  other: number;
+}
+
+/**
+ * The requests of one 5-minute window that are not upload requests: the
+ * bulk of a real log's variety. Each window has its own generator.
+ */
+function noiseWindow(
+  b: DayBuilder,
+  w: number,
+  st: NoiseState,
+): LogRecordSpec[] {
+  b.rnd = new Random(`${b.o.seed}:noise:${w}`);
+  const rnd = b.rnd;
+  const start = b.dayStart + w * WINDOW;
+  const inWindow = () => start + rnd.int(0, WINDOW / 1000 - 1) * 1000;
   const out: LogRecordSpec[] = [];
   const d = b.o.date.split('-');
   // The recorder lists today's prefix every five minutes.
-  for (let t = b.dayStart + 90_000; t < b.dayStart + DAY; t += 5 * MIN) {
-    out.push(
-      b.rec(
-        t,
-        'REST.GET.BUCKET',
-        null,
-        `GET /?list-type=2&prefix=recordings%2F${d[0]}%2F${d[1]}%2F${d[2]}%2F HTTP/1.1`,
-        {
-          bytesSent: rnd.int(2000, 60_000),
-        },
-      ),
-    );
-  }
+  out.push(
+    b.rec(
+      start + 90_000,
+      'REST.GET.BUCKET',
+      null,
+      `GET /?list-type=2&prefix=recordings%2F${d[0]}%2F${d[1]}%2F${d[2]}%2F HTTP/1.1`,
+      {
+        bytesSent: rnd.int(2000, 60_000),
+      },
+    ),
+  );
   // Hourly clean-up check of open uploads.
-  for (let h = 0; h < 24; h++) {
+  if (w % 12 === 0) {
     out.push(
       b.rec(
-        b.dayStart + h * HOUR + 30_000,
+        start + 30_000,
         'REST.GET.UPLOADS',
         null,
         'GET /?uploads&prefix=recordings%2F HTTP/1.1',
@@ -942,17 +980,19 @@ function noise(b: DayBuilder, built: Built[]): LogRecordSpec[] {
       ),
     );
   }
-  // Playback and compliance exports read some recordings.
-  for (const x of built) {
-    if (!rnd.chance(0.25)) continue;
-    const t = b.dayStart + rnd.int(8 * 3600, 23 * 3600) * 1000;
+  // Playback and compliance exports read a quarter of the recordings,
+  // from 08:00 to 23:00.
+  const reads = share(Math.round(st.recordings / 4), w - 96, 180);
+  for (let j = 0; j < reads; j++) {
+    const i = rnd.int(0, st.recordings - 1);
+    const key = i === st.recordings - 1 ? CONFIG_KEY : b.keyFor(i);
     const agent = rnd.pick(OTHER_AGENTS);
     out.push(
       b.rec(
-        t,
+        inWindow(),
         'REST.GET.OBJECT',
-        x.expected.key,
-        `GET /${encodeUriPath(x.expected.key)} HTTP/1.1`,
+        key,
+        `GET /${encodeUriPath(key)} HTTP/1.1`,
         {
           httpStatus: rnd.chance(0.3) ? 206 : 200,
           bytesSent: rnd.int(1e5, 5e8),
@@ -969,24 +1009,37 @@ function noise(b: DayBuilder, built: Built[]): LogRecordSpec[] {
       ),
     );
   }
-  // Lifecycle expires last year's recordings around midnight.
-  const expired = Math.max(3, Math.round(built.length / 12));
-  for (let j = 0; j < expired; j++) {
-    const key = `recordings/${Number(d[0]) - 1}/${d[1]}/${d[2]}/archive/old session ${j}.tar`;
-    out.push(
-      lifecycle(
-        b,
-        'S3.EXPIRE.OBJECT',
-        key,
-        b.dayStart + rnd.int(600, 4000) * 1000,
-        rnd.int(1e8, 4e9),
-      ),
-    );
+  // Lifecycle expires last year's recordings from 00:10 to 01:06.
+  const from = Math.max(600, w * 300);
+  const to = Math.min(4000, (w + 1) * 300);
+  if (from < to) {
+    const all = Math.max(3, Math.round(st.recordings / 12));
+    const n =
+      Math.floor((all * (to - 600)) / 3400) -
+      Math.floor((all * (from - 600)) / 3400);
+    for (let j = 0; j < n; j++) {
+      const key = `recordings/${Number(d[0]) - 1}/${d[1]}/${d[2]}/archive/old session ${st.expired++}.tar`;
+      out.push(
+        lifecycle(
+          b,
+          'S3.EXPIRE.OBJECT',
+          key,
+          b.dayStart + rnd.int(from, to - 1) * 1000,
+          rnd.int(1e8, 4e9),
+        ),
+      );
+    }
   }
   // Other prefixes: exports read and deleted, a config file written,
   // a health check that 404s, anonymous scanners.
-  for (let j = 0; j < Math.max(10, built.length / 10); j++) {
-    const t = b.dayStart + rnd.int(0, DAY / 1000 - 1) * 1000;
+  const others = share(
+    Math.ceil(Math.max(10, st.recordings / 10)),
+    w,
+    WINDOWS_PER_DAY,
+  );
+  for (let k = 0; k < others; k++) {
+    const j = st.other++;
+    const t = inWindow();
     const key = `exports/${b.o.date}/batch-${j}.csv`;
     out.push(
       b.rec(t, 'REST.GET.OBJECT', key, `GET /${encodeUriPath(key)} HTTP/1.1`, {
@@ -1043,100 +1096,46 @@ function noise(b: DayBuilder, built: Built[]): LogRecordSpec[] {
   return out;
 }
 
-/** Groups records into log objects the way S3 delivers them. */
-function deliver(
-  b: DayBuilder,
-  records: LogRecordSpec[],
-  ctx: LogContext,
-): {
-  objects: LogObject[];
-  duplicates: number;
-  uploadDuplicates: number;
-  malformed: number;
-} {
-  const rnd = b.rnd;
-  const o = b.o;
-  const WINDOW = 5 * MIN;
-  type Slot = { day: string; window: number; lines: string[] };
-  const slots = new Map<string, Slot>();
-  const put = (r: LogRecordSpec, line: string, lateWindows: number) => {
-    const window = Math.floor(r.time / WINDOW) + 1 + lateWindows;
-    const day = new Date(r.time).toISOString().slice(0, 10);
-    const id = `${day}|${window}`;
-    let s = slots.get(id);
-    if (s === undefined) {
-      s = { day, window, lines: [] };
-      slots.set(id, s);
+/** What `expected.json` says before its keys: the day and its as-of time. */
+export type ExpectedDayHead = Omit<
+  ExpectedDay,
+  'keys' | 'counts' | 'missingObjects'
+>;
+
+/**
+ * What `simulateDayStream` hands out, in this order: `start`; a `key` per
+ * recording (the status it must have); `planned` (counts and the objects
+ * deleted after upload); then, in time order, a `recording` per recording as
+ * its records are written and the log objects' text in `append` chunks
+ * (each object's chunks in order, its last one marked); `done`.
+ */
+export type SimulationOutput =
+  | { type: 'start'; expected: ExpectedDayHead }
+  | { type: 'key'; key: ExpectedKey }
+  | {
+      type: 'planned';
+      counts: Record<UploadStatus, number>;
+      missingObjects: { bucket: string; key: string }[];
     }
-    s.lines.push(line);
-  };
-  let duplicates = 0;
-  let uploadDuplicates = 0;
-  const sorted = [...records].sort((x, y) => x.time - y.time);
-  for (const r of sorted) {
-    const line = formatLogLine(ctx, r);
-    // Most records reach the object of the window after theirs; a few
-    // straggle into later objects (and whole objects are delivered late,
-    // below): what makes delivery unordered.
-    const p = rnd.next();
-    const late = p < 0.985 ? 0 : p < 0.997 ? rnd.int(1, 12) : rnd.int(12, 72);
-    put(r, line, late);
-    if (rnd.chance(0.003)) {
-      duplicates++;
-      if (factKindOf(r.operation) !== undefined) uploadDuplicates++;
-      put(r, line, late + rnd.int(0, 2));
+  | {
+      type: 'recording';
+      bucket: string;
+      key: string;
+      /** The recordings bucket holds it at the as-of time. */
+      held: boolean;
     }
-  }
-  // A few lines are damaged: copies cut short or garbled, as a truncated
-  // object or a foreign writer would leave them. Originals stay intact.
-  const damaged = Math.max(3, Math.round(sorted.length / 20_000));
-  const slotList = [...slots.values()];
-  for (let j = 0; j < damaged; j++) {
-    const s = rnd.pick(slotList);
-    const line = rnd.pick(s.lines);
-    const kind = j % 3;
-    const bad =
-      kind === 0
-        ? line.slice(0, line.indexOf(']') + rnd.int(2, 12))
-        : kind === 1
-          ? line.replace(/\[(\d\d)\//, '[$1/Foo/')
-          : '\u00ff\u00fe garbage \u0000\u0001 written by something else';
-    s.lines.splice(rnd.int(0, s.lines.length), 0, bad);
-  }
-  const objects: LogObject[] = [];
-  for (const s of slotList) {
-    // Busy windows are written as several objects.
-    const parts = s.lines.length > 400 ? rnd.int(1, 3) : 1;
-    const chunks: string[][] = Array.from({ length: parts }, () => []);
-    for (const line of s.lines)
-      (chunks[rnd.int(0, parts - 1)] as string[]).push(line);
-    for (const lines of chunks) {
-      if (lines.length === 0) continue;
-      // Some objects are delivered late as a whole (up to hours).
-      const p = rnd.next();
-      const delay = p < 0.95 ? 0 : p < 0.99 ? rnd.int(1, 12) : rnd.int(12, 72);
-      const deliveredAt = (s.window + delay) * WINDOW + rnd.int(30, 280) * 1000;
-      const unique = rnd.chars(16, HEXU);
-      const [y, m, dd] = s.day.split('-');
-      const stamp = new Date(deliveredAt)
-        .toISOString()
-        .slice(0, 19)
-        .replace(/[T:]/g, '-');
-      const key =
-        o.layout === 'partitioned'
-          ? `${o.logPrefix}${o.accountId}/${o.region}/${o.bucket}/${y}/${m}/${dd}/${y}-${m}-${dd}-00-00-00-${unique}`
-          : `${o.logPrefix}${stamp}-${unique}`;
-      objects.push({ key, body: `${lines.join('\n')}\n`, deliveredAt });
-    }
-  }
-  objects.sort(
-    (x, y) => x.deliveredAt - y.deliveredAt || (x.key < y.key ? -1 : 1),
-  );
-  return { objects, duplicates, uploadDuplicates, malformed: damaged };
+  | LogObjectChunk
+  | { type: 'done'; stats: SimulatedDay['stats'] };
+
+/** Where a recording's records resume, when they span more than a window. */
+class Resume {
+  constructor(
+    readonly recording: number,
+    readonly from: number,
+  ) {}
 }
 
-/** Simulates one day. Deterministic for a given set of options. */
-export function simulateDay(options: SimulateOptions): SimulatedDay {
+function options(options: SimulateOptions): Required<SimulateOptions> {
   const o: Required<SimulateOptions> = {
     bucket: 'rec-archive-prod',
     layout: 'partitioned',
@@ -1155,7 +1154,11 @@ export function simulateDay(options: SimulateOptions): SimulatedDay {
   if (!(o.failureRate >= 0 && o.failureRate <= 1)) {
     throw new RangeError('failure rate must be between 0 and 1');
   }
-  const b = new DayBuilder(o);
+  return o;
+}
+
+/** The scenario of each recording (drawn from the day's generator). */
+function scenariosOf(b: DayBuilder, o: Required<SimulateOptions>): Scenario[] {
   // Every trouble scenario appears at least once (when there is room), then
   // trouble strikes at the given rate.
   const scenarios: Scenario[] = [];
@@ -1174,43 +1177,31 @@ export function simulateDay(options: SimulateOptions): SimulatedDay {
   if (o.failureRate === 0) {
     for (let i = 0; i < scenarios.length; i++) scenarios[i] = Scenario.CLEAN;
   }
-  b.rnd.shuffle(scenarios);
-  const built = scenarios.map((s, i) => build(b, i, s));
-  // A config file written now and then: a single PUT outside the recordings.
-  const configKey = 'config/recorder settings.json';
-  const cfg = single(b, configKey, b.dayStart + 8 * HOUR, [[200, null, 0]]);
-  built.push({
-    expected: {
-      bucket: o.bucket,
-      key: configKey,
-      status: UploadStatus.COMPLETED,
-      scenario: Scenario.CLEAN_PUT,
-      uploads: [upload(null, UploadStatus.COMPLETED)],
-    },
-    records: cfg.records,
-  });
-  const missing = deletedAfterUpload(b, built, o.missingObjects);
-  const records = built.flatMap((x) => x.records);
-  records.push(...missing.map((m) => m.record));
-  const uploadRequests = records.filter(
-    (r) => factKindOf(r.operation) !== undefined,
-  ).length;
-  records.push(...noise(b, built));
-  const ctx: LogContext = {
-    bucketOwner:
-      '3c7e1a9b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e1a3c5b7d9f2e4a6c8b0d1f3e5a',
-    bucket: o.bucket,
-    region: o.region,
-  };
-  const delivered = deliver(b, records, ctx);
-  const counts = Object.fromEntries(
-    Object.values(UploadStatus).map((s) => [s, 0]),
-  ) as Record<UploadStatus, number>;
-  for (const x of built) counts[x.expected.status]++;
-  const keys = built
-    .map((x) => x.expected)
-    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-  return {
+  return b.rnd.shuffle(scenarios);
+}
+
+const byKey = (x: { key: string }, y: { key: string }) =>
+  x.key < y.key ? -1 : x.key > y.key ? 1 : 0;
+
+/**
+ * Simulates one day as a stream (see `SimulationOutput`), deterministic for
+ * a given set of options. Memory does not grow with the day: a first pass
+ * builds each recording once for its expected status and its first record's
+ * time (kept as a number), a second pass builds them again in the order of
+ * those times and writes their records through a time-ordered heap that
+ * holds only the uploads running at the moment (a recording spanning hours,
+ * like a lifecycle abort of an upload begun days before, is built again
+ * when its later records come due), and the log objects are handed out in
+ * chunks as they fill.
+ */
+export function* simulateDayStream(
+  opts: SimulateOptions,
+): Generator<SimulationOutput> {
+  const o = options(opts);
+  const b = new DayBuilder(o);
+  const scenarios = scenariosOf(b, o);
+  yield {
+    type: 'start',
     expected: {
       simulation: {
         seed: String(o.seed),
@@ -1223,28 +1214,195 @@ export function simulateDay(options: SimulateOptions): SimulatedDay {
       },
       asOf: new Date(b.asOf).toISOString(),
       stallWindowMs: STALL_WINDOW,
-      counts,
-      keys,
-      missingObjects: missing
-        .map((m) => ({ bucket: o.bucket, key: m.key }))
-        .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)),
     },
-    objects: delivered.objects,
-    recordings: built
-      .filter(
-        (x) =>
-          (x.expected.status === UploadStatus.COMPLETED ||
-            x.expected.status === UploadStatus.RECOVERED) &&
-          !missing.some((m) => m.key === x.expected.key),
-      )
-      .map((x) => ({ bucket: o.bucket, key: x.expected.key }))
-      .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)),
-    stats: {
-      lines: records.length + delivered.duplicates + delivered.malformed,
-      uploadRequests: uploadRequests + delivered.uploadDuplicates,
-      duplicates: delivered.duplicates,
-      malformed: delivered.malformed,
-      objects: delivered.objects.length,
+  };
+  // Pass 1: what each recording must end up as.
+  const total = o.recordings + 1; // and the config file
+  const first = new Float64Array(total);
+  const held = new Uint8Array(total);
+  const candidates: number[] = [];
+  const counts = Object.fromEntries(
+    Object.values(UploadStatus).map((s) => [s, 0]),
+  ) as Record<UploadStatus, number>;
+  let records = 0;
+  for (let i = 0; i < total; i++) {
+    const x = recordingAt(b, scenarios, i);
+    let t = Number.POSITIVE_INFINITY;
+    for (const r of x.records) t = Math.min(t, r.time);
+    first[i] = t;
+    records += x.records.length;
+    const s = x.expected.status;
+    counts[s]++;
+    if (s === UploadStatus.COMPLETED || s === UploadStatus.RECOVERED)
+      held[i] = 1;
+    if (
+      s === UploadStatus.COMPLETED &&
+      x.expected.key.startsWith('recordings/')
+    )
+      candidates.push(i);
+    yield { type: 'key', key: x.expected };
+  }
+  // Completed recordings someone deletes after their upload.
+  const missing = new Uint8Array(total);
+  const missingObjects: { bucket: string; key: string }[] = [];
+  if (o.missingObjects > 0) {
+    if (o.missingObjects > candidates.length) {
+      throw new RangeError(
+        `missingObjects ${o.missingObjects} is more than the ${candidates.length} completed recordings`,
+      );
+    }
+    new Random(`${o.seed}:missing-objects`).shuffle(candidates);
+    for (const i of candidates.slice(0, o.missingObjects)) {
+      missing[i] = 1;
+      held[i] = 0;
+      missingObjects.push({ bucket: o.bucket, key: b.keyFor(i) });
+    }
+    records += o.missingObjects;
+  }
+  yield {
+    type: 'planned',
+    counts,
+    missingObjects: missingObjects.sort(byKey),
+  };
+  // Pass 2: the records in time order, into log objects.
+  const order = new Int32Array(total);
+  for (let i = 0; i < total; i++) order[i] = i;
+  order.sort((x, y) => (first[x] as number) - (first[y] as number) || x - y);
+  const deliveryRnd = new Random(`${o.seed}:delivery`);
+  // Damaged copies: one per 20,000 records (at least 3), among the records
+  // of the recordings and the prefix listings every day has.
+  const range = records + WINDOWS_PER_DAY;
+  const damaged = new Set<number>();
+  const wanted = Math.min(range, Math.max(3, Math.round(records / 20_000)));
+  while (damaged.size < wanted) damaged.add(deliveryRnd.int(0, range - 1));
+  const delivery = new Delivery(
+    deliveryRnd,
+    {
+      bucketOwner:
+        '3c7e1a9b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e1a3c5b7d9f2e4a6c8b0d1f3e5a',
+      bucket: o.bucket,
+      region: o.region,
     },
+    o,
+    [...damaged].sort((x, y) => x - y),
+  );
+  const heap = new TimeHeap<LogRecordSpec | Resume>();
+  // Pushes the records of recording `i` from its `from`-th (in time order)
+  // that fall within a window of that one; the rest resume later.
+  const schedule = (i: number, from: number): Built => {
+    const x = recordingAt(b, scenarios, i);
+    const recs = x.records;
+    if (missing[i] === 1) recs.push(deletedAfterUpload(b, x));
+    recs.sort((p, q) => p.time - q.time);
+    const start = recs[from];
+    if (start === undefined) return x;
+    const until = start.time + WINDOW;
+    let k = from;
+    for (; k < recs.length; k++) {
+      const r = recs[k] as LogRecordSpec;
+      if (r.time >= until) break;
+      heap.push(r.time, r);
+    }
+    const next = recs[k];
+    if (next !== undefined) heap.push(next.time, new Resume(i, k));
+    return x;
+  };
+  const noise: NoiseState = { recordings: total, expired: 0, other: 0 };
+  let pos = 0;
+  let window = 0;
+  for (;;) {
+    const i = order[pos];
+    const tRecording = i === undefined ? Number.POSITIVE_INFINITY : first[i];
+    const tNoise =
+      window < WINDOWS_PER_DAY
+        ? b.dayStart + window * WINDOW
+        : Number.POSITIVE_INFINITY;
+    const tHeap = heap.peekTime();
+    if (i !== undefined && (tRecording as number) <= Math.min(tHeap, tNoise)) {
+      pos++;
+      const x = schedule(i, 0);
+      yield {
+        type: 'recording',
+        bucket: x.expected.bucket,
+        key: x.expected.key,
+        held: held[i] === 1,
+      };
+    } else if (tNoise <= tHeap && tNoise !== Number.POSITIVE_INFINITY) {
+      for (const r of noiseWindow(b, window++, noise)) heap.push(r.time, r);
+    } else {
+      const e = heap.pop();
+      if (e === undefined) break;
+      if (e instanceof Resume) schedule(e.recording, e.from);
+      else {
+        delivery.record(e);
+        yield* delivery.drain();
+      }
+    }
+  }
+  delivery.finish();
+  yield* delivery.drain();
+  yield { type: 'done', stats: { ...delivery.stats } };
+}
+
+/**
+ * Simulates one day in memory: the stream of `simulateDayStream` gathered
+ * (keys, objects and recordings sorted). For tests and small days; the CLI
+ * writes the stream as it comes.
+ */
+export function simulateDay(options: SimulateOptions): SimulatedDay {
+  let head: ExpectedDayHead | undefined;
+  let planned: Extract<SimulationOutput, { type: 'planned' }> | undefined;
+  let stats: SimulatedDay['stats'] | undefined;
+  const keys: ExpectedKey[] = [];
+  const recordings: RecordingObject[] = [];
+  const objects = new Map<string, { parts: string[]; deliveredAt: number }>();
+  for (const e of simulateDayStream(options)) {
+    switch (e.type) {
+      case 'start':
+        head = e.expected;
+        break;
+      case 'key':
+        keys.push(e.key);
+        break;
+      case 'planned':
+        planned = e;
+        break;
+      case 'recording':
+        if (e.held) recordings.push({ bucket: e.bucket, key: e.key });
+        break;
+      case 'append': {
+        let o = objects.get(e.object);
+        if (o === undefined) {
+          o = { parts: [], deliveredAt: e.deliveredAt };
+          objects.set(e.object, o);
+        }
+        o.parts.push(e.text);
+        break;
+      }
+      case 'done':
+        stats = e.stats;
+        break;
+    }
+  }
+  if (head === undefined || planned === undefined || stats === undefined)
+    throw new Error('the simulation ended early');
+  return {
+    expected: {
+      ...head,
+      counts: planned.counts,
+      keys: keys.sort(byKey),
+      missingObjects: planned.missingObjects,
+    },
+    objects: [...objects]
+      .map(([key, o]) => ({
+        key,
+        body: o.parts.join(''),
+        deliveredAt: o.deliveredAt,
+      }))
+      .sort(
+        (x, y) => x.deliveredAt - y.deliveredAt || (x.key < y.key ? -1 : 1),
+      ),
+    recordings: recordings.sort(byKey),
+    stats,
   };
 }

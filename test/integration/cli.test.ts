@@ -5,7 +5,15 @@
  * exit codes; one-line errors with no stack trace.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -278,6 +286,55 @@ describe('analyze and simulate', () => {
     ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/1 differ/);
+  });
+
+  it('simulate writes, as it goes, the very day simulateDay makes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sentinel-cli-'));
+    const options = {
+      seed: 'stream',
+      date: '2026-03-14',
+      recordings: 120,
+      failureRate: 0.3,
+      missingObjects: 2,
+    };
+    const sim = await cli([
+      'simulate',
+      '--out',
+      dir,
+      '--seed',
+      options.seed,
+      '--date',
+      options.date,
+      '--recordings',
+      String(options.recordings),
+      '--failure-rate',
+      String(options.failureRate),
+      '--missing-objects',
+      String(options.missingObjects),
+      '--json',
+    ]);
+    expect(sim.code, sim.stderr).toBe(0);
+    const day = simulateDay(options);
+    const files = await readdir(join(dir, 'logs'), { recursive: true });
+    const written = new Map<string, string>();
+    for (const f of files) {
+      const path = join(dir, 'logs', f);
+      if ((await stat(path)).isFile())
+        written.set(f, await readFile(path, 'utf8'));
+    }
+    expect(written).toEqual(new Map(day.objects.map((o) => [o.key, o.body])));
+    const expected = JSON.parse(
+      await readFile(join(dir, 'expected.json'), 'utf8'),
+    );
+    expected.keys.sort((x: { key: string }, y: { key: string }) =>
+      x.key < y.key ? -1 : 1,
+    );
+    expect(expected).toEqual(day.expected);
+    expect(day.stats.objects).toBe(day.objects.length);
+    expect(JSON.parse(sim.stdout)).toMatchObject({
+      keys: day.expected.keys.length,
+      ...day.stats,
+    });
   });
 });
 
