@@ -12,6 +12,10 @@ export default defineConfig({
           setupFiles: ['./vitest.setup.ts'],
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Pure code, but the property tests over whole simulated days take
+          // a few seconds each on an idle 2-core machine and ten times that
+          // on a loaded one: 60 s fails a hang, not a busy machine.
+          testTimeout: 60_000,
         },
       },
       {

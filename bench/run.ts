@@ -3,6 +3,7 @@
  * against baselines measured in the same run. Never used by tests.
  */
 import { parseArgs } from 'node:util';
+import { bundledParsers } from './bundled.ts';
 import { runColdStartBench } from './cold-start.ts';
 import { runRssBench, runWritesBench } from './ingest.ts';
 import { runParserBench } from './parser.ts';
@@ -33,11 +34,14 @@ const results: Record<string, unknown> = {
 };
 
 if (only === undefined || only === 'parser') {
-  const r = runParserBench({
-    minLines: Number(values.lines ?? 500_000),
-    runs,
-    seed: 'bench',
-  });
+  const r = runParserBench(
+    {
+      minLines: Number(values.lines ?? 500_000),
+      runs,
+      seed: 'bench',
+    },
+    await bundledParsers(),
+  );
   results.parser = { figures: r.figures, ...r.summary };
   if (!values.json) console.log(r.text.join('\n'));
 }

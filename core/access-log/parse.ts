@@ -2,7 +2,7 @@
  * The streaming access-log parser: bytes in, records and malformed-line
  * reports out. It never throws for data.
  */
-import { parseLine } from './line-parser.ts';
+import { FullLineReader } from './line/full-line.ts';
 import type { AccessLogRecord, MalformedLine, ParseStats } from './record.ts';
 import { LineSplitter, OVERLONG_REASON } from './stream.ts';
 
@@ -18,9 +18,10 @@ export class AccessLogParser {
   private malformedCount = 0;
 
   constructor(private readonly sink: RecordSink) {
+    const lines = new FullLineReader();
     this.splitter = new LineSplitter(
       (s, a, b, lineNo, utf8) => {
-        const r = parseLine(s, a, b, utf8);
+        const r = lines.read(s, a, b, utf8);
         if (typeof r === 'string') {
           this.malformedCount++;
           this.sink.malformed({ lineNo, reason: r });

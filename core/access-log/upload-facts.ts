@@ -3,12 +3,12 @@
  * every other line is skipped after its head, malformed lines are counted.
  */
 import type { UploadFact } from '../model/facts.ts';
+import { FullLineReader } from './line/full-line.ts';
 import {
   type FastOutput,
   FastResult,
-  parseLine,
-  readUploadFact,
-} from './line-parser.ts';
+  UploadFactLineReader,
+} from './line/upload-fact.ts';
 import type { MalformedLine } from './record.ts';
 import { LineSplitter, OVERLONG_REASON } from './stream.ts';
 
@@ -39,6 +39,8 @@ export class UploadFactReader {
   private unattributed = 0;
 
   constructor(private readonly sink: FactSink) {
+    const facts = new UploadFactLineReader();
+    const full = new FullLineReader();
     this.splitter = new LineSplitter(
       (s, a, b, lineNo, utf8, terminated) => {
         if (!terminated) {
@@ -46,14 +48,14 @@ export class UploadFactReader {
           // the fields the fast path reads: the full parse decides it, so
           // a truncated object counts its last line malformed, as 'parse'
           // does. (One line per object: the cost does not matter.)
-          const full = parseLine(s, a, b, utf8);
-          if (typeof full === 'string') {
+          const record = full.read(s, a, b, utf8);
+          if (typeof record === 'string') {
             this.malformedCount++;
-            this.sink.malformed({ lineNo, reason: full });
+            this.sink.malformed({ lineNo, reason: record });
             return;
           }
         }
-        const r = readUploadFact(s, a, b, utf8, this.out);
+        const r = facts.read(s, a, b, utf8, this.out);
         if (r !== FastResult.MALFORMED && this.out.timeMs > this.newest)
           this.newest = this.out.timeMs;
         if (r === FastResult.SKIPPED) return;

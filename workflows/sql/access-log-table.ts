@@ -17,7 +17,7 @@
  * inside quoted fields (`"GET /" HTTP/1.1"`, a user agent ending in `""`,
  * Shellshock probes), doubled spaces, a requester with spaces, a two-token
  * host id, the 18/24/25/26/27-field layouts and unknown trailing fields. It
- * follows the hand parser (`core/access-log/line-parser.ts`): a quoted field
+ * follows the hand parser (`core/access-log/line/`): a quoted field
  * ends at the first closing quote after which the fields that must follow it
  * validate, which a lazy `"[^\n]*?"` followed by those fields' patterns
  * expresses in every engine.
