@@ -4,8 +4,7 @@ import {
   UploadFactReader,
 } from '../core/access-log/upload-facts.ts';
 import { StateIndex } from '../core/model/state.ts';
-import { UsageError } from './errors.ts';
-import { openInput } from './inputs.ts';
+import { readInput } from './inputs.ts';
 import type { Progress } from './output.ts';
 
 export interface Analysis {
@@ -32,15 +31,7 @@ export async function analyzeFiles(
       fact: (f) => index.add(f),
       malformed: (m) => onMalformed(file, m.lineNo, m.reason),
     });
-    try {
-      for await (const chunk of openInput(file)) reader.push(chunk);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'ENOENT' || code === 'EISDIR') {
-        throw new UsageError(`cannot read ${file}: ${code}`);
-      }
-      throw err;
-    }
+    await readInput(file, (chunk) => reader.push(chunk));
     const s = reader.end();
     total.files++;
     total.lines += s.lines;

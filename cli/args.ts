@@ -3,6 +3,7 @@
  * missing value is a UsageError with one line that says what to do.
  */
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../config/load-config.ts';
 import { isIsoDate } from '../core/time/day-window.ts';
 import { UsageError } from './errors.ts';
 
@@ -47,16 +48,24 @@ export function bool(p: Parsed, name: string): boolean {
   return p.values[name] === true;
 }
 
-/** An ISO 8601 instant, or a UsageError naming the flag. */
+/**
+ * An ISO 8601 instant, or a UsageError naming the flag. The calendar date
+ * must exist: `Date.parse` reads 2026-02-30 as March 2, silently.
+ */
 export function instant(p: Parsed, name: string): number | undefined {
   const v = str(p, name);
   if (v === undefined) return undefined;
   const t = Date.parse(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(t)) {
+  const day = /^(\d{4}-\d{2}-\d{2})(?:$|T)/.exec(v)?.[1];
+  if (day === undefined || Number.isNaN(t)) {
     throw new UsageError(
       `--${name} must be an ISO 8601 time such as 2026-03-15T03:00:00Z, got '${v}'`,
     );
   }
+  if (!isIsoDate(day))
+    throw new UsageError(
+      `--${name}: ${day} is not a date of the calendar (got '${v}')`,
+    );
   return t;
 }
 
@@ -71,19 +80,15 @@ export function date(p: Parsed, name: string): string | undefined {
   return v;
 }
 
-/** A duration such as `6h`, `90m`, `1d` or plain milliseconds. */
+/** A duration such as `6h`, `90m`, `1d` or plain milliseconds; more than 0. */
 export function duration(p: Parsed, name: string): number | undefined {
   const v = str(p, name);
   if (v === undefined) return undefined;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v);
-  if (m === null)
-    throw new UsageError(
-      `--${name} must be a duration such as 6h or 90m, got '${v}'`,
-    );
-  const unit = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[
-    (m[2] ?? 'ms') as 'ms'
-  ];
-  return Number(m[1]) * unit;
+  try {
+    return parseDuration(v, `--${name}`);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** A whole number within bounds, or a UsageError. */

@@ -39,3 +39,19 @@ export class NotFoundError extends CliError {
     this.name = 'NotFoundError';
   }
 }
+
+/**
+ * Whether `err` is the AWS SDK failing to find credentials (no profile, no
+ * environment variables, no instance role).
+ */
+export function isCredentialsError(err: unknown): boolean {
+  const e = err as { name?: string; message?: string } | null;
+  return (
+    e?.name === 'CredentialsProviderError' ||
+    /could not load credentials|credential/i.test(e?.message ?? '')
+  );
+}
+
+/** The line for a command that needed AWS credentials and found none. */
+export const NO_CREDENTIALS =
+  "no AWS credentials found (set AWS_PROFILE or run 'aws configure'), or use --target local";

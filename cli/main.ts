@@ -6,7 +6,13 @@
 
 import { visible } from '../core/report/escape.ts';
 import pkg from '../package.json' with { type: 'json' };
-import { CliError, UsageError } from './errors.ts';
+import {
+  CliError,
+  isCredentialsError,
+  NO_CREDENTIALS,
+  RunError,
+  UsageError,
+} from './errors.ts';
 import { COMMANDS } from './registry.ts';
 
 function version(): string {
@@ -55,10 +61,21 @@ async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
+/**
+ * Prints `err` as one line on stderr and returns the exit code: a CliError's
+ * own, 1 for anything unexpected (SENTINEL_DEBUG=1 shows the stack).
+ */
+function report(thrown: unknown): number {
+  let err = thrown;
   if (process.env.SENTINEL_DEBUG) console.error(err);
+  if (!(err instanceof CliError) && isCredentialsError(err))
+    err = new RunError(`cannot reach AWS: ${NO_CREDENTIALS}`);
+  // Damage the check before opening could not see (a table damaged while
+  // the command ran) surfaces from inside the local DynamoDB stand-in.
+  if ((err as { code?: string } | null)?.code === 'LEVEL_CORRUPTION')
+    err = new UsageError(
+      `the local index is damaged: ${(err as Error).message}; see docs/local-state.md to recover`,
+    );
   if (err instanceof CliError) {
     // A usage error says what to read next, if it does not already.
     const name = process.argv[2];
@@ -73,13 +90,32 @@ try {
     // visible(), so no control character reaches the terminal and the
     // message stays one line (idempotent on text already made visible).
     process.stderr.write(`upload-sentinel: ${visible(err.message)}${hint}\n`);
-    process.exitCode = err.exitCode;
-  } else {
-    const msg =
-      (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-    process.stderr.write(
-      `upload-sentinel: unexpected error: ${visible(msg)} (SENTINEL_DEBUG=1 shows details)\n`,
-    );
-    process.exitCode = 1;
+    return err.exitCode;
   }
+  const msg =
+    (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  process.stderr.write(
+    `upload-sentinel: unexpected error: ${visible(msg)} (SENTINEL_DEBUG=1 shows details)\n`,
+  );
+  return 1;
+}
+
+// A reader that stops early (`parse ... | head -1`) closes the pipe: that
+// is the reader's choice, not a failure, so the command ends quietly.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.exitCode = report(err);
+  });
+
+// An error no caller awaited (a stream's 'error' event, a stand-in's
+// callback) still ends in one line, never a stack trace.
+process.on('uncaughtException', (err) => {
+  process.exit(report(err));
+});
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  process.exitCode = report(err);
 }

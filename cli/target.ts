@@ -3,7 +3,7 @@
  * (default), or a deployed stack with the default AWS credential chain
  * (`--target aws`), its names read from flags or the stack's outputs.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   CloudFormationClient,
   DescribeStacksCommand,
@@ -13,9 +13,21 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
 import { prefixFromOutputValue } from '../config/stack-outputs.ts';
 import type { UploadStore } from '../core/ports.ts';
-import { LocalStack, StateInUseError } from '../local/stack.ts';
+import {
+  LocalStack,
+  STATE_LOCK,
+  StateDamagedError,
+  StateInUseError,
+} from '../local/stack.ts';
 import { type Flags, type Parsed, str } from './args.ts';
-import { RunError, UsageError } from './errors.ts';
+import { writableFolder } from './folders.ts';
+import {
+  isCredentialsError,
+  NO_CREDENTIALS,
+  RunError,
+  UsageError,
+} from './errors.ts';
+import { takeLock } from './lock.ts';
 
 /**
  * Flags every command that works on a target accepts: ingest, status, list,
@@ -144,14 +156,8 @@ export async function stackOutputs(p: Parsed): Promise<StackNames> {
 /** One line for an AWS failure: what happened and what to do. */
 export function awsError(err: unknown, what: string): RunError {
   const e = err as { name?: string; message?: string };
-  if (
-    e.name === 'CredentialsProviderError' ||
-    /credential/i.test(e.message ?? '')
-  ) {
-    return new RunError(
-      `${what}: no AWS credentials found (set AWS_PROFILE or run 'aws configure'), or use --target local`,
-    );
-  }
+  if (isCredentialsError(err))
+    return new RunError(`${what}: ${NO_CREDENTIALS}`);
   if (e.name === 'ValidationError' && /does not exist/.test(e.message ?? '')) {
     return new RunError(
       `${what}: the stack does not exist in this account and Region (deploy it, or pass --stack/--region)`,
@@ -256,14 +262,35 @@ export async function openIndex(p: Parsed): Promise<IndexHandle> {
   };
 }
 
+/**
+ * Starts the local stack on the state folder: the folder checked (one line
+ * and exit 2 when it cannot be one), then held with a lock file for the
+ * length of the command, so a second command says the folder is in use
+ * instead of failing inside the stand-ins; a damaged index is refused (exit
+ * 2) before anything opens it.
+ */
 export async function startLocal(
   p: Parsed,
   o: { s3: boolean },
 ): Promise<LocalStack> {
+  const from =
+    str(p, 'state') !== undefined
+      ? '--state'
+      : process.env.SENTINEL_STATE !== undefined
+        ? 'SENTINEL_STATE'
+        : 'the state folder';
+  const dir = await writableFolder(stateDir(p), from);
+  const release = await takeLock(
+    join(dir, STATE_LOCK),
+    `the state folder ${dir}`,
+  );
   try {
-    return await LocalStack.start({ stateDir: stateDir(p), s3: o.s3 });
+    return await LocalStack.start({ stateDir: dir, s3: o.s3, onStop: release });
   } catch (err) {
+    await release();
     if (err instanceof StateInUseError) throw new RunError(err.message);
+    if (err instanceof StateDamagedError)
+      throw new UsageError(err.message, { cause: err });
     throw err;
   }
 }

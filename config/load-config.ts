@@ -45,7 +45,14 @@ export function parseDuration(text: string, name: string): number {
   const unit = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[
     (m[2] ?? 'ms') as 'ms'
   ];
-  return Number(m[1]) * unit;
+  const ms = Number(m[1]) * unit;
+  // A window of 0 would call every open upload stalled the moment it starts.
+  if (!(ms >= 1 && ms <= 8_640_000_000_000)) {
+    throw new ConfigError(
+      `${name} must be a duration from 1ms such as 6h, got '${text}'`,
+    );
+  }
+  return ms;
 }
 
 export function isTimeZone(tz: string): boolean {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { ClassicLevel } from 'classic-level';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { ensureUploadsTable } from '../adapters/dynamodb/table-admin.ts';
@@ -27,10 +28,16 @@ import {
   type IngestHandler,
   type IngestMetrics,
 } from '../handlers/ingest.ts';
+import { checkLevelDb } from './leveldb-check.ts';
 import { OutboxAlertPublisher } from './outbox.ts';
 import { LocalQueue, objectCreatedEvent } from './queue.ts';
 
 export const LOCAL_TABLE = 'upload-sentinel-uploads';
+/**
+ * The lock file a command holds in the state folder while it runs (the CLI
+ * takes it; see docs/local-state.md).
+ */
+export const STATE_LOCK = 'in-use.lock';
 export const LOCAL_LOG_BUCKET = 'upload-sentinel-logs';
 export const LOCAL_RECORDINGS_BUCKET = 'rec-archive-prod';
 /** Where the local digest keeps its reports, as the reports bucket does in AWS. */
@@ -46,6 +53,8 @@ export interface LocalStackOptions {
   stallWindowMs?: number;
   /** Messages the ingest handler processes at once (default 4). */
   ingestConcurrency?: number;
+  /** Called last by `stop()` (the CLI releases its lock of the folder). */
+  onStop?: () => Promise<void>;
 }
 
 /** Sums what the ingest handler reports, for the CLI and tests. */
@@ -86,6 +95,22 @@ export class CollectingMetrics implements IngestMetrics {
   flush(): void {}
 }
 
+/**
+ * The local index under the state folder is damaged: refused before
+ * anything opened it, so no byte of it changed (docs/local-state.md).
+ */
+export class StateDamagedError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly reason: string,
+  ) {
+    super(
+      `the local index in ${dir} is damaged: ${reason}. Nothing was changed; see docs/local-state.md to recover, or use another --state`,
+    );
+    this.name = 'StateDamagedError';
+  }
+}
+
 export class StateInUseError extends Error {
   constructor(dir: string, options?: { cause?: unknown }) {
     super(
@@ -93,6 +118,29 @@ export class StateInUseError extends Error {
       options,
     );
     this.name = 'StateInUseError';
+  }
+}
+
+/**
+ * Opens the index with LevelDB and closes it again: `StateInUseError` when
+ * another process holds it. `createIfMissing` is off: the folder was
+ * checked and holds an index, which must never be replaced by a new one.
+ */
+async function probeOpen(indexDir: string, stateDir: string): Promise<void> {
+  const db = new ClassicLevel(indexDir, { createIfMissing: false });
+  try {
+    await db.open({ createIfMissing: false, errorIfExists: false });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } })
+      .cause;
+    if (cause?.code === 'LEVEL_LOCKED')
+      throw new StateInUseError(stateDir, { cause: err });
+    throw new StateDamagedError(
+      stateDir,
+      `LevelDB cannot open it: ${cause?.message ?? (err as Error).message}`,
+    );
+  } finally {
+    await db.close();
   }
 }
 
@@ -117,6 +165,7 @@ export class LocalStack {
     private readonly dynaliteServer: ReturnType<typeof dynalite>,
     readonly dynamo: DynamoDBClient,
     readonly dynamoEndpoint: string,
+    private readonly onStop?: () => Promise<void>,
   ) {
     this.alerts = new OutboxAlertPublisher(join(stateDir, 'outbox', 'alerts'));
     this.store = new DynamoDbUploadStore({
@@ -144,8 +193,21 @@ export class LocalStack {
     const stateDir =
       o.stateDir ?? (await mkdtemp(join(tmpdir(), 'sentinel-state-')));
     await mkdir(stateDir, { recursive: true });
+    const indexDir = join(stateDir, 'dynamodb');
+    if (!temporary) {
+      // Read-only, before dynalite opens it: LevelDB would make a folder
+      // without CURRENT a new, empty index and delete the data files, and
+      // fails deep inside dynalite on a damaged table.
+      const check = await checkLevelDb(indexDir);
+      if (check.state === 'damaged')
+        throw new StateDamagedError(stateDir, check.reason);
+      // LevelDB's own lock decides whether another process has it open: a
+      // failed open inside dynalite surfaces only as errors thrown from its
+      // callbacks. Never created here (dynalite creates a new index).
+      if (check.state === 'ok') await probeOpen(indexDir, stateDir);
+    }
     const server = dynalite({
-      path: temporary ? undefined : join(stateDir, 'dynamodb'),
+      path: temporary ? undefined : indexDir,
       createTableMs: 0,
       deleteTableMs: 0,
       updateTableMs: 0,
@@ -162,7 +224,14 @@ export class LocalStack {
       credentials: CREDENTIALS,
       maxAttempts: 3,
     });
-    const stack = new LocalStack(stateDir, temporary, server, dynamo, endpoint);
+    const stack = new LocalStack(
+      stateDir,
+      temporary,
+      server,
+      dynamo,
+      endpoint,
+      o.onStop,
+    );
     try {
       await dynamo.send(new ListTablesCommand({}));
     } catch (err) {
@@ -259,5 +328,6 @@ export class LocalStack {
     );
     if (this.temporary)
       await rm(this.stateDir, { recursive: true, force: true });
+    await this.onStop?.();
   }
 }

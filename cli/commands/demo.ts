@@ -1,8 +1,9 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { shellQuote } from '../../core/report/escape.ts';
+import { shellQuote, visible } from '../../core/report/escape.ts';
 import type { ExpectedDay } from '../../core/simulate/simulate.ts';
 import { bool, type Flags, integer, parse } from '../args.ts';
+import { UsageError } from '../errors.ts';
 import { takeLock } from '../lock.ts';
 import { color } from '../output.ts';
 import { run as digest } from './digest.ts';
@@ -59,6 +60,10 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
+  if (p.positionals.length > 0)
+    throw new UsageError(
+      `unexpected argument '${visible(p.positionals[0] as string)}' (demo takes --recordings N only)`,
+    );
   const recordings = integer(p, 'recordings', 50, 100_000) ?? 2500;
   const dir = resolve('.sentinel', 'demo');
   // The lock first, then the clean-up: a second demo must not empty the

@@ -16,7 +16,12 @@ import { mapLimit } from '../../core/util/concurrency.ts';
 import { deadLetterDepth } from '../../local/queue.ts';
 import { bool, type Flags, type Parsed, parse, str } from '../args.ts';
 import { RunError, UsageError } from '../errors.ts';
-import { type InputFile, listInputsWithRoots } from '../inputs.ts';
+import {
+  type InputFile,
+  listInputsWithRoots,
+  readInput,
+  unreadable,
+} from '../inputs.ts';
 import { color, Progress } from '../output.ts';
 import {
   awsError,
@@ -91,27 +96,49 @@ async function byModificationTime(files: InputFile[]): Promise<InputFile[]> {
 
 /**
  * A name for a file not named like a log object: its modification time and
- * an ID from its path, size and time (the same file gets the same name).
+ * an ID (by default from its path, size and time: the same file gets the
+ * same name).
  */
-async function generatedName(f: InputFile): Promise<string> {
+async function generatedName(f: InputFile, id?: string): Promise<string> {
   const s = await stat(f.file);
   const stamp = new Date(s.mtimeMs)
     .toISOString()
     .slice(0, 19)
     .replace(/[T:]/g, '-');
-  const id = createHash('sha256')
-    .update(`${resolve(f.file)}\u0000${s.size}\u0000${s.mtimeMs}`)
-    .digest('hex')
-    .slice(0, 16)
-    .toUpperCase();
-  return `${stamp}-${id}`;
+  const fromPath = () =>
+    createHash('sha256')
+      .update(`${resolve(f.file)}\u0000${s.size}\u0000${s.mtimeMs}`)
+      .digest('hex')
+      .slice(0, 16)
+      .toUpperCase();
+  return `${stamp}-${id ?? fromPath()}`;
 }
 
-/** The local log bucket's key of a file (the local handler's log prefix is ''). */
+/**
+ * The first 16 hex digits of the SHA-256 of a file's content; a UsageError
+ * naming the file when it cannot be read (nothing is uploaded then).
+ */
+async function contentId(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await readInput(file, (chunk) => {
+    hash.update(chunk);
+  });
+  return hash.digest('hex').slice(0, 16).toUpperCase();
+}
+
+/**
+ * The local log bucket's key of a file (the local handler's log prefix is
+ * ''): its relative path under a folder named (or its name), under a folder
+ * named for its content. The index keeps what a log object showed under
+ * the object's key, so the key must name the content: two different files
+ * that share a name (two sites' exports) are two objects, while the same
+ * file ingested again is the same object, and changes nothing.
+ */
 async function localObjectKey(f: InputFile): Promise<string> {
+  const id = await contentId(f.file);
   const rel = f.relative.split('\\').join('/');
-  if (typeof parseLogObjectKey(rel) !== 'string') return rel;
-  return `ingested/${await generatedName(f)}`;
+  if (typeof parseLogObjectKey(rel) !== 'string') return `${id}/${rel}`;
+  return `ingested/${await generatedName(f, id)}`;
 }
 
 /** A simple-layout log object name (delivery time, unique ID) at the end. */
@@ -169,20 +196,36 @@ async function putAll(
   s3: S3Client,
   bucket: string,
   files: InputFile[],
-  keyOf: (f: InputFile, i: number) => Promise<string>,
+  keys: readonly string[],
   progress?: Progress,
 ): Promise<void> {
   await mapLimit(files, 8, async (f, i) => {
-    const s = await stat(f.file);
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: await keyOf(f, i),
-        Body: createReadStream(f.file),
-        ContentLength: s.size,
-        ContentType: 'text/plain',
-      }),
-    );
+    const s = await stat(f.file).catch((err) => {
+      throw unreadable(f.file, err);
+    });
+    const body = createReadStream(f.file);
+    // The SDK reads the stream later: an error before it listens (the file
+    // gone or unreadable since it was listed) must not go unhandled.
+    let readError: unknown = null;
+    body.on('error', (err) => {
+      readError = err;
+    });
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: keys[i] as string,
+          Body: body,
+          ContentLength: s.size,
+          ContentType: 'text/plain',
+        }),
+      );
+    } catch (err) {
+      if (readError !== null) throw unreadable(f.file, readError);
+      throw err;
+    } finally {
+      body.destroy();
+    }
     progress?.tick();
   });
 }
@@ -240,10 +283,11 @@ export async function run(argv: string[]): Promise<number> {
         s3,
         bucket,
         files,
-        async (_, i) => keys[i] as string,
+        keys,
         new Progress('uploading', files.length, ' files'),
       );
     } catch (err) {
+      if (err instanceof UsageError) throw err;
       throw awsError(err, `cannot upload to s3://${bucket}`);
     } finally {
       s3.destroy();
@@ -261,6 +305,8 @@ export async function run(argv: string[]): Promise<number> {
       );
     return 0;
   }
+  // Every file read (and named for its content) before anything is put.
+  const localKeys = await mapLimit(files, 4, localObjectKey);
   const stack = await startLocal(p, { s3: true });
   const deadBefore = await deadLetterDepth(stack.deadLetterDir);
   const progress = new Progress('ingesting', files.length, ' objects');
@@ -274,7 +320,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   }, 100);
   try {
-    await putAll(stack.s3 as S3Client, stack.logBucket, files, localObjectKey);
+    await putAll(stack.s3 as S3Client, stack.logBucket, files, localKeys);
     await stack.queue?.drain();
   } finally {
     clearInterval(timer);

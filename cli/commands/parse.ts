@@ -2,8 +2,7 @@ import { AccessLogParser } from '../../core/access-log/parse.ts';
 import { factKindOf } from '../../core/model/facts.ts';
 import { visible } from '../../core/report/escape.ts';
 import { bool, type Flags, parse } from '../args.ts';
-import { UsageError } from '../errors.ts';
-import { listInputs, openInput } from '../inputs.ts';
+import { listInputs, readInput } from '../inputs.ts';
 import { LineWriter } from '../output.ts';
 
 export const help = `Usage: upload-sentinel parse [FILE|FOLDER...] [--stats] [--strict]
@@ -59,19 +58,11 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(`${name}:${m.lineNo}: ${visible(m.reason)}\n`);
       },
     });
-    try {
-      for await (const chunk of openInput(file)) {
-        parser.push(chunk);
-        for (const line of pending) await out.line(line);
-        pending.length = 0;
-      }
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EISDIR' || code === 'EACCES' || code === 'ENOENT') {
-        throw new UsageError(`cannot read ${name}: ${code}`);
-      }
-      throw err;
-    }
+    await readInput(file, async (chunk) => {
+      parser.push(chunk);
+      for (const line of pending) await out.line(line);
+      pending.length = 0;
+    });
     const s = parser.end();
     for (const line of pending) await out.line(line);
     lines += s.lines;

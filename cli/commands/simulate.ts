@@ -19,6 +19,7 @@ import {
 import { materializeRecordings } from '../../local/recordings.ts';
 import { bool, date, type Flags, integer, parse, str } from '../args.ts';
 import { UsageError } from '../errors.ts';
+import { writableFolder } from '../folders.ts';
 import { color, Progress } from '../output.ts';
 import { countsLine } from '../render.ts';
 import { startLocal } from '../target.ts';
@@ -93,11 +94,12 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(
       `unexpected argument '${p.positionals[0]}' (simulate takes --out DIR)`,
     );
-  const out = str(p, 'out');
-  if (out === undefined)
+  const outFlag = str(p, 'out');
+  if (outFlag === undefined)
     throw new UsageError(
       "simulate needs --out DIR (see 'upload-sentinel simulate --help')",
     );
+  const out = await writableFolder(outFlag, '--out');
   const rate = str(p, 'failure-rate') ?? '0.1';
   const failureRate = Number(rate);
   if (!/^\d*\.?\d+$/.test(rate) || failureRate > 1)
