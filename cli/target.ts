@@ -20,13 +20,13 @@ import {
   StateInUseError,
 } from '../local/stack.ts';
 import { type Flags, type Parsed, str } from './args.ts';
-import { writableFolder } from './folders.ts';
 import {
   isCredentialsError,
   NO_CREDENTIALS,
   RunError,
   UsageError,
 } from './errors.ts';
+import { writableFolder } from './folders.ts';
 import { takeLock } from './lock.ts';
 
 /**
