@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --json] [-- --only parser|writes|memory|bundles]`: prints figures and ratios
+ * `npm run bench [-- --json] [-- --only parser|writes|memory|bundles|cli]`: prints figures and ratios
  * against baselines measured in the same run. Never used by tests.
  */
 import { parseArgs } from 'node:util';
 import { bundledParsers } from './bundled.ts';
+import { runCliBench } from './cli.ts';
 import { runColdStartBench } from './cold-start.ts';
 import { runRssBench, runWritesBench } from './ingest.ts';
 import { runParserBench } from './parser.ts';
@@ -21,7 +22,7 @@ const { values } = parseArgs({
 
 const runs = Number(values.runs ?? 5);
 const only = values.only;
-const KINDS = ['parser', 'writes', 'memory', 'bundles'];
+const KINDS = ['parser', 'writes', 'memory', 'bundles', 'cli'];
 if (only !== undefined && !KINDS.includes(only)) {
   process.stderr.write(
     `bench: --only must be one of ${KINDS.join(', ')} (got '${only}')\n`,
@@ -55,6 +56,12 @@ if (only === undefined || only === 'writes') {
 if (only === undefined || only === 'memory') {
   const r = await runRssBench(Number(values['object-mb'] ?? 200));
   results.memory = { figures: r.figures, ...r.summary };
+  if (!values.json) console.log(`\n${r.text.join('\n')}`);
+}
+
+if (only === undefined || only === 'cli') {
+  const r = await runCliBench(runs);
+  results.cli = { figures: r.figures, ...r.summary };
   if (!values.json) console.log(`\n${r.text.join('\n')}`);
 }
 
