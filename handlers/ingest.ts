@@ -43,6 +43,11 @@ export interface IngestHandlerDeps extends IngestDeps {
   now: () => number;
   /** Called with every batch's result (the local runtime and tests listen). */
   onResult?: (result: BatchResult) => void;
+  /**
+   * Called with each message that failed and why (the local queue keeps
+   * the reason in its dead-letter file; in AWS it is in the log).
+   */
+  onMessageFailed?: (messageId: string, reason: string) => void;
 }
 
 export type IngestHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
@@ -94,6 +99,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         error: result.failures[i] ?? undefined,
       });
       batchItemFailures.push({ itemIdentifier: m.messageId });
+      deps.onMessageFailed?.(m.messageId, reason);
     });
     deps.metrics.flush();
     return { batchItemFailures };

@@ -33,8 +33,22 @@ interface Message {
   lastError?: string;
 }
 
+/** A message moved to the dead-letter folder, as its file records it. */
+export interface DeadLetter {
+  messageId: string;
+  receives: number;
+  /** Why the last delivery failed. */
+  error: string | null;
+  /** The S3 event notification (parsed JSON; the raw text if it is not). */
+  body: unknown;
+}
+
 export class LocalQueue {
   private readonly pending: Message[] = [];
+  /** The batch being delivered, by message id. */
+  private readonly inFlight = new Map<string, Message>();
+  /** The messages this queue moved to the dead-letter folder. */
+  readonly deadLetters: DeadLetter[] = [];
   private running: Promise<void> | null = null;
   private idleWaiters: (() => void)[] = [];
   readonly stats = {
@@ -56,6 +70,15 @@ export class LocalQueue {
     });
   }
 
+  /**
+   * Records why a message of the batch being delivered failed (the handler
+   * reports its partial batch failures by id only, as in Lambda).
+   */
+  failed(messageId: string, reason: string): void {
+    const m = this.inFlight.get(messageId);
+    if (m !== undefined) m.lastError = reason;
+  }
+
   /** Resolves once every message was handled or dead-lettered. */
   async drain(): Promise<void> {
     if (this.running === null && this.pending.length === 0) return;
@@ -72,6 +95,10 @@ export class LocalQueue {
       const batch = this.pending.splice(0, size);
       for (const m of batch) m.receives++;
       const event: SQSEvent = { Records: batch.map((m) => toRecord(m)) };
+      for (const m of batch) {
+        m.lastError = undefined;
+        this.inFlight.set(m.id, m);
+      }
       let failed: Set<string>;
       try {
         const res = await this.o.handler(event);
@@ -82,6 +109,8 @@ export class LocalQueue {
         // A thrown handler fails the whole batch, as in Lambda.
         failed = new Set(batch.map((m) => m.id));
         for (const m of batch) m.lastError = (err as Error).message;
+      } finally {
+        this.inFlight.clear();
       }
       this.stats.delivered += batch.length - failed.size;
       const retry: Message[] = [];
@@ -100,10 +129,23 @@ export class LocalQueue {
 
   private async deadLetter(m: Message): Promise<void> {
     this.stats.deadLettered++;
+    let body: unknown;
+    try {
+      body = JSON.parse(m.body);
+    } catch {
+      body = m.body;
+    }
+    const letter: DeadLetter = {
+      messageId: m.id,
+      receives: m.receives,
+      error: m.lastError ?? 'the handler reported the message failed',
+      body,
+    };
+    this.deadLetters.push(letter);
     await mkdir(this.o.deadLetterDir, { recursive: true });
     await writeFile(
       join(this.o.deadLetterDir, `${m.id}.json`),
-      `${JSON.stringify({ messageId: m.id, receives: m.receives, error: m.lastError ?? null, body: JSON.parse(m.body) }, null, 2)}\n`,
+      `${JSON.stringify(letter, null, 2)}\n`,
     );
   }
 }

@@ -282,6 +282,7 @@ export class LocalStack {
       metrics: this.metrics,
       now: Date.now,
       onResult: (r) => this.results.push(r),
+      onMessageFailed: (id, reason) => this.queue?.failed(id, reason),
     });
     this.queue = new LocalQueue({
       handler: this.ingest,

@@ -29,8 +29,13 @@ export class S3LogSource implements LogSource {
     } catch (err) {
       if (err instanceof LogSourceError) throw err;
       if (err instanceof NoSuchKey) {
-        // Deleted between the event and now: nothing to ingest.
-        return (async function* () {})();
+        // Never an empty log: a log object that cannot be read is data
+        // lost, so the message fails (and after its retries rests in the
+        // dead-letter queue with this reason).
+        throw new LogSourceError(
+          `s3://${ref.bucket}/${ref.key} does not exist: deleted after its event was sent, or the event's key is not URL-encoded as S3 writes it`,
+          { cause: err },
+        );
       }
       throw new LogSourceError(
         `cannot read s3://${ref.bucket}/${ref.key}: ${(err as Error).message}`,

@@ -13,6 +13,7 @@ import {
 } from '../../core/access-log/log-object-key.ts';
 import { visible } from '../../core/report/escape.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
+import { parseMessageBody } from '../../handlers/sqs-s3-events.ts';
 import { deadLetterDepth } from '../../local/queue.ts';
 import { bool, type Flags, type Parsed, parse, str } from '../args.ts';
 import { RunError, UsageError } from '../errors.ts';
@@ -59,8 +60,10 @@ Options:
                          counts one), storeItemWrites (items written),
                          writesPer1000UploadRequests and
                          itemWritesPer1000UploadRequests (the two per 1,000
-                         upload requests), alerts, deadLettered, seconds,
-                         state (the state folder); with --target aws: files,
+                         upload requests), alerts, deadLettered, deadLetters
+                         (each object not ingested: file, object, reason),
+                         seconds, state (the state folder); with --target
+                         aws: files,
                          bucket (the log bucket they were uploaded to), prefix
                          (the log prefix they were put under), seconds
   --log-bucket NAME      with --target aws: the log bucket (instead of the
@@ -68,8 +71,9 @@ Options:
 ${targetHelp}
   -h, --help             show this help
 
-Exit codes: 0 ingested, 1 some object failed (it is in the dead-letter folder),
-            2 bad usage or unreadable input.
+Exit codes: 0 ingested, 1 some object failed (each is named with its reason,
+            and its message is in the dead-letter folder), 2 bad usage or
+            unreadable input.
 
 Examples:
   upload-sentinel ingest day/logs
@@ -330,6 +334,19 @@ export async function run(argv: string[]): Promise<number> {
   const t = stack.metrics.totals;
   const deadLettered =
     (await deadLetterDepth(stack.deadLetterDir)) - deadBefore;
+  // Each object that could not be ingested, by the file it came from.
+  const fileOf = new Map(localKeys.map((k, i) => [k, files[i]?.file]));
+  const deadLetters = (stack.queue?.deadLetters ?? []).flatMap((d) => {
+    const parsed = parseMessageBody(
+      typeof d.body === 'string' ? d.body : JSON.stringify(d.body),
+    );
+    const objects = parsed.kind === 'objects' ? parsed.objects : [];
+    return (objects.length === 0 ? [null] : objects).map((o) => ({
+      file: o === null ? null : (fileOf.get(o.key) ?? null),
+      object: o === null ? null : `s3://${o.bucket}/${o.key}`,
+      reason: d.error ?? 'unknown',
+    }));
+  });
   const seconds = Number(((performance.now() - started) / 1000).toFixed(2));
   const summary = {
     files: files.length,
@@ -347,6 +364,7 @@ export async function run(argv: string[]): Promise<number> {
     ),
     alerts: t.alerts,
     deadLettered,
+    deadLetters,
     seconds,
     state: stack.stateDir,
   };
@@ -370,6 +388,13 @@ export async function run(argv: string[]): Promise<number> {
         `  ${t.alerts} near-real-time alerts written to ${stack.outboxDir}/alerts`,
       );
   }
+  if (!json)
+    for (const d of deadLetters)
+      console.log(
+        color.red(
+          `  not ingested: ${visible(d.file ?? d.object ?? 'a message')}: ${visible(d.reason)}`,
+        ),
+      );
   if (deadLettered > 0) {
     throw new RunError(
       `${deadLettered} object(s) could not be ingested after 3 attempts; see ${stack.deadLetterDir}`,

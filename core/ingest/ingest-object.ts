@@ -4,9 +4,11 @@
  * one go (at most one write per upload per batch), and raise the
  * near-real-time alert of uploads that became FAILED or ABORTED.
  *
- * A message whose object cannot be read fails alone; if the merge fails,
- * every message of the merge fails. Both are safe to redeliver: merging is
- * idempotent.
+ * A message whose object cannot be read fails alone; a key whose write or
+ * alert fails fails the messages that contributed facts to that key, and
+ * no other (their receipts and alerts go through); if a merge fails as a
+ * whole, every message of the merge fails. All are safe to redeliver:
+ * merging is idempotent and an alert is claimed once.
  */
 import {
   logObjectNameTime,
@@ -208,6 +210,17 @@ export async function ingestBatch(
   let contributors = new Map<string, Set<number>>();
   /** Keys merged whose facts could have made an upload FAILED or ABORTED. */
   const alertable = new Map<string, KeyState>();
+  /** Which messages contributed facts to each alertable key. */
+  const alertFrom = new Map<string, Set<number>>();
+  const mayAlertFrom = (id: string, st: KeyState, ms: Iterable<number>) => {
+    alertable.set(id, st);
+    let set = alertFrom.get(id);
+    if (set === undefined) {
+      set = new Set();
+      alertFrom.set(id, set);
+    }
+    for (const m of ms) set.add(m);
+  };
   let flushing: Promise<void> = Promise.resolve();
   /** Objects read (not skipped), with what their receipt records. */
   const readOk: { m: number; receipt: LogObjectReceipt }[] = [];
@@ -235,7 +248,8 @@ export async function ingestBatch(
           for (const m of mineContributors.get(id) ?? []) fail(m, err);
         }
         for (const [id, st] of mine.index.keys) {
-          if (!result.failed.has(id) && mayAlert(st)) alertable.set(id, st);
+          if (!result.failed.has(id) && mayAlert(st))
+            mayAlertFrom(id, st, mineContributors.get(id) ?? []);
         }
       } catch (err) {
         for (const ms of mineContributors.values())
@@ -255,7 +269,7 @@ export async function ingestBatch(
     }
     objects.push(read.result);
     addWrites(storeWrites, read.flushedWrites);
-    for (const [id, st] of read.flushedAlertable) alertable.set(id, st);
+    for (const [id, st] of read.flushedAlertable) mayAlertFrom(id, st, [m]);
     if (read.result.skipped === null) {
       const r = read.result;
       readOk.push({
@@ -287,17 +301,21 @@ export async function ingestBatch(
   let alerts = 0;
   if (deps.alerts !== null && alertable.size > 0) {
     const publisher = deps.alerts;
-    try {
-      const sent = await mapLimit(
-        [...alertable.values()],
-        deps.concurrency,
-        (s) => alertKey(s.bucket, s.key, deps, publisher, now, storeWrites),
-      );
-      alerts = sent.reduce((a, b) => a + b, 0);
-    } catch (err) {
-      // Redelivery merges again (no change) and retries the unsent alerts.
-      for (let m = 0; m < failures.length; m++) fail(m, err);
-    }
+    const keys = [...alertable];
+    const sent = await settleLimit(keys, deps.concurrency, ([, s]) =>
+      alertKey(s.bucket, s.key, deps, publisher, now, storeWrites),
+    );
+    sent.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') {
+        alerts += outcome.value;
+        return;
+      }
+      // Only the messages with facts of this key: redelivery merges them
+      // again (no change) and retries the unsent alert; the others' alerts
+      // and receipts go through.
+      const [id] = keys[i] as [string, KeyState];
+      for (const m of alertFrom.get(id) ?? []) fail(m, outcome.reason);
+    });
   }
   // Receipts of the objects read, for the digest's log health; a failure
   // fails their messages, whose redelivery writes the same receipts again.
@@ -365,7 +383,19 @@ async function alertKey(
       u.uploadId ??
       `@${u.startedAt ?? '-'}/${u.abortedAt ?? u.lastActivity ?? '-'}`;
     write();
-    if (!(await deps.store.claimAlert(bucket, key, alertId))) continue;
+    let claimed: boolean;
+    try {
+      claimed = await deps.store.claimAlert(bucket, key, alertId);
+    } catch (err) {
+      throw new AlertError(
+        bucket,
+        key,
+        u.uploadId,
+        'could not be claimed',
+        err,
+      );
+    }
+    if (!claimed) continue;
     try {
       await alerts.publish({
         bucket,
@@ -379,8 +409,29 @@ async function alertKey(
     } catch (err) {
       write();
       await deps.store.releaseAlert(bucket, key, alertId);
-      throw err;
+      throw new AlertError(bucket, key, u.uploadId, 'could not be sent', err);
     }
   }
   return sent;
+}
+
+/** An alert of one upload failed: says which, and why (the cause's message). */
+export class AlertError extends Error {
+  constructor(
+    bucket: string,
+    key: string,
+    uploadId: string | null,
+    what: string,
+    cause: unknown,
+  ) {
+    const which =
+      uploadId === null
+        ? 'an upload without id'
+        : `upload ${uploadId.length > 40 ? `${uploadId.slice(0, 40)}… (${uploadId.length} characters)` : uploadId}`;
+    super(
+      `the alert of ${which} of s3://${bucket}/${key} ${what}: ${(cause as Error)?.message ?? String(cause)}`,
+      { cause },
+    );
+    this.name = 'AlertError';
+  }
 }

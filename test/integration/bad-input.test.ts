@@ -98,6 +98,43 @@ describe('ingest loses nothing', () => {
     ).toHaveLength(2);
   });
 
+  it('names each object it could not ingest with its reason, and indexes the others', async () => {
+    // Prepare: three good objects and one with an upload id over DynamoDB's
+    // 1 KB sort-key limit (no alert can be claimed for it).
+    const logs = await folder('long-id/logs');
+    for (let i = 0; i < 3; i++)
+      await writeFile(
+        join(logs, `2026-03-14-10-0${i}-00-GOOD00000000000${i}`),
+        failedUploadLines(`good/${i}.tar`, `UP${i}`),
+      );
+    const bad = join(logs, '2026-03-14-10-09-00-BAD0000000000000');
+    await writeFile(bad, failedUploadLines('bad/long.tar', 'X'.repeat(1100)));
+    const state = join(root, 'long-id/state');
+
+    // Act
+    const r = await cli(['ingest', logs, '--state', state, '--json']);
+
+    // Assess: exit 1 with one line; the bad file named with why.
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `upload-sentinel: 1 object(s) could not be ingested after 3 attempts; see ${state}/dlq`,
+    ]);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ deadLettered: 1, alerts: 3 });
+    expect(summary.deadLetters).toHaveLength(1);
+    expect(summary.deadLetters[0].file).toBe(bad);
+    expect(summary.deadLetters[0].object).toMatch(
+      /^s3:\/\/upload-sentinel-logs\/[0-9A-F]{16}\/2026-03-14-10-09-00-BAD0000000000000$/,
+    );
+    expect(summary.deadLetters[0].reason).toMatch(
+      /could not be claimed: .*1024 bytes/,
+    );
+    for (let i = 0; i < 3; i++)
+      expect((await statusOf(state, `good/${i}.tar`)).stdout).toMatch(
+        /^FAILED /,
+      );
+  });
+
   it('follows symbolic links to files and folders in parse, analyze and ingest', async () => {
     // Prepare: the logs live elsewhere; the folder named holds only links.
     const real = await folder('links/real');
