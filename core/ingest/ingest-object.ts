@@ -27,7 +27,7 @@ import type {
   UploadStore,
   WriteCount,
 } from '../ports.ts';
-import { mapLimit, settleLimit } from '../util/concurrency.ts';
+import { settleLimit } from '../util/concurrency.ts';
 import { ContributionBuilder, sourceId } from './contribution.ts';
 
 export interface IngestDeps {
