@@ -190,10 +190,10 @@ export function causeOf(detail: string): string {
 
 /** The UTC hours (epoch hour numbers) a state shows activity in. */
 function activeHours(s: KeyState): Set<number> {
-  const times: number[] = [...s.lifecycleAborts];
+  const times: number[] = s.lifecycleAborts.map((a) => a.time);
   for (const u of s.uploads.values()) times.push(u.firstSeen, u.lastSeen);
   for (const c of s.creates) times.push(c.time);
-  if (s.put !== null) times.push(s.put.firstSeen, s.put.lastSeen);
+  times.push(...s.puts.keys());
   return new Set(times.map((t) => Math.floor(t / HOUR)));
 }
 

@@ -343,7 +343,8 @@ function batchRef(refs: LogObjectRef[]): LogObjectRef {
 /** Whether the facts for a key could have made an upload FAILED or ABORTED. */
 function mayAlert(s: KeyState): boolean {
   if (s.lifecycleAborts.length > 0) return true;
-  if (s.put !== null && !s.put.latest.ok) return true;
+  for (const p of s.puts.values()) if (!p.first.ok) return true;
+  for (const c of s.creates) if (!c.ok) return true;
   for (const u of s.uploads.values()) {
     if (u.completeFailedAt !== null || u.abortedAt !== null) return true;
   }

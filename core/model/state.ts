@@ -21,9 +21,19 @@ export interface Failure {
 /** How many failure records an upload keeps (the earliest ones). */
 export const MAX_FAILURES = 50;
 
-/** A create, single PUT or lifecycle abort: requests that carry no upload id. */
+/** A create or single PUT: requests that carry no upload id. */
 export interface Attempt extends Failure {
   ok: boolean;
+}
+
+/**
+ * A lifecycle abort (`S3.DELETE.UPLOAD`): S3 writes one record per upload it
+ * aborts, so two records of one second with different request ids are two
+ * aborts. Items written before request ids were kept hold `null`.
+ */
+export interface LifecycleAbort {
+  time: number;
+  requestId: string | null;
 }
 
 export interface MultipartState {
@@ -41,15 +51,29 @@ export interface MultipartState {
   errorCodes: Set<string>;
   /** The earliest `MAX_FAILURES` failures, sorted, distinct. */
   failures: Failure[];
+  /** Whether any request of this upload id succeeded. */
+  anyOk: boolean;
+  /** Whether any failed request of this upload id carried no error code. */
+  uncodedFailure: boolean;
 }
 
-export interface PutState {
-  firstSeen: number;
-  lastSeen: number;
-  /** The latest attempt (ties: a success counts as later). */
-  latest: Attempt;
+/**
+ * The single PUT attempts of one second of a key. The status rules split
+ * runs of PUTs only at the start of another upload, a whole second, so no
+ * rule can tell two attempts of one second apart: one second keeps its
+ * first and last attempt (at equal times a failure sorts first, a success
+ * last) and the error codes of its failures, however many attempts it saw.
+ * That bounds a key's PUT attempts by the seconds they span, never changing
+ * a status; a run lists at most one failure per second.
+ */
+export interface PutSecond {
+  /** Epoch milliseconds of the second. */
+  time: number;
+  /** The earliest attempt: a failure when any attempt of the second failed. */
+  first: Attempt;
+  /** The latest attempt: a success when any attempt of the second succeeded. */
+  last: Attempt;
   errorCodes: Set<string>;
-  failures: Failure[];
 }
 
 export interface KeyState {
@@ -58,9 +82,10 @@ export interface KeyState {
   uploads: Map<string, MultipartState>;
   /** Every create (successful or not), sorted, distinct. */
   creates: Attempt[];
-  /** Times of lifecycle aborts, sorted, distinct. */
-  lifecycleAborts: number[];
-  put: PutState | null;
+  /** Lifecycle aborts, sorted by time then request id (nulls first), distinct. */
+  lifecycleAborts: LifecycleAbort[];
+  /** Single PUT attempts, one entry per second (see `PutSecond`). */
+  puts: Map<number, PutSecond>;
 }
 
 /**
@@ -92,6 +117,14 @@ export function compareFailures(a: Failure, b: Failure): number {
     nullsFirst(a.httpStatus, b.httpStatus) ||
     text(a.errorCode, b.errorCode)
   );
+}
+
+/** Total order over lifecycle aborts: time, then request id (nulls first). */
+export function compareLifecycleAborts(
+  a: LifecycleAbort,
+  b: LifecycleAbort,
+): number {
+  return a.time - b.time || text(a.requestId, b.requestId);
 }
 
 /** Total order over attempts; at equal times a failure sorts first. */
@@ -160,7 +193,7 @@ export function emptyKeyState(bucket: string, key: string): KeyState {
     uploads: new Map(),
     creates: [],
     lifecycleAborts: [],
-    put: null,
+    puts: new Map(),
   };
 }
 
@@ -175,6 +208,8 @@ export function emptyMultipart(time: number): MultipartState {
     abortedAt: null,
     errorCodes: new Set(),
     failures: [],
+    anyOk: false,
+    uncodedFailure: false,
   };
 }
 
@@ -200,28 +235,27 @@ export function applyFact(state: KeyState, f: UploadFact): void {
       insertSorted(state.creates, attemptOf(f), compareAttempts);
       return;
     case FactKind.LIFECYCLE_ABORT:
-      insertSorted(state.lifecycleAborts, f.time, (a, b) => a - b);
+      insertSorted(
+        state.lifecycleAborts,
+        { time: f.time, requestId: ownOrNull(f.requestId) },
+        compareLifecycleAborts,
+      );
       return;
     case FactKind.PUT: {
       const a = attemptOf(f);
-      const p = state.put;
-      if (p === null) {
-        state.put = {
-          firstSeen: f.time,
-          lastSeen: f.time,
-          latest: a,
-          errorCodes: new Set(),
-          failures: [],
-        };
+      const p = state.puts.get(f.time);
+      if (p === undefined) {
+        state.puts.set(f.time, {
+          time: f.time,
+          first: a,
+          last: a,
+          errorCodes:
+            f.errorCode === null ? new Set() : new Set([own(f.errorCode)]),
+        });
       } else {
-        p.firstSeen = Math.min(p.firstSeen, f.time);
-        p.lastSeen = Math.max(p.lastSeen, f.time);
-        if (compareAttempts(a, p.latest) > 0) p.latest = a;
-      }
-      const put = state.put as PutState;
-      if (!f.ok) {
-        if (f.errorCode !== null) put.errorCodes.add(own(f.errorCode));
-        insertSorted(put.failures, failureOf(f), compareFailures, MAX_FAILURES);
+        if (compareAttempts(a, p.first) < 0) p.first = a;
+        if (compareAttempts(a, p.last) > 0) p.last = a;
+        if (f.errorCode !== null) p.errorCodes.add(own(f.errorCode));
       }
       return;
     }
@@ -243,8 +277,10 @@ export function applyFact(state: KeyState, f: UploadFact): void {
       } else if (f.kind === FactKind.ABORT && f.ok) {
         u.abortedAt = minOf(u.abortedAt, f.time);
       }
-      if (!f.ok) {
+      if (f.ok) u.anyOk = true;
+      else {
         if (f.errorCode !== null) u.errorCodes.add(own(f.errorCode));
+        else u.uncodedFailure = true;
         insertSorted(u.failures, failureOf(f), compareFailures, MAX_FAILURES);
       }
     }
@@ -276,13 +312,22 @@ export function mergeMultipart(
       compareFailures,
       MAX_FAILURES,
     ),
+    anyOk: a.anyOk || b.anyOk,
+    uncodedFailure: a.uncodedFailure || b.uncodedFailure,
   };
 }
 
-function clonePut(p: PutState | null): PutState | null {
-  return p === null
-    ? null
-    : { ...p, errorCodes: new Set(p.errorCodes), failures: [...p.failures] };
+function clonePutSecond(p: PutSecond): PutSecond {
+  return { ...p, errorCodes: new Set(p.errorCodes) };
+}
+
+export function mergePutSeconds(a: PutSecond, b: PutSecond): PutSecond {
+  return {
+    time: a.time,
+    first: compareAttempts(a.first, b.first) <= 0 ? a.first : b.first,
+    last: compareAttempts(a.last, b.last) >= 0 ? a.last : b.last,
+    errorCodes: union(a.errorCodes, b.errorCodes),
+  };
 }
 
 export function cloneMultipart(u: MultipartState): MultipartState {
@@ -292,23 +337,6 @@ export function cloneMultipart(u: MultipartState): MultipartState {
     partsFailed: new Set(u.partsFailed),
     errorCodes: new Set(u.errorCodes),
     failures: [...u.failures],
-  };
-}
-
-function mergePut(a: PutState | null, b: PutState | null): PutState | null {
-  if (a === null) return clonePut(b);
-  if (b === null) return clonePut(a);
-  return {
-    firstSeen: Math.min(a.firstSeen, b.firstSeen),
-    lastSeen: Math.max(a.lastSeen, b.lastSeen),
-    latest: compareAttempts(a.latest, b.latest) >= 0 ? a.latest : b.latest,
-    errorCodes: union(a.errorCodes, b.errorCodes),
-    failures: mergeSorted(
-      a.failures,
-      b.failures,
-      compareFailures,
-      MAX_FAILURES,
-    ),
   };
 }
 
@@ -326,6 +354,15 @@ export function mergeKeyStates(a: KeyState, b: KeyState): KeyState {
       mine === undefined ? cloneMultipart(u) : mergeMultipart(mine, u),
     );
   }
+  const puts = new Map<number, PutSecond>();
+  for (const [t, p] of a.puts) puts.set(t, clonePutSecond(p));
+  for (const [t, p] of b.puts) {
+    const mine = puts.get(t);
+    puts.set(
+      t,
+      mine === undefined ? clonePutSecond(p) : mergePutSeconds(mine, p),
+    );
+  }
   return {
     bucket: a.bucket,
     key: a.key,
@@ -334,9 +371,9 @@ export function mergeKeyStates(a: KeyState, b: KeyState): KeyState {
     lifecycleAborts: mergeSorted(
       a.lifecycleAborts,
       b.lifecycleAborts,
-      (x, y) => x - y,
+      compareLifecycleAborts,
     ),
-    put: mergePut(a.put, b.put),
+    puts,
   };
 }
 

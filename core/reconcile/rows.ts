@@ -1,7 +1,8 @@
 /**
  * The result rows of the reconciliation query (`workflows/sql/
  * reconcile-query.ts`) turned back into key states. One row aggregates the
- * upload requests of one (bucket, key, upload id or none, kind); every value
+ * upload requests of one (bucket, key, upload id or none, kind), the single
+ * PUTs one row per second; every value
  * is text, lists are JSON text, so Athena's and DuckDB's results read alike.
  * A row of an unexpected shape is an error, never a guess.
  */
@@ -9,9 +10,11 @@ import {
   type Attempt,
   compareAttempts,
   compareFailures,
+  compareLifecycleAborts,
   emptyKeyState,
   type Failure,
   type KeyState,
+  type LifecycleAbort,
   MAX_FAILURES,
   type MultipartState,
   StateIndex,
@@ -40,10 +43,17 @@ export const ReconcileColumn = {
   ERROR_CODES: 'error_codes',
   /** JSON array of the earliest `MAX_FAILURES` failures (`FailureTuple`). */
   FAILURES: 'failures',
-  /** JSON array of `AttemptTuple`: every create, or the latest single PUT. */
+  /**
+   * JSON array of `AttemptTuple`: every create, or the first and the last
+   * single PUT of the row's second.
+   */
   ATTEMPTS: 'attempts',
-  /** JSON array of the distinct times of lifecycle aborts. */
+  /** JSON array of the distinct `[time, requestId]` of lifecycle aborts. */
   LIFECYCLE_ABORTS: 'lifecycle_aborts',
+  /** Upload rows: 'true' when any request of the id succeeded. */
+  ANY_OK: 'any_ok',
+  /** Upload rows: 'true' when a failed request of the id had no error code. */
+  UNCODED_FAILURE: 'uncoded_failure',
 } as const;
 
 export type ReconcileColumn =
@@ -58,7 +68,7 @@ export const ReconcileRowKind = {
   UPLOAD: 'upload',
   /** The creates of a key (they carry no upload id). */
   CREATE: 'create',
-  /** The single PUTs of a key. */
+  /** The single PUTs of one second of a key. */
   PUT: 'put',
   /** The lifecycle aborts of a key. */
   LIFECYCLE_ABORT: 'lifecycle-abort',
@@ -136,6 +146,23 @@ class RowReader {
     }
     if (!Array.isArray(parsed)) this.fail(column, 'not a JSON array');
     return parsed;
+  }
+
+  /** 'true' or 'false'. */
+  flag(column: ReconcileColumn): boolean {
+    const v = this.text(column);
+    if (v !== 'true' && v !== 'false')
+      this.fail(column, `not true or false: ${v}`);
+    return v === 'true';
+  }
+
+  lifecycleAborts(): LifecycleAbort[] {
+    const c = ReconcileColumn.LIFECYCLE_ABORTS;
+    const list = this.tuples(c, 2).map(([time, requestId]) => ({
+      time: this.timeOf(c, time ?? ''),
+      requestId: requestId ?? null,
+    }));
+    return sortedDistinct(list, compareLifecycleAborts);
   }
 
   numbers(column: ReconcileColumn): number[] {
@@ -237,30 +264,40 @@ function stateOfRow(row: ReconcileRow, index: number): KeyState {
         abortedAt: r.optionalTime(C.ABORTED_AT),
         errorCodes: new Set(r.strings(C.ERROR_CODES)),
         failures: r.failures(),
+        anyOk: r.flag(C.ANY_OK),
+        uncodedFailure: r.flag(C.UNCODED_FAILURE),
       };
       state.uploads.set(uploadId ?? '', u);
       break;
     }
     case ReconcileRowKind.PUT: {
-      const latest = r.attempts().at(-1);
-      if (latest === undefined) r.fail(C.ATTEMPTS, 'a PUT row without attempt');
-      state.put = {
-        firstSeen: r.time(C.FIRST_SEEN),
-        lastSeen: r.time(C.LAST_SEEN),
-        latest,
+      const attempts = r.attempts();
+      const first = attempts[0];
+      const last = attempts.at(-1);
+      if (first === undefined || last === undefined)
+        r.fail(C.ATTEMPTS, 'a PUT row without attempt');
+      if (
+        last.time !== first.time ||
+        first.time !== r.time(C.FIRST_SEEN) ||
+        attempts.length > 2
+      )
+        r.fail(
+          C.ATTEMPTS,
+          'a PUT row holds the first and last attempt of one second',
+        );
+      state.puts.set(first.time, {
+        time: first.time,
+        first,
+        last,
         errorCodes: new Set(r.strings(C.ERROR_CODES)),
-        failures: r.failures(),
-      };
+      });
       break;
     }
     case ReconcileRowKind.CREATE:
       state.creates = r.attempts();
       break;
     case ReconcileRowKind.LIFECYCLE_ABORT:
-      state.lifecycleAborts = sortedDistinct(
-        r.numbers(C.LIFECYCLE_ABORTS),
-        (a, b) => a - b,
-      );
+      state.lifecycleAborts = r.lifecycleAborts();
       break;
   }
   return state;

@@ -41,6 +41,7 @@
  * `ATTENTION_ORDER`, with the reasons of all.
  */
 import {
+  decidingUpload,
   type KeyStatusRecord,
   keyStatusOf,
   type UploadStatusRecord,
@@ -379,8 +380,8 @@ function partsNote(u: UploadStatusRecord): string {
 
 /** A short sentence on why a key of this status needs attention. */
 function statusReason(r: KeyStatusRecord): string {
-  const u = r.uploads[r.uploads.length - 1];
-  if (u === undefined) return `${r.status.toLowerCase()}`;
+  const u = decidingUpload(r);
+  if (u === null) return `${r.status.toLowerCase()}`;
   const lastFailure = (op: string) =>
     [...u.failures].reverse().find((f) => f.operation === op);
   switch (r.status) {
@@ -507,9 +508,9 @@ function classify(input: ReconcileInput, entries: Entry[]): Findings {
         categories.push(C.MISSING_OBJECT);
         reasons.push('HeadObject finds no object at this key');
       } else {
-        const u = r.uploads[r.uploads.length - 1];
+        const u = decidingUpload(r);
         if (
-          u !== undefined &&
+          u !== null &&
           u.uploadId !== null &&
           typeof head.partCount === 'number' &&
           head.partCount !== u.partsSucceeded

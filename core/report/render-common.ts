@@ -1,5 +1,9 @@
 /** What every rendering of a digest report shares: figures and wording. */
-import type { KeyStatusRecord, UploadStatusRecord } from '../model/derive.ts';
+import {
+  decidingUpload,
+  type KeyStatusRecord,
+  type UploadStatusRecord,
+} from '../model/derive.ts';
 import { UploadStatus } from '../model/status.ts';
 import {
   ATTENTION_ORDER,
@@ -95,9 +99,9 @@ export function unconfirmedReason(r: DigestReport): string | null {
   return `Athena's independent scan ${bits.join(', ')}.`;
 }
 
-/** The upload that decides a key's status: its latest. */
+/** The upload that decides a key's status: its latest that is no stray. */
 export function latestUpload(r: KeyStatusRecord): UploadStatusRecord | null {
-  return r.uploads[r.uploads.length - 1] ?? null;
+  return decidingUpload(r);
 }
 
 /** Distinct error codes of all uploads of a key, sorted. */

@@ -11,17 +11,16 @@ export function canonicalState(s: KeyState): string {
       partsFailed: [...u.partsFailed].sort((a, b) => a - b),
       errorCodes: [...u.errorCodes].sort(),
     }));
-  const put =
-    s.put === null
-      ? null
-      : { ...s.put, errorCodes: [...s.put.errorCodes].sort() };
+  const puts = [...s.puts.values()]
+    .sort((a, b) => a.time - b.time)
+    .map((p) => ({ ...p, errorCodes: [...p.errorCodes].sort() }));
   return JSON.stringify({
     bucket: s.bucket,
     key: s.key,
     uploads,
     creates: s.creates,
     lifecycleAborts: s.lifecycleAborts,
-    put,
+    puts,
   });
 }
 

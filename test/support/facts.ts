@@ -74,12 +74,20 @@ export const f = {
       httpStatus: 204,
       ...o,
     }),
-  lifecycleAbort: (m: number) =>
+  lifecycleAbort: (m: number, o: Partial<UploadFact> = {}) =>
     base(FactKind.LIFECYCLE_ABORT, UploadOperation.LIFECYCLE_ABORT, m, {
       httpStatus: null,
+      ...o,
     }),
   put: (m: number, o: Partial<UploadFact> = {}) =>
     base(FactKind.PUT, UploadOperation.PUT_OBJECT, m, o),
   putFailed: (m: number, code = 'InternalError', status = 500) =>
     base(FactKind.PUT, UploadOperation.PUT_OBJECT, m, fail(code, status)),
+  /** A request of upload `id` refused (403 AccessDenied unless told). */
+  refused: (id: string, m: number, code = 'AccessDenied', status = 403) =>
+    base(FactKind.PART, UploadOperation.PART, m, {
+      uploadId: id,
+      partNumber: 1,
+      ...fail(code, status),
+    }),
 };

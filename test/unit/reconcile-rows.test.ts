@@ -18,6 +18,7 @@ function row(kind: string, o: Record<string, string | null>): ReconcileRow {
     bucket: 'rec',
     key: 'k.tar',
     kind,
+    ...(kind === 'upload' ? { any_ok: 'false', uncoded_failure: 'false' } : {}),
     ...o,
   };
 }
@@ -40,6 +41,7 @@ describe('keyStatesFromReconcileRows', () => {
         failures: JSON.stringify([
           [String(T + 2000), 'REST.PUT.PART', '2', '503', 'SlowDown', 'R2'],
         ]),
+        any_ok: 'true',
       }),
     ]);
     expect(state?.uploads.get('U1')).toEqual({
@@ -61,6 +63,8 @@ describe('keyStatesFromReconcileRows', () => {
           requestId: 'R2',
         },
       ],
+      anyOk: true,
+      uncodedFailure: false,
     });
   });
 
@@ -84,11 +88,24 @@ describe('keyStatesFromReconcileRows', () => {
       }),
       row('put', {
         first_seen: String(T),
-        last_seen: String(T + 60_000),
-        error_codes: '["InternalError"]',
-        failures: JSON.stringify([
-          [String(T), 'REST.PUT.OBJECT', null, '500', 'InternalError', 'P1'],
+        last_seen: String(T),
+        error_codes: '["InternalError","SlowDown"]',
+        attempts: JSON.stringify([
+          [
+            String(T),
+            'false',
+            'REST.PUT.OBJECT',
+            null,
+            '500',
+            'InternalError',
+            'P1',
+          ],
+          [String(T), 'true', 'REST.PUT.OBJECT', null, '200', null, 'P3'],
         ]),
+      }),
+      row('put', {
+        first_seen: String(T + 60_000),
+        last_seen: String(T + 60_000),
         attempts: JSON.stringify([
           [
             String(T + 60_000),
@@ -104,7 +121,12 @@ describe('keyStatesFromReconcileRows', () => {
       row('lifecycle-abort', {
         first_seen: String(T),
         last_seen: String(T),
-        lifecycle_aborts: `[${T + 7},${T},${T}]`,
+        lifecycle_aborts: JSON.stringify([
+          [String(T + 7), 'L3'],
+          [String(T), 'L2'],
+          [String(T), 'L1'],
+          [String(T), 'L1'],
+        ]),
       }),
     ]);
     expect(states).toHaveLength(1);
@@ -113,14 +135,25 @@ describe('keyStatesFromReconcileRows', () => {
       ['C1', false],
       ['C2', true],
     ]);
-    expect(s?.put).toMatchObject({
-      firstSeen: T,
-      lastSeen: T + 60_000,
-      latest: { requestId: 'P2', ok: true, httpStatus: 200 },
-      errorCodes: new Set(['InternalError']),
-    });
-    expect(s?.put?.failures).toHaveLength(1);
-    expect(s?.lifecycleAborts).toEqual([T, T + 7]);
+    expect([...(s?.puts.values() ?? [])]).toMatchObject([
+      {
+        time: T,
+        first: { requestId: 'P1', ok: false, errorCode: 'InternalError' },
+        last: { requestId: 'P3', ok: true },
+        errorCodes: new Set(['InternalError', 'SlowDown']),
+      },
+      {
+        time: T + 60_000,
+        first: { requestId: 'P2', ok: true },
+        last: { requestId: 'P2', ok: true },
+        errorCodes: new Set(),
+      },
+    ]);
+    expect(s?.lifecycleAborts).toEqual([
+      { time: T, requestId: 'L1' },
+      { time: T, requestId: 'L2' },
+      { time: T + 7, requestId: 'L3' },
+    ]);
   });
 
   /** `n` distinct failure rows of upload U1, the latest first. */

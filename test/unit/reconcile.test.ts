@@ -603,7 +603,9 @@ describe('reconcileDay: coverage against Athena', () => {
     });
   });
 
-  it('agrees on a whole simulated day: index of all logs, Athena of the day’s partition', () => {
+  it('agrees on a whole simulated day: index of all logs, Athena of the day’s partition', {
+    timeout: 60_000,
+  }, () => {
     const { report, day } = simulatedReport(300, 5);
     expect(report.coverage).toMatchObject({
       athena: 'AGREED',

@@ -14,9 +14,11 @@
  * 3. keeps the requests inside `[windowStart, windowEnd)` that name a bucket
  *    and a key (and an upload id for parts, completes and aborts);
  * 4. aggregates: first/last seen, part numbers, earliest complete/abort
- *    times, error codes, the earliest `MAX_FAILURES` distinct failures in
- *    `compareFailures` order, the creates, the latest single PUT, the
- *    lifecycle aborts. Lists come back as JSON text, every value as text.
+ *    times, error codes, whether any request succeeded or failed without
+ *    an error code, the earliest `MAX_FAILURES` distinct failures in
+ *    `compareFailures` order, the creates, the first and last single PUT of
+ *    each second (one row per second), the lifecycle aborts with their
+ *    request ids. Lists come back as JSON text, every value as text.
  *
  * Values are never spliced into the SQL text: the dates and the window are
  * execution parameters (`?` for Athena's ExecutionParameters, `$n` for a
@@ -199,13 +201,15 @@ function queryParameter(query: string, name: string): string {
   return `NULLIF(regexp_extract(concat('&', ${query}), ${sqlString(`.*&${name}(=([^&]*)){0,1}(&|$)`)}, 2), '')`;
 }
 
-const GROUP = 'bucket, object_key, upload_id, kind';
+/** One row per upload id, per kind of id-less request, per second of PUTs. */
+const GROUP = 'bucket, object_key, upload_id, kind, put_second';
 const SAME_GROUP = (a: string, b: string) =>
   [
     `${a}.bucket = ${b}.bucket`,
     `${a}.object_key = ${b}.object_key`,
     `${a}.kind = ${b}.kind`,
     `${a}.upload_id IS NOT DISTINCT FROM ${b}.upload_id`,
+    `${a}.put_second IS NOT DISTINCT FROM ${b}.put_second`,
   ].join(' AND ');
 
 /** `compareFailures` as an ORDER BY (ascending, NULLs first). */
@@ -214,6 +218,9 @@ const FAILURE_ORDER =
 /** `compareAttempts` descending: the latest attempt first. */
 const LATEST_ATTEMPT_FIRST =
   'time_ms DESC, failed, request_id DESC NULLS LAST, operation DESC, part_number DESC NULLS LAST, http_status DESC NULLS LAST, error_code DESC NULLS LAST';
+/** `compareAttempts` ascending: the earliest attempt (a failure first) first. */
+const EARLIEST_ATTEMPT_FIRST =
+  'time_ms, failed DESC, request_id NULLS FIRST, operation, part_number NULLS FIRST, http_status NULLS FIRST, error_code NULLS FIRST';
 
 const text = (x: string) => `CAST(${x} AS VARCHAR)`;
 
@@ -250,6 +257,8 @@ export function renderReconcileQuery(
     )
     .join(' ');
   const U = sqlString(ReconcileRowKind.UPLOAD);
+  const P = sqlString(ReconcileRowKind.PUT);
+  const L = sqlString(ReconcileRowKind.LIFECYCLE_ABORT);
   const C = ReconcileColumn;
   const failureTuple = d.textArray([
     text('time_ms'),
@@ -259,6 +268,7 @@ export function renderReconcileQuery(
     'error_code',
     'request_id',
   ]);
+  const lifecycleTuple = d.textArray([text('time_ms'), 'request_id']);
   const attemptTuple = d.textArray([
     text('time_ms'),
     "CASE WHEN failed THEN 'false' ELSE 'true' END",
@@ -319,7 +329,8 @@ facts AS (
       THEN ${d.percentDecode(queryParameter('query_string', 'uploadId'))} END AS upload_id,
     CASE WHEN step = 'part' THEN CAST(NULLIF(regexp_extract(
       ${queryParameter('query_string', 'partNumber')}, '^([0-9]{1,5})$', 1), '') AS INTEGER)
-    END AS part_number
+    END AS part_number,
+    CASE WHEN kind = ${P} THEN time_ms END AS put_second
   FROM parsed
   WHERE time_ms >= ${windowStart} AND time_ms < ${windowEnd}
     AND bucket IS NOT NULL AND object_key IS NOT NULL
@@ -338,15 +349,27 @@ groups AS (
     min(time_ms) FILTER (WHERE step = 'complete' AND failed) AS complete_failed_at,
     min(time_ms) FILTER (WHERE step = 'abort' AND NOT failed) AS aborted_at,
     ${d.jsonSet('error_code', 'failed AND error_code IS NOT NULL')} AS error_codes,
-    ${d.jsonSet('time_ms', `kind = ${sqlString(ReconcileRowKind.LIFECYCLE_ABORT)}`)} AS lifecycle_aborts
+    CASE WHEN count_if(NOT failed) > 0 THEN 'true' ELSE 'false' END AS any_ok,
+    CASE WHEN count_if(failed AND error_code IS NULL) > 0 THEN 'true' ELSE 'false' END AS uncoded_failure
   FROM attributed
   GROUP BY ${GROUP}
+),
+lifecycle_rows AS (
+  SELECT DISTINCT bucket, object_key, time_ms, request_id
+  FROM attributed
+  WHERE kind = ${L}
+),
+lifecycle AS (
+  SELECT bucket, object_key,
+    ${d.jsonList(lifecycleTuple, 'time_ms, request_id NULLS FIRST', 'true')} AS lifecycle_aborts
+  FROM lifecycle_rows
+  GROUP BY bucket, object_key
 ),
 failure_rows AS (
   SELECT DISTINCT ${GROUP}, time_ms, operation, part_number, http_status,
     error_code, request_id
   FROM attributed
-  WHERE failed AND kind IN (${U}, ${sqlString(ReconcileRowKind.PUT)})
+  WHERE failed AND kind = ${U}
 ),
 earliest_failures AS (
   SELECT *, row_number() OVER (PARTITION BY ${GROUP} ORDER BY ${FAILURE_ORDER}) AS n
@@ -363,16 +386,18 @@ attempt_rows AS (
   SELECT DISTINCT ${GROUP}, time_ms, failed, operation, part_number,
     http_status, error_code, request_id
   FROM attributed
-  WHERE kind IN (${sqlString(ReconcileRowKind.CREATE)}, ${sqlString(ReconcileRowKind.PUT)})
+  WHERE kind IN (${sqlString(ReconcileRowKind.CREATE)}, ${P})
 ),
-latest_attempts AS (
-  SELECT *, row_number() OVER (PARTITION BY ${GROUP} ORDER BY ${LATEST_ATTEMPT_FIRST}) AS latest
+ranked_attempts AS (
+  SELECT *,
+    row_number() OVER (PARTITION BY ${GROUP} ORDER BY ${LATEST_ATTEMPT_FIRST}) AS latest,
+    row_number() OVER (PARTITION BY ${GROUP} ORDER BY ${EARLIEST_ATTEMPT_FIRST}) AS earliest
   FROM attempt_rows
 ),
 attempts AS (
   SELECT ${GROUP},
-    ${d.jsonList(attemptTuple, 'time_ms, latest DESC', `kind = ${sqlString(ReconcileRowKind.CREATE)} OR latest = 1`)} AS attempts
-  FROM latest_attempts
+    ${d.jsonList(attemptTuple, 'earliest', `kind = ${sqlString(ReconcileRowKind.CREATE)} OR latest = 1 OR earliest = 1`)} AS attempts
+  FROM ranked_attempts
   GROUP BY ${GROUP}
 )
 SELECT
@@ -390,11 +415,14 @@ SELECT
   g.error_codes AS ${C.ERROR_CODES},
   f.failures AS ${C.FAILURES},
   a.attempts AS ${C.ATTEMPTS},
-  g.lifecycle_aborts AS ${C.LIFECYCLE_ABORTS}
+  CASE WHEN g.kind = ${L} THEN l.lifecycle_aborts END AS ${C.LIFECYCLE_ABORTS},
+  CASE WHEN g.kind = ${U} THEN g.any_ok END AS ${C.ANY_OK},
+  CASE WHEN g.kind = ${U} THEN g.uncoded_failure END AS ${C.UNCODED_FAILURE}
 FROM groups AS g
 LEFT JOIN failures AS f ON ${SAME_GROUP('f', 'g')}
 LEFT JOIN attempts AS a ON ${SAME_GROUP('a', 'g')}
-ORDER BY g.bucket, g.object_key, g.kind, g.upload_id
+LEFT JOIN lifecycle AS l ON l.bucket = g.bucket AND l.object_key = g.object_key
+ORDER BY g.bucket, g.object_key, g.kind, g.upload_id, g.put_second
 `;
   return { dialect: target.dialect, sql, parameters: p.order };
 }
