@@ -34,7 +34,9 @@ into log objects per 5-minute window with late records, duplicates and a few
 damaged lines, and keys with spaces, + % & ? # quotes and non-ASCII.
 
 Writes DIR/logs/<log object keys> and DIR/expected.json (the status every key
-must have at the day's as-of time, the next day 03:00 UTC; one key a line).
+must have at the day's as-of time, the next day 03:00 UTC; one key a line;
+its counts per status, and per scenario: how many keys each situation made,
+also in the --json summary).
 Any earlier DIR/logs is replaced. Same options, same output: the day is
 seeded. The day is written as it is made, so memory stays flat whatever its
 size; the logs take about 50 KB of disk per recording (a day that would not
@@ -165,6 +167,7 @@ export async function run(argv: string[]): Promise<number> {
     asOf: written.asOf,
     keys: written.keys,
     counts: written.counts,
+    scenarios: written.scenarios,
     ...written.stats,
   };
   if (bool(p, 'json')) {
@@ -222,6 +225,8 @@ interface Written {
   asOf: string;
   keys: number;
   counts: Record<UploadStatus, number>;
+  /** Keys of each scenario (expected.json's `scenarios`). */
+  scenarios: Record<string, number>;
   missingObjects: number;
   stats: Extract<SimulationOutput, { type: 'done' }>['stats'];
 }
@@ -265,7 +270,11 @@ async function write(
       case 'planned': {
         planned = e;
         const rest = JSON.stringify(
-          { counts: e.counts, missingObjects: e.missingObjects },
+          {
+            counts: e.counts,
+            scenarios: e.scenarios,
+            missingObjects: e.missingObjects,
+          },
           null,
           2,
         );
@@ -302,6 +311,7 @@ async function write(
           asOf: head.asOf,
           keys,
           counts: planned.counts,
+          scenarios: planned.scenarios,
           missingObjects: planned.missingObjects.length,
           stats: e.stats,
         };

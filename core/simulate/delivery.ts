@@ -111,7 +111,14 @@ export class Delivery {
     // straggle into later objects (and whole objects are delivered late):
     // what makes delivery unordered.
     const p = rnd.next();
-    const late = p < 0.985 ? 0 : p < 0.997 ? rnd.int(1, 12) : rnd.int(12, 72);
+    const drawn = p < 0.985 ? 0 : p < 0.997 ? rnd.int(1, 12) : rnd.int(12, 72);
+    // A record held back (`deliveredAfter`) goes to an object of a window
+    // that ends after that time.
+    const held =
+      r.deliveredAfter === undefined
+        ? 0
+        : Math.ceil(r.deliveredAfter / WINDOW) - w - 1;
+    const late = Math.max(drawn, held);
     const day = new Date(r.time).toISOString().slice(0, 10);
     this.put(day, w + 1 + late, line);
     if (upload) this.stats.uploadRequests++;

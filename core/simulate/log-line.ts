@@ -30,6 +30,12 @@ export interface LogRecordSpec {
   tls: boolean;
   authType?: string;
   hostHeader: string | null;
+  /**
+   * Epoch milliseconds before which no log object holding this record is
+   * written (a record S3 delivers late, after later ones); absent: the usual
+   * delivery.
+   */
+  deliveredAfter?: number;
 }
 
 export interface LogContext {

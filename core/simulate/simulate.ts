@@ -71,6 +71,8 @@ export interface ExpectedDay {
   asOf: string;
   stallWindowMs: number;
   counts: Record<UploadStatus, number>;
+  /** How many keys of the day each scenario made (`ExpectedKey.scenario`). */
+  scenarios: Record<string, number>;
   keys: ExpectedKey[];
   /**
    * Keys whose status in `keys` is COMPLETED (what the logs say) but whose
@@ -136,7 +138,7 @@ const OTHER_AGENTS = [
 ];
 
 /** The scenarios of DESIGN section 3, each a thing an uploader really does. */
-const Scenario = {
+export const Scenario = {
   CLEAN: 'clean multipart upload',
   CLEAN_PUT: 'clean single PUT',
   PARTS_RETRIED: 'parts failed, retried, completed',
@@ -157,8 +159,25 @@ const Scenario = {
   PUT_RETRIED_SAME_SECOND: 'single PUT failed, retried within the second',
   REUPLOAD_AFTER_ABORT: 'aborted, then uploaded again',
   REUPLOAD_AFTER_FAILED_COMPLETE: 'complete failed, then uploaded again',
+  CRASHED_CREATE_REUPLOAD:
+    'created, the client crashed; uploaded again later, completed',
+  CREATE_RACE_RETRY:
+    'create race: the answer to a create was lost, the retried create succeeded too',
+  CREATE_RACE_WRITERS: 'create race: two writers uploaded the key at once',
+  CREATE_FAILED: 'create failed, never retried',
+  NO_SUCH_UPLOAD_UNKNOWN_ID:
+    'completed; later an abort of an id no record shows got NoSuchUpload',
+  PUT_MULTIPART_PUT: 'PUT, then a multipart upload aborted, then PUT again',
+  LIFECYCLE_SAME_SECOND:
+    'two uploads stalled days ago, aborted by lifecycle in the same second',
+  LIFECYCLE_FIRST:
+    'stalled days ago, aborted by lifecycle; its own records delivered after the abort',
+  STRAY_AFTER_FAILED:
+    'complete failed; hours later a refused request named the key with a made-up id',
+  STRAY_AFTER_COMPLETED:
+    'completed; hours later a refused request named the key with a made-up id',
 } as const;
-type Scenario = (typeof Scenario)[keyof typeof Scenario];
+export type Scenario = (typeof Scenario)[keyof typeof Scenario];
 
 const TROUBLE: readonly Scenario[] = [
   Scenario.PARTS_RETRIED,
@@ -179,6 +198,16 @@ const TROUBLE: readonly Scenario[] = [
   Scenario.PUT_RETRIED_SAME_SECOND,
   Scenario.REUPLOAD_AFTER_ABORT,
   Scenario.REUPLOAD_AFTER_FAILED_COMPLETE,
+  Scenario.CRASHED_CREATE_REUPLOAD,
+  Scenario.CREATE_RACE_RETRY,
+  Scenario.CREATE_RACE_WRITERS,
+  Scenario.CREATE_FAILED,
+  Scenario.NO_SUCH_UPLOAD_UNKNOWN_ID,
+  Scenario.PUT_MULTIPART_PUT,
+  Scenario.LIFECYCLE_SAME_SECOND,
+  Scenario.LIFECYCLE_FIRST,
+  Scenario.STRAY_AFTER_FAILED,
+  Scenario.STRAY_AFTER_COMPLETED,
 ];
 
 const PART_ERRORS: readonly [number, string, boolean][] = [
@@ -819,6 +848,200 @@ function build(b: DayBuilder, i: number, scenario: Scenario): Built {
         s.records,
       );
     }
+    case Scenario.CRASHED_CREATE_REUPLOAD: {
+      // The first create succeeded, its client crashed: S3 holds an open
+      // upload no record names; the re-upload claims its own, later create.
+      const t = at(b, 6, 18);
+      const crashed = createRecord(b, key, t);
+      const m = multipart(b, {
+        key,
+        start: t + rnd.int(5, 60) * MIN,
+        parts,
+        complete: 'ok',
+      });
+      return k(
+        S.RECOVERED,
+        [upload(null, S.INCOMPLETE), fromResult(m, S.COMPLETED)],
+        [crashed, ...m.records],
+      );
+    }
+    case Scenario.CREATE_RACE_RETRY: {
+      // The SDK retried a create whose answer was lost: both succeeded, the
+      // client knows the second id only.
+      const t = at(b, 6, 18);
+      const first = createRecord(b, key, t);
+      first.totalTimeMs = rnd.int(30_000, 60_000);
+      const m = multipart(b, {
+        key,
+        start: t + rnd.int(0, 1) * 1000,
+        parts,
+        complete: 'ok',
+      });
+      return k(
+        S.RECOVERED,
+        [upload(null, S.INCOMPLETE), fromResult(m, S.COMPLETED)],
+        [first, ...m.records],
+      );
+    }
+    case Scenario.CREATE_RACE_WRITERS: {
+      // Two gateways upload the same call at once: both creates come
+      // before either id's first record, so each id claims the latest
+      // create not yet claimed: the one that began first gets the later
+      // create (docs/status-rules.md). Both complete.
+      const t = at(b, 6, 18);
+      // Writer A creates at t, writer B a second later, as A's first part
+      // goes out; B's first part follows a second after.
+      const a = multipart(b, { key, start: t, parts, complete: 'ok' });
+      const second = createRecord(b, key, t + 1000);
+      const bb = multipart(b, {
+        key,
+        start: t + 1000,
+        parts,
+        complete: 'ok',
+        noCreate: true,
+      });
+      // A's first record comes first: it claims the latest create before
+      // it, B's (t + 1 s); B then claims A's (t). Ordered by those starts.
+      const order = [fromResult(bb, S.COMPLETED), fromResult(a, S.COMPLETED)];
+      return k(S.COMPLETED, order, [...a.records, second, ...bb.records]);
+    }
+    case Scenario.CREATE_FAILED: {
+      const [status, code] = rnd.pick([
+        [503, 'SlowDown'],
+        [403, 'AccessDenied'],
+        [500, 'InternalError'],
+      ] as const);
+      const r = b.failure(
+        createRecord(b, key, businessHours(b)),
+        status,
+        code,
+        false,
+      );
+      return k(S.FAILED, [upload(null, S.FAILED, { errorCodes: [code] })], [r]);
+    }
+    case Scenario.NO_SUCH_UPLOAD_UNKNOWN_ID: {
+      // A cleanup job aborts an upload id that ended before the logs we
+      // hold: S3 answers 404 NoSuchUpload. It is no upload.
+      const m = multipart(b, {
+        key,
+        start: at(b, 2, 12),
+        parts,
+        complete: 'ok',
+      });
+      const ghost = b.uploadId();
+      const gone = b.failure(
+        b.rec(
+          m.end + rnd.int(1, 5) * HOUR,
+          'REST.DELETE.UPLOAD',
+          key,
+          `DELETE /${encodeUriPath(key)}?uploadId=${ghost} HTTP/1.1`,
+          { userAgent: OTHER_AGENTS[0] as string },
+        ),
+        404,
+        'NoSuchUpload',
+        false,
+      );
+      return k(S.COMPLETED, [fromResult(m, S.COMPLETED)], [...m.records, gone]);
+    }
+    case Scenario.PUT_MULTIPART_PUT: {
+      const t = at(b, 6, 14);
+      const first = single(b, key, t, [[200, null, 0]]);
+      const m = multipart(b, {
+        key,
+        start: t + rnd.int(10, 60) * MIN,
+        parts,
+        stopAfterPart: rnd.int(1, parts),
+        complete: 'abort',
+      });
+      const last = single(b, key, m.end + rnd.int(5, 60) * MIN, [
+        [200, null, 0],
+      ]);
+      return k(
+        S.RECOVERED,
+        [
+          upload(null, S.COMPLETED),
+          fromResult(m, S.ABORTED),
+          upload(null, S.COMPLETED),
+        ],
+        [...first.records, ...m.records, ...last.records],
+      );
+    }
+    case Scenario.LIFECYCLE_SAME_SECOND:
+    case Scenario.LIFECYCLE_FIRST: {
+      // Uploads begun two days before and stalled; the lifecycle rule
+      // aborts them just after midnight UTC, one record each.
+      const abortAt = b.dayStart + rnd.int(20 * 60, 70 * 60) * 1000;
+      const count = scenario === Scenario.LIFECYCLE_SAME_SECOND ? 2 : 1;
+      const stalled: MultipartResult[] = [];
+      for (let j = 0; j < count; j++) {
+        stalled.push(
+          multipart(b, {
+            key,
+            start: b.dayStart - 2 * DAY + at(b, 9, 18) - b.dayStart,
+            parts,
+            stopAfterPart: rnd.int(1, Math.max(1, parts - 1)),
+            complete: 'none',
+          }),
+        );
+      }
+      const own = stalled.flatMap((m) => m.records);
+      if (scenario === Scenario.LIFECYCLE_FIRST) {
+        // Their own records reach the log bucket hours after the abort.
+        const after = abortAt + rnd.int(1, 4) * HOUR;
+        for (const r of own) r.deliveredAfter = after;
+      }
+      const aborts = stalled.map(() =>
+        lifecycle(b, 'S3.DELETE.UPLOAD', key, abortAt, null),
+      );
+      const ordered = [...stalled].sort((x, y) => firstTime(x) - firstTime(y));
+      return k(
+        S.ABORTED,
+        ordered.map((m) => fromResult(m, S.ABORTED)),
+        [...own, ...aborts],
+      );
+    }
+    case Scenario.STRAY_AFTER_FAILED:
+    case Scenario.STRAY_AFTER_COMPLETED: {
+      const failed = scenario === Scenario.STRAY_AFTER_FAILED;
+      const m = multipart(b, {
+        key,
+        start: at(b, 2, 14),
+        parts,
+        ...(failed ? { complete: 'too-small' } : { complete: 'ok' }),
+      });
+      // A client that is not the recorder, refused: no requester, a
+      // made-up upload id. It never decides the key's status.
+      const id = b.uploadId();
+      const part = rnd.int(1, 9);
+      const stray = b.failure(
+        b.rec(
+          m.end + rnd.int(1, 5) * HOUR,
+          'REST.PUT.PART',
+          key,
+          `PUT /${encodeUriPath(key)}?partNumber=${part}&uploadId=${id} HTTP/1.1`,
+          {
+            requester: null,
+            remoteIp: `192.0.2.${rnd.int(2, 250)}`,
+            userAgent: OTHER_AGENTS[1] as string,
+            tls: false,
+          },
+        ),
+        403,
+        'AccessDenied',
+        false,
+      );
+      return k(
+        failed ? S.FAILED : S.RECOVERED,
+        [
+          fromResult(m, failed ? S.FAILED : S.COMPLETED),
+          upload(id, S.FAILED, {
+            failedParts: [part],
+            errorCodes: ['AccessDenied'],
+          }),
+        ],
+        [...m.records, stray],
+      );
+    }
     case Scenario.REUPLOAD_AFTER_ABORT:
     case Scenario.REUPLOAD_AFTER_FAILED_COMPLETE: {
       const first =
@@ -851,6 +1074,22 @@ function build(b: DayBuilder, i: number, scenario: Scenario): Built {
       );
     }
   }
+}
+
+/** A successful create of `key` at `time`. */
+function createRecord(b: DayBuilder, key: string, time: number): LogRecordSpec {
+  return b.rec(
+    time,
+    'REST.POST.UPLOADS',
+    key,
+    `POST /${encodeUriPath(key)}?uploads HTTP/1.1`,
+    { bytesSent: b.rnd.int(380, 460) },
+  );
+}
+
+/** Time of an upload's first record. */
+function firstTime(m: MultipartResult): number {
+  return Math.min(...m.records.map((r) => r.time));
 }
 
 function lifecycle(
@@ -1099,7 +1338,7 @@ function noiseWindow(
 /** What `expected.json` says before its keys: the day and its as-of time. */
 export type ExpectedDayHead = Omit<
   ExpectedDay,
-  'keys' | 'counts' | 'missingObjects'
+  'keys' | 'counts' | 'scenarios' | 'missingObjects'
 >;
 
 /**
@@ -1115,6 +1354,7 @@ export type SimulationOutput =
   | {
       type: 'planned';
       counts: Record<UploadStatus, number>;
+      scenarios: Record<string, number>;
       missingObjects: { bucket: string; key: string }[];
     }
   | {
@@ -1224,6 +1464,9 @@ export function* simulateDayStream(
   const counts = Object.fromEntries(
     Object.values(UploadStatus).map((s) => [s, 0]),
   ) as Record<UploadStatus, number>;
+  const scenarioCounts: Record<string, number> = Object.fromEntries(
+    Object.values(Scenario).map((x) => [x, 0]),
+  );
   let records = 0;
   for (let i = 0; i < total; i++) {
     const x = recordingAt(b, scenarios, i);
@@ -1233,6 +1476,8 @@ export function* simulateDayStream(
     records += x.records.length;
     const s = x.expected.status;
     counts[s]++;
+    scenarioCounts[x.expected.scenario] =
+      (scenarioCounts[x.expected.scenario] ?? 0) + 1;
     if (s === UploadStatus.COMPLETED || s === UploadStatus.RECOVERED)
       held[i] = 1;
     if (
@@ -1262,6 +1507,7 @@ export function* simulateDayStream(
   yield {
     type: 'planned',
     counts,
+    scenarios: scenarioCounts,
     missingObjects: missingObjects.sort(byKey),
   };
   // Pass 2: the records in time order, into log objects.
@@ -1390,6 +1636,7 @@ export function simulateDay(options: SimulateOptions): SimulatedDay {
     expected: {
       ...head,
       counts: planned.counts,
+      scenarios: planned.scenarios,
       keys: keys.sort(byKey),
       missingObjects: planned.missingObjects,
     },

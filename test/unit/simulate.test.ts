@@ -7,7 +7,7 @@ import {
 import { StateIndex } from '../../core/model/state.ts';
 import { UploadStatus } from '../../core/model/status.ts';
 import { compareWithExpected } from '../../core/simulate/expected.ts';
-import { simulateDay } from '../../core/simulate/simulate.ts';
+import { Scenario, simulateDay } from '../../core/simulate/simulate.ts';
 
 function analyze(day: ReturnType<typeof simulateDay>): {
   records: KeyStatusRecord[];
@@ -69,6 +69,52 @@ describe('simulate', () => {
     expect(day.stats.malformed).toBeGreaterThanOrEqual(3);
     const multi = day.expected.keys.filter((k) => k.uploads.length > 1);
     expect(multi.length).toBeGreaterThan(0);
+  });
+
+  it('makes every situation of the revised status rules, and counts each scenario', () => {
+    const day = simulateDay({
+      seed: 5,
+      date: '2026-03-14',
+      recordings: 60,
+      failureRate: 0.1,
+    });
+    for (const s of [
+      Scenario.CRASHED_CREATE_REUPLOAD,
+      Scenario.CREATE_RACE_RETRY,
+      Scenario.CREATE_RACE_WRITERS,
+      Scenario.CREATE_FAILED_RETRIED,
+      Scenario.CREATE_FAILED,
+      Scenario.NO_SUCH_UPLOAD_UNKNOWN_ID,
+      Scenario.PUT_MULTIPART_PUT,
+      Scenario.LIFECYCLE_SAME_SECOND,
+      Scenario.LIFECYCLE_FIRST,
+      Scenario.STRAY_AFTER_FAILED,
+      Scenario.STRAY_AFTER_COMPLETED,
+    ])
+      expect(day.expected.scenarios[s], s).toBeGreaterThan(0);
+    for (const [s, n] of Object.entries(day.expected.scenarios))
+      expect(day.expected.keys.filter((k) => k.scenario === s)).toHaveLength(n);
+    // Lifecycle-first: the abort reaches the log bucket before the
+    // upload's own records do.
+    const key = day.expected.keys.find(
+      (k) => k.scenario === Scenario.LIFECYCLE_FIRST,
+    )?.key as string;
+    const delivered = (kind: string) => {
+      let first = Number.POSITIVE_INFINITY;
+      for (const o of day.objects) {
+        const r = new UploadFactReader({
+          fact: (f) => {
+            if (f.key === key && f.kind === kind)
+              first = Math.min(first, o.deliveredAt);
+          },
+          malformed: () => {},
+        });
+        r.push(Buffer.from(o.body));
+        r.end();
+      }
+      return first;
+    };
+    expect(delivered('lifecycle-abort')).toBeLessThan(delivered('create'));
   });
 
   it('is deterministic for a seed and differs across seeds', () => {
