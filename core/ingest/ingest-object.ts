@@ -346,7 +346,8 @@ function mayAlert(s: KeyState): boolean {
   for (const p of s.puts.values()) if (!p.first.ok) return true;
   for (const c of s.creates) if (!c.ok) return true;
   for (const u of s.uploads.values()) {
-    if (u.completeFailedAt !== null || u.abortedAt !== null) return true;
+    // A failed request may make a stray id (FAILED) as well.
+    if (u.failures.length > 0 || u.abortedAt !== null) return true;
   }
   return false;
 }

@@ -198,9 +198,7 @@ describe('items written before the revised rules (version 1)', () => {
 });
 
 describe('a key with very many single PUTs', () => {
-  it('is kept per second: pieces under the limit, statuses those of every attempt', {
-    timeout: 60_000,
-  }, () => {
+  it('is kept per second: pieces under the limit, statuses those of every attempt', () => {
     const rnd = new Random('many-puts');
     const T = Date.parse('2026-03-14T00:00:00Z');
     const index = new StateIndex();

@@ -216,7 +216,7 @@ describe('merge of facts is order-, split- and duplicate-free', () => {
 });
 
 describe('simulated days, read line by line, shuffled, split and duplicated', () => {
-  it('give the statuses of the unshuffled day', { timeout: 60_000 }, () => {
+  it('give the statuses of the unshuffled day', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 1_000_000 }),

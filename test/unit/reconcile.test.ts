@@ -603,9 +603,7 @@ describe('reconcileDay: coverage against Athena', () => {
     });
   });
 
-  it('agrees on a whole simulated day: index of all logs, Athena of the day’s partition', {
-    timeout: 60_000,
-  }, () => {
+  it('agrees on a whole simulated day: index of all logs, Athena of the day’s partition', () => {
     const { report, day } = simulatedReport(300, 5);
     expect(report.coverage).toMatchObject({
       athena: 'AGREED',
