@@ -97,7 +97,10 @@ export function planAlerts(
   c: AlertClock,
 ): AlertPlan {
   const delay = c.delayMs ?? ALERT_DELAY_MS;
-  const derive: DeriveOptions = { asOf: c.clock, stallWindowMs: c.stallWindowMs };
+  const derive: DeriveOptions = {
+    asOf: c.clock,
+    stallWindowMs: c.stallWindowMs,
+  };
   const plan: AlertPlan = { send: [], heldUntil: null, blockedUntil: null };
   for (const u of resolveUploads(state)) {
     const record = uploadRecordOf(u, derive);
