@@ -1,12 +1,19 @@
 /**
  * Ports: what core needs from the outside world, implemented in adapters/.
  */
+import type { ManifestSummary } from './manifest/manifest-reader.ts';
+import type { Expectation, ExpectedState } from './model/expected.ts';
 import type { KeyState } from './model/state.ts';
 
 /** Where an ingested log object came from; identifies it for idempotence. */
 export interface LogObjectRef {
   bucket: string;
   key: string;
+  /**
+   * Epoch ms the object was created (the S3 event's time, or LastModified),
+   * when known: the arrival time of a manifest.
+   */
+  createdAt?: number;
 }
 
 /** The facts one log object contributed, grouped per recording key. */
@@ -60,6 +67,38 @@ export interface LogObjectReceipt {
   malformed: number;
 }
 
+/**
+ * What one arrival of a manifest expects (docs/manifests.md): the same
+ * manifest arriving again is another arrival, whose expectations the index
+ * merges with the first's (union: nothing is lost, nothing counted twice).
+ */
+export interface ExpectedContribution {
+  /** The manifest object. */
+  source: LogObjectRef;
+  /** Short stable id of this arrival (object and creation time). */
+  arrivalId: string;
+  expectations: {
+    bucket: string;
+    key: string;
+    expectation: Expectation;
+  }[];
+}
+
+/** What the ingest made of one arrival of a manifest (the digest lists them). */
+export interface ManifestReceipt {
+  source: LogObjectRef;
+  arrivalId: string;
+  /** Epoch ms the manifest object was created (its arrival). */
+  time: number;
+  summary: ManifestSummary;
+}
+
+/** A recording key as the index knows it: its upload facts and what manifests expect. */
+export interface RecordingState {
+  state: KeyState | null;
+  expected: ExpectedState | null;
+}
+
 /** The uploads index (DynamoDB in AWS, dynalite locally). */
 export interface UploadStore {
   /** Merges one object's contribution. Idempotent and order-free. */
@@ -84,6 +123,19 @@ export interface UploadStore {
   recordLogObjects(receipts: readonly LogObjectReceipt[]): Promise<WriteCount>;
   /** The receipts whose `time` lies in [start, end). */
   logObjects(start: number, end: number): AsyncIterable<LogObjectReceipt>;
+  /** Merges what a manifest expects. Idempotent and order-free. */
+  mergeExpected(contribution: ExpectedContribution): Promise<MergeResult>;
+  /** A key's upload facts and expectations, in one read. */
+  getRecording(bucket: string, key: string): Promise<RecordingState>;
+  /** Keys a manifest expects in [start, end) (UTC hour granularity). */
+  keysExpected(
+    start: number,
+    end: number,
+  ): AsyncIterable<{ bucket: string; key: string }>;
+  /** Records what the ingest made of manifests; returns the writes made. */
+  recordManifests(receipts: readonly ManifestReceipt[]): Promise<WriteCount>;
+  /** The manifest receipts whose `time` lies in [start, end). */
+  manifests(start: number, end: number): AsyncIterable<ManifestReceipt>;
 }
 
 /** Reads log objects as byte streams. */

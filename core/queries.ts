@@ -4,6 +4,10 @@
  * the digest.
  */
 import { deriveKeyStatus, type KeyStatusRecord } from './model/derive.ts';
+import {
+  deriveRecordingStatus,
+  type RecordingStatusRecord,
+} from './model/expected.ts';
 import type { UploadStatus } from './model/status.ts';
 import type { UploadStore } from './ports.ts';
 import { mapLimit } from './util/concurrency.ts';
@@ -21,6 +25,22 @@ export async function keyStatus(
 ): Promise<KeyStatusRecord | null> {
   const state = await store.get(bucket, key);
   return state === null ? null : deriveKeyStatus(state, o);
+}
+
+/**
+ * The status of a recording key, manifests included: MISSING (or EXPECTED,
+ * within the grace period) for a key a manifest names and no upload shows,
+ * the upload status otherwise (docs/manifests.md). `null` for a key neither
+ * the logs nor a manifest know.
+ */
+export async function recordingStatus(
+  store: UploadStore,
+  bucket: string,
+  key: string,
+  o: StatusOptions & { graceMs: number },
+): Promise<RecordingStatusRecord | null> {
+  const r = await store.getRecording(bucket, key);
+  return deriveRecordingStatus(r.state, r.expected, o);
 }
 
 export interface ListOptions extends StatusOptions {

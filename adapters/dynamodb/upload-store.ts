@@ -37,15 +37,25 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { UploadsTableSchema as T } from '../../config/table.ts';
+import type { ManifestSummary } from '../../core/manifest/manifest-reader.ts';
+import {
+  type Expectation,
+  type ExpectedState,
+  expectedState,
+  mergeExpectedStates,
+} from '../../core/model/expected.ts';
 import {
   type KeyState,
   keyId,
   mergeKeyStates,
 } from '../../core/model/state.ts';
 import type {
+  ExpectedContribution,
   LogObjectReceipt,
+  ManifestReceipt,
   MergeResult,
   ObjectContribution,
+  RecordingState,
   UploadStore,
   WriteCount,
 } from '../../core/ports.ts';
@@ -102,6 +112,64 @@ function receiptFromItem(
     malformed: n(item.m),
   };
   return [r.time, r.lines, r.malformed].every(Number.isSafeInteger) ? r : null;
+}
+
+/** The partition of the manifest receipts of the UTC date of `ms`. */
+function manifestPartition(ms: number): string {
+  return `M#${new Date(ms).toISOString().slice(0, 10)}`;
+}
+
+/** The hour-index value of expectations of a UTC hour (apart from activity hours). */
+export function expectedHour(hour: number): string {
+  return `E#${utcHourName(hour)}`;
+}
+
+type EncodedExpectation = [string, number, number | null, number | null];
+
+const encodeExpectation = (e: Expectation): string =>
+  JSON.stringify([
+    e.manifest,
+    e.expectedAt,
+    e.endTime,
+    e.size,
+  ] satisfies EncodedExpectation);
+
+function decodeExpectation(text: string): Expectation | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (!Array.isArray(v) || v.length !== 4) return null;
+    const [manifest, expectedAt, endTime, size] = v as EncodedExpectation;
+    const num = (x: unknown) => x === null || Number.isSafeInteger(x);
+    if (
+      typeof manifest !== 'string' ||
+      !Number.isSafeInteger(expectedAt) ||
+      !num(endTime) ||
+      !num(size)
+    )
+      return null;
+    return { manifest, expectedAt, endTime, size };
+  } catch {
+    return null;
+  }
+}
+
+function manifestReceiptFromItem(
+  item: Record<string, AttributeValue>,
+): ManifestReceipt | null {
+  const time = Number(item.t?.N);
+  let summary: ManifestSummary;
+  try {
+    summary = JSON.parse(item.s?.S ?? '') as ManifestSummary;
+  } catch {
+    return null;
+  }
+  if (!Number.isSafeInteger(time) || typeof summary !== 'object') return null;
+  return {
+    source: { bucket: item.b?.S ?? '', key: item.k?.S ?? '' },
+    arrivalId: item[T.sortKey]?.S ?? '',
+    time,
+    summary,
+  };
 }
 
 export function partitionKey(bucket: string, key: string): string {
@@ -264,6 +332,113 @@ export class DynamoDbUploadStore implements UploadStore {
       `${pending.length} items still unprocessed after ${this.batchAttempts} attempts`,
     );
     return { requests: calls, items, error, unprocessed: pending };
+  }
+
+  async mergeExpected(c: ExpectedContribution): Promise<MergeResult> {
+    const failed = new Map<string, Error>();
+    const puts: [WriteRequest, string][] = c.expectations.map(
+      ({ bucket, key, expectation: e }) => [
+        {
+          PutRequest: {
+            Item: {
+              [T.partitionKey]: S(partitionKey(bucket, key)),
+              [T.sortKey]: S(`E#${c.arrivalId}`),
+              ex: S(encodeExpectation(e)),
+              [T.hourIndex.partitionKey]: S(
+                expectedHour(Math.floor(e.expectedAt / HOUR)),
+              ),
+              [T.ttlAttribute]: this.ttl(e.expectedAt),
+            },
+          },
+        },
+        keyId(bucket, key),
+      ],
+    );
+    const batches: [WriteRequest, string][][] = [];
+    for (let i = 0; i < puts.length; i += 25)
+      batches.push(puts.slice(i, i + 25));
+    const writes: WriteCount = { requests: 0, items: 0 };
+    await mapLimit(batches, this.concurrency, async (b) => {
+      const result = await this.writeBatch(b.map(([r]) => r));
+      writes.requests += result.requests;
+      writes.items += result.items;
+      if (result.error !== null) {
+        const left = new Set(result.unprocessed);
+        for (const [r, key] of b)
+          if (left.has(r) && !failed.has(key)) failed.set(key, result.error);
+      }
+    });
+    return { writes, failed };
+  }
+
+  async getRecording(bucket: string, key: string): Promise<RecordingState> {
+    const items: Record<string, AttributeValue>[] = [];
+    for await (const item of this.partition(partitionKey(bucket, key)))
+      items.push(item);
+    return {
+      state: stateFromItems(bucket, key, items),
+      expected: expectedFromItems(bucket, key, items),
+    };
+  }
+
+  async *keysExpected(
+    start: number,
+    end: number,
+  ): AsyncIterable<{ bucket: string; key: string }> {
+    const seen = new Set<string>();
+    for (let h = Math.floor(start / HOUR); h * HOUR < end; h++) {
+      const hour = expectedHour(h);
+      yield* this.distinctKeys(seen, (from) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: T.hourIndex.name,
+            KeyConditionExpression: '#h = :h',
+            ExpressionAttributeNames: { '#h': T.hourIndex.partitionKey },
+            ExpressionAttributeValues: { ':h': S(hour) },
+            ExclusiveStartKey: from,
+          }),
+        ),
+      );
+    }
+  }
+
+  async recordManifests(
+    receipts: readonly ManifestReceipt[],
+  ): Promise<WriteCount> {
+    const requests: WriteRequest[] = receipts.map((r) => ({
+      PutRequest: {
+        Item: {
+          [T.partitionKey]: S(manifestPartition(r.time)),
+          [T.sortKey]: S(r.arrivalId),
+          b: S(r.source.bucket),
+          k: S(r.source.key),
+          t: N(r.time),
+          s: S(JSON.stringify(r.summary)),
+          [T.ttlAttribute]: this.ttl(r.time),
+        },
+      },
+    }));
+    const unique = [
+      ...new Map(requests.map((r) => [requestId(r), r])).values(),
+    ];
+    const writes: WriteCount = { requests: 0, items: 0 };
+    for (let i = 0; i < unique.length; i += 25) {
+      const result = await this.writeBatch(unique.slice(i, i + 25));
+      writes.requests += result.requests;
+      writes.items += result.items;
+      if (result.error !== null) throw result.error;
+    }
+    return writes;
+  }
+
+  async *manifests(start: number, end: number): AsyncIterable<ManifestReceipt> {
+    for (let d = Math.floor(start / DAY); d * DAY < end; d++) {
+      for await (const item of this.partition(manifestPartition(d * DAY))) {
+        const r = manifestReceiptFromItem(item);
+        if (r !== null && r.time >= start && r.time < end) yield r;
+      }
+    }
   }
 
   async get(bucket: string, key: string): Promise<KeyState | null> {
@@ -437,6 +612,25 @@ export class DynamoDbUploadStore implements UploadStore {
       }),
     );
   }
+}
+
+/** What the manifests expect of a key, from the items of its partition. */
+export function expectedFromItems(
+  bucket: string,
+  key: string,
+  items: Record<string, AttributeValue>[],
+): ExpectedState | null {
+  let out: ExpectedState | null = null;
+  for (const item of items) {
+    const sk = item[T.sortKey]?.S ?? '';
+    const text = item.ex?.S;
+    if (!sk.startsWith('E#') || text === undefined) continue;
+    const e = decodeExpectation(text);
+    if (e === null) continue;
+    const one = expectedState(bucket, key, [e]);
+    out = out === null ? one : mergeExpectedStates(out, one);
+  }
+  return out;
 }
 
 /** Rebuilds a key's state from the items of its partition. */
