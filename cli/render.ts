@@ -1,5 +1,9 @@
 /** Human-readable tables of status records for the terminal. */
 import type { KeyStatusRecord } from '../core/model/derive.ts';
+import {
+  ExpectedStatus,
+  type RecordingStatusRecord,
+} from '../core/model/expected.ts';
 import { ATTENTION_STATUSES, UploadStatus } from '../core/model/status.ts';
 import { compareByKey } from '../core/queries.ts';
 import { visible } from '../core/report/escape.ts';
@@ -14,8 +18,13 @@ const ORDER: UploadStatus[] = [
   UploadStatus.COMPLETED,
 ];
 
-export function paintStatus(s: UploadStatus, width = 0): string {
+export function paintStatus(
+  s: UploadStatus | ExpectedStatus,
+  width = 0,
+): string {
   const text = s.padEnd(width);
+  if (s === ExpectedStatus.MISSING) return color.red(text);
+  if (s === ExpectedStatus.EXPECTED) return color.blue(text);
   if (ATTENTION_STATUSES.includes(s)) return color.red(text);
   if (s === UploadStatus.RECOVERED) return color.yellow(text);
   if (s === UploadStatus.IN_PROGRESS) return color.blue(text);
@@ -76,14 +85,53 @@ export function countStatuses(
   return counts;
 }
 
-/** A status record for a person: the key, its status, one line per upload. */
-export function statusBlock(r: KeyStatusRecord): string {
+const bare = (iso: string) => iso.replace('.000Z', 'Z');
+
+/**
+ * A status record for a person: the key, its status, one line per upload,
+ * and what manifests expect of it.
+ */
+export function statusBlock(r: RecordingStatusRecord): string {
   const lines = [
     `${paintStatus(r.status)}  s3://${visible(r.bucket)}/${visible(r.key)}`,
-    color.dim(
-      `  as of ${r.asOf}, last activity ${r.lastActivity ?? 'unknown'}`,
-    ),
   ];
+  const e = r.expected;
+  if (r.status === ExpectedStatus.MISSING && e !== undefined)
+    lines.push(
+      color.dim(
+        `  as of ${r.asOf}: no upload request at all, though expected by ${bare(e.expectedAt)} (missing since ${bare(e.dueAt)}, after the grace period)`,
+      ),
+    );
+  else if (r.status === ExpectedStatus.EXPECTED && e !== undefined)
+    lines.push(
+      color.dim(
+        `  as of ${r.asOf}: no upload request yet; expected by ${bare(e.expectedAt)}, MISSING from ${bare(e.dueAt)} if none arrives`,
+      ),
+    );
+  else
+    lines.push(
+      color.dim(
+        `  as of ${r.asOf}, last activity ${r.lastActivity ?? 'unknown'}`,
+      ),
+    );
+  if (e !== undefined) {
+    const more =
+      e.manifests.length > 3 ? ` and ${e.manifests.length - 3} more` : '';
+    const facts = [
+      e.endTime === null ? '' : `recording ended ${bare(e.endTime)}`,
+      e.size === null ? '' : `${e.size.toLocaleString('en-US')} bytes`,
+    ].filter(Boolean);
+    lines.push(
+      color.dim(
+        `  expected by manifest ${e.manifests
+          .slice(0, 3)
+          .map((m) => `s3://${visible(m)}`)
+          .join(
+            ', ',
+          )}${more}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}`,
+      ),
+    );
+  }
   for (const u of r.uploads) {
     const id =
       u.uploadId === null

@@ -11,7 +11,12 @@ import {
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
+import { Env } from '../config/env.ts';
 import { prefixFromOutputValue } from '../config/stack-outputs.ts';
+import {
+  type KeyPattern,
+  parseKeyPattern,
+} from '../core/manifest/key-pattern.ts';
 import type { UploadStore } from '../core/ports.ts';
 import {
   LocalStack,
@@ -263,6 +268,20 @@ export async function openIndex(p: Parsed): Promise<IndexHandle> {
 }
 
 /**
+ * The key pattern of manifest rows that give a call id, from
+ * `SENTINEL_MANIFEST_KEY_PATTERN` (as the deployed ingest reads it); a
+ * UsageError naming the variable when it is not a pattern.
+ */
+export function manifestKeyPatternFromEnv(): KeyPattern | null {
+  const v = process.env[Env.MANIFEST_KEY_PATTERN]?.trim();
+  if (v === undefined || v === '') return null;
+  const parsed = parseKeyPattern(v);
+  if (typeof parsed === 'string')
+    throw new UsageError(`${Env.MANIFEST_KEY_PATTERN}: ${parsed}`);
+  return parsed;
+}
+
+/**
  * Starts the local stack on the state folder: the folder checked (one line
  * and exit 2 when it cannot be one), then held with a lock file for the
  * length of the command, so a second command says the folder is in use
@@ -273,6 +292,7 @@ export async function startLocal(
   p: Parsed,
   o: { s3: boolean },
 ): Promise<LocalStack> {
+  const manifestKeyPattern = manifestKeyPatternFromEnv();
   const from =
     str(p, 'state') !== undefined
       ? '--state'
@@ -285,7 +305,12 @@ export async function startLocal(
     `the state folder ${dir}`,
   );
   try {
-    return await LocalStack.start({ stateDir: dir, s3: o.s3, onStop: release });
+    return await LocalStack.start({
+      stateDir: dir,
+      s3: o.s3,
+      onStop: release,
+      manifestKeyPattern,
+    });
   } catch (err) {
     await release();
     if (err instanceof StateInUseError) throw new RunError(err.message);

@@ -39,6 +39,27 @@ export const Env = {
    * default `true`): then only verified recipients are sent the digest.
    */
   SES_SANDBOX: 'SENTINEL_SES_SANDBOX',
+  /**
+   * Key prefix of manifests of expected recordings in the log bucket
+   * (optional; without it no object is read as a manifest).
+   */
+  MANIFEST_PREFIX: 'SENTINEL_MANIFEST_PREFIX',
+  /**
+   * Pattern building the key of an expected recording from its manifest row,
+   * such as `recordings/{yyyy}/{mm}/{dd}/{site}/call-{callId}.tar` (optional).
+   */
+  MANIFEST_KEY_PATTERN: 'SENTINEL_MANIFEST_KEY_PATTERN',
+  /**
+   * How long after its expected time a recording with no upload is MISSING,
+   * such as `6h` (optional, default: the stall window).
+   */
+  MANIFEST_GRACE: 'SENTINEL_MANIFEST_GRACE',
+  /**
+   * Which part of a recording key names its site, such as
+   * `recordings/{yyyy}/{mm}/{dd}/{site}/` (optional; without it the digest
+   * checks no site for silence).
+   */
+  SITE_PATTERN: 'SENTINEL_SITE_PATTERN',
 } as const;
 
 export type EnvName = (typeof Env)[keyof typeof Env];

@@ -22,6 +22,14 @@ export interface Config {
   alertTopicArn: string | null;
   s3ForcePathStyle: boolean;
   ingestConcurrency: number;
+  /** Key prefix of manifests in the log bucket; `null`: none is read. */
+  manifestPrefix: string | null;
+  /** The key pattern of manifest rows that give a call id (unparsed). */
+  manifestKeyPattern: string | null;
+  /** Grace period of expected recordings (default: the stall window). */
+  manifestGraceMs: number;
+  /** The watched recordings bucket: the bucket of manifest rows that name none. */
+  recordingsBucket: string | null;
 }
 
 type Source = Record<string, string | undefined>;
@@ -82,20 +90,36 @@ export function loadConfig(env: Source = process.env): Readonly<Config> {
   if (!isTimeZone(tz)) {
     throw new ConfigError(`${Env.TIME_ZONE} is not an IANA time zone: '${tz}'`);
   }
+  const stallWindowMs = parseDuration(
+    env[Env.STALL_WINDOW] ?? '6h',
+    Env.STALL_WINDOW,
+  );
+  const manifestPrefix = optional(env, Env.MANIFEST_PREFIX);
+  if (manifestPrefix !== null && !KEY_PREFIX.test(manifestPrefix))
+    throw new ConfigError(
+      `${Env.MANIFEST_PREFIX} must be a key prefix ending in '/', got '${manifestPrefix}'`,
+    );
   return Object.freeze({
     tableName: required(env, Env.TABLE_NAME),
     retentionDays: positiveInt(env, Env.RETENTION_DAYS, 400),
-    stallWindowMs: parseDuration(
-      env[Env.STALL_WINDOW] ?? '6h',
-      Env.STALL_WINDOW,
-    ),
+    stallWindowMs,
     timeZone: tz,
     watchPrefix: env[Env.WATCH_PREFIX] ?? '',
     logPrefix: env[Env.LOG_PREFIX] ?? '',
     alertTopicArn: env[Env.ALERT_TOPIC_ARN] || null,
     s3ForcePathStyle: env[Env.S3_FORCE_PATH_STYLE] === 'true',
     ingestConcurrency: positiveInt(env, Env.INGEST_CONCURRENCY, 4),
+    manifestPrefix,
+    manifestKeyPattern: optional(env, Env.MANIFEST_KEY_PATTERN),
+    manifestGraceMs: grace(env, stallWindowMs),
+    recordingsBucket: bucket(env, Env.RECORDINGS_BUCKET),
   });
+}
+
+/** The grace period of expected recordings: its variable, else the stall window. */
+function grace(env: Source, stallWindowMs: number): number {
+  const v = optional(env, Env.MANIFEST_GRACE);
+  return v === null ? stallWindowMs : parseDuration(v, Env.MANIFEST_GRACE);
 }
 
 /**
@@ -118,6 +142,10 @@ export interface DigestConfig {
   recipients: string[] | null;
   sesSandbox: boolean;
   s3ForcePathStyle: boolean;
+  /** Grace period of expected recordings (default: the stall window). */
+  manifestGraceMs: number;
+  /** Which part of a key names its site (unparsed); `null`: no site check. */
+  sitePattern: string | null;
 }
 
 const ADDRESS =
@@ -187,12 +215,13 @@ export function loadDigestConfig(
     throw new ConfigError(
       `${Env.REPORTS_PREFIX} must be empty or end in '/', got '${reportsPrefix}'`,
     );
+  const stallWindowMs = parseDuration(
+    env[Env.STALL_WINDOW] ?? '6h',
+    Env.STALL_WINDOW,
+  );
   return Object.freeze({
     timeZone: tz,
-    stallWindowMs: parseDuration(
-      env[Env.STALL_WINDOW] ?? '6h',
-      Env.STALL_WINDOW,
-    ),
+    stallWindowMs,
     watchPrefix: env[Env.WATCH_PREFIX] ?? '',
     recordingsBucket: bucket(env, Env.RECORDINGS_BUCKET),
     reportsBucket: bucket(env, Env.REPORTS_BUCKET),
@@ -202,6 +231,8 @@ export function loadDigestConfig(
     recipients,
     sesSandbox: flag(env, Env.SES_SANDBOX, true),
     s3ForcePathStyle: env[Env.S3_FORCE_PATH_STYLE] === 'true',
+    manifestGraceMs: grace(env, stallWindowMs),
+    sitePattern: optional(env, Env.SITE_PATTERN),
   });
 }
 

@@ -26,3 +26,11 @@ export function prefixFromOutputValue(value: string): string {
  * the stack's outputs (`ingest --log-bucket`).
  */
 export const DEFAULT_LOG_PREFIX = 's3-access-logs/';
+
+/**
+ * The key prefix of manifests of expected recordings in the log bucket
+ * (docs/manifests.md), where its S3 events fire too, published as the
+ * `ManifestPrefix` output. Outside the log prefix, so a manifest is never
+ * taken for an access log, nor scanned by Athena.
+ */
+export const DEFAULT_MANIFEST_PREFIX = 'manifests/';

@@ -20,13 +20,16 @@ import type {
 import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
 import { S3LogSource } from '../adapters/s3/log-source.ts';
 import { SnsAlertPublisher } from '../adapters/sns/alert-publisher.ts';
-import { loadConfig } from '../config/load-config.ts';
+import { Env } from '../config/env.ts';
+import { ConfigError, loadConfig } from '../config/load-config.ts';
+import type { ManifestIngestResult } from '../core/ingest/ingest-manifest.ts';
 import {
   type BatchResult,
   type IngestDeps,
   type IngestObjectResult,
   ingestBatch,
 } from '../core/ingest/ingest-object.ts';
+import { parseKeyPattern } from '../core/manifest/key-pattern.ts';
 import type { LogObjectRef } from '../core/ports.ts';
 import { logger } from './logger.ts';
 import { parseMessageBody } from './sqs-s3-events.ts';
@@ -34,6 +37,8 @@ import { parseMessageBody } from './sqs-s3-events.ts';
 /** Where the handler reports what each object and batch contributed. */
 export interface IngestMetrics {
   object(result: IngestObjectResult, lagMs: number | null): void;
+  /** A manifest of expected recordings was read. */
+  manifest?(result: ManifestIngestResult): void;
   batch(result: BatchResult): void;
   flush(): void;
 }
@@ -76,7 +81,13 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         const created = parsed.objects.filter((o) =>
           o.eventName.startsWith('ObjectCreated'),
         );
-        refs.push(created.map((o) => ({ bucket: o.bucket, key: o.key })));
+        refs.push(
+          created.map((o) => ({
+            bucket: o.bucket,
+            key: o.key,
+            ...(o.eventTime === null ? {} : { createdAt: o.eventTime }),
+          })),
+        );
         unreadable.push(null);
       }
     }
@@ -86,6 +97,10 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       const lag = r.newestLine === null ? null : now - r.newestLine;
       logObject(r, lag);
       deps.metrics.object(r, lag);
+    }
+    for (const r of result.manifests) {
+      logManifest(r);
+      deps.metrics.manifest?.(r);
     }
     deps.metrics.batch(result);
     deps.onResult?.(result);
@@ -134,6 +149,32 @@ function logObject(r: IngestObjectResult, lagMs: number | null): void {
   }
 }
 
+function logManifest(r: ManifestIngestResult): void {
+  const { source, summary } = r.receipt;
+  const counts = {
+    bucket: source.bucket,
+    key: source.key,
+    rows: summary.rows,
+    expected: summary.expected,
+    duplicates: summary.duplicates,
+    rejectedRows: summary.rejectedRows,
+    unwatched: summary.unwatched,
+  };
+  if (summary.rejected !== null) {
+    logger.warn('manifest rejected: none of its rows is expected', {
+      ...counts,
+      reason: summary.rejected,
+    });
+    return;
+  }
+  logger.info('manifest read', counts);
+  if (summary.samples.length > 0)
+    logger.warn('manifest rows rejected or conflicting', {
+      key: source.key,
+      samples: summary.samples,
+    });
+}
+
 /** Powertools metrics (CloudWatch embedded metric format). */
 export class PowertoolsIngestMetrics implements IngestMetrics {
   constructor(private readonly m: Metrics) {}
@@ -153,6 +194,17 @@ export class PowertoolsIngestMetrics implements IngestMetrics {
         MetricUnit.Milliseconds,
         Math.max(0, lagMs),
       );
+  }
+
+  manifest(r: ManifestIngestResult): void {
+    const s = r.receipt.summary;
+    if (s.rejected !== null) {
+      this.m.addMetric('ManifestsRejected', MetricUnit.Count, 1);
+      return;
+    }
+    this.m.addMetric('ManifestsIngested', MetricUnit.Count, 1);
+    this.m.addMetric('ExpectedRecordings', MetricUnit.Count, s.expected);
+    this.m.addMetric('ManifestRowsRejected', MetricUnit.Count, s.rejectedRows);
   }
 
   batch(r: BatchResult): void {
@@ -180,10 +232,25 @@ function build(): IngestHandler {
     config.alertTopicArn === null
       ? null
       : new SnsAlertPublisher(new SNSClient({}), config.alertTopicArn);
+  let keyPattern = null;
+  if (config.manifestKeyPattern !== null) {
+    const parsed = parseKeyPattern(config.manifestKeyPattern);
+    if (typeof parsed === 'string')
+      throw new ConfigError(`${Env.MANIFEST_KEY_PATTERN}: ${parsed}`);
+    keyPattern = parsed;
+  }
   return createIngestHandler({
     source: new S3LogSource(
       new S3Client({ forcePathStyle: config.s3ForcePathStyle }),
     ),
+    manifests:
+      config.manifestPrefix === null
+        ? null
+        : {
+            prefix: config.manifestPrefix,
+            defaultBucket: config.recordingsBucket,
+            keyPattern,
+          },
     store,
     alerts,
     logPrefix: config.logPrefix,

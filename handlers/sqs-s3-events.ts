@@ -9,6 +9,8 @@ export interface S3ObjectEvent {
   key: string;
   size: number | null;
   eventName: string;
+  /** Epoch ms of the event (when S3 created the object), when it says. */
+  eventTime: number | null;
 }
 
 export type ParsedMessage =
@@ -27,6 +29,13 @@ export function decodeEventKey(key: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** An ISO 8601 event time in epoch ms, or `null`. */
+function eventTimeOf(v: unknown): number | null {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(v)) return null;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? t : null;
 }
 
 export function parseMessageBody(body: string): ParsedMessage {
@@ -64,6 +73,7 @@ export function parseMessageBody(body: string): ParsedMessage {
       key,
       size: typeof object?.size === 'number' ? object.size : null,
       eventName: typeof r.eventName === 'string' ? r.eventName : '',
+      eventTime: eventTimeOf(r.eventTime),
     });
   }
   return { kind: 'objects', objects };

@@ -1,6 +1,8 @@
 /**
  * Status API Lambda, behind an IAM-authorised function URL:
- *   GET /status?uri=s3://bucket/key   -> the key's status record (404 unknown)
+ *   GET /status?uri=s3://bucket/key   -> the key's status record, MISSING
+ *                                        for a key only a manifest names
+ *                                        (404 unknown)
  *   GET /attention?date=YYYY-MM-DD    -> keys needing attention that day
  * Bad input is a 400 with a one-line reason; internal errors are a generic
  * 500 (details go to the log, never to the caller).
@@ -17,7 +19,7 @@ import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { ATTENTION_STATUSES } from '../core/model/status.ts';
 import type { UploadStore } from '../core/ports.ts';
-import { keyStatus, listActive } from '../core/queries.ts';
+import { listActive, recordingStatus } from '../core/queries.ts';
 import { parseS3Uri } from '../core/s3-uri.ts';
 import { dayWindowMs, isIsoDate } from '../core/time/day-window.ts';
 import { logger } from './logger.ts';
@@ -25,6 +27,8 @@ import { logger } from './logger.ts';
 export interface StatusApiDeps {
   store: UploadStore;
   stallWindowMs: number;
+  /** Grace period of expected recordings (default: the stall window). */
+  graceMs?: number;
   timeZone: string;
   now: () => number;
 }
@@ -63,11 +67,13 @@ export function createStatusApiHandler(deps: StatusApiDeps): StatusApiHandler {
           return error(400, 'missing query parameter uri=s3://bucket/key');
         const loc = parseS3Uri(uri);
         if (typeof loc === 'string') return error(400, loc);
-        const record = await keyStatus(deps.store, loc.bucket, loc.key, {
+        const record = await recordingStatus(deps.store, loc.bucket, loc.key, {
           asOf: deps.now(),
           stallWindowMs: deps.stallWindowMs,
+          graceMs: deps.graceMs ?? deps.stallWindowMs,
         });
-        if (record === null) return error(404, `no upload known for ${uri}`);
+        if (record === null)
+          return error(404, `no upload and no manifest known for ${uri}`);
         return json(200, record);
       }
       if (path === '/attention') {
@@ -113,6 +119,7 @@ function build(): StatusApiHandler {
       retentionDays: config.retentionDays,
     }),
     stallWindowMs: config.stallWindowMs,
+    graceMs: config.manifestGraceMs,
     timeZone: config.timeZone,
     now: Date.now,
   });

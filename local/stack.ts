@@ -18,10 +18,13 @@ import S3rver from 's3rver';
 import { ensureUploadsTable } from '../adapters/dynamodb/table-admin.ts';
 import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
 import { S3LogSource } from '../adapters/s3/log-source.ts';
+import { DEFAULT_MANIFEST_PREFIX } from '../config/stack-outputs.ts';
+import type { ManifestIngestResult } from '../core/ingest/ingest-manifest.ts';
 import type {
   BatchResult,
   IngestObjectResult,
 } from '../core/ingest/ingest-object.ts';
+import type { KeyPattern } from '../core/manifest/key-pattern.ts';
 import { DEFAULT_STALL_WINDOW_MS } from '../core/model/status.ts';
 import {
   createIngestHandler,
@@ -55,6 +58,8 @@ export interface LocalStackOptions {
   ingestConcurrency?: number;
   /** Called last by `stop()` (the CLI releases its lock of the folder). */
   onStop?: () => Promise<void>;
+  /** Builds the keys of manifest rows that give a call id (default none). */
+  manifestKeyPattern?: KeyPattern | null;
 }
 
 /** Sums what the ingest handler reports, for the CLI and tests. */
@@ -71,7 +76,14 @@ export class CollectingMetrics implements IngestMetrics {
     storeItemWrites: 0,
     alerts: 0,
     maxLagMs: 0,
+    /** Manifests read, and of them rejected for their content. */
+    manifests: 0,
+    manifestsRejected: 0,
+    expectedRecordings: 0,
+    manifestRowsRejected: 0,
   };
+  /** What each manifest read gave, in the order read. */
+  readonly manifests: ManifestIngestResult[] = [];
 
   object(r: IngestObjectResult, lagMs: number | null): void {
     if (r.skipped !== null) {
@@ -84,6 +96,15 @@ export class CollectingMetrics implements IngestMetrics {
     this.totals.malformed += r.malformed;
     if (lagMs !== null)
       this.totals.maxLagMs = Math.max(this.totals.maxLagMs, lagMs);
+  }
+
+  manifest(r: ManifestIngestResult): void {
+    const s = r.receipt.summary;
+    this.manifests.push(r);
+    this.totals.manifests++;
+    if (s.rejected !== null) this.totals.manifestsRejected++;
+    this.totals.expectedRecordings += s.expected;
+    this.totals.manifestRowsRejected += s.rejectedRows;
   }
 
   batch(r: BatchResult): void {
@@ -277,6 +298,11 @@ export class LocalStack {
       alerts: this.alerts,
       logPrefix: '',
       watchPrefix: '',
+      manifests: {
+        prefix: DEFAULT_MANIFEST_PREFIX,
+        defaultBucket: LOCAL_RECORDINGS_BUCKET,
+        keyPattern: o.manifestKeyPattern ?? null,
+      },
       stallWindowMs: o.stallWindowMs ?? DEFAULT_STALL_WINDOW_MS,
       concurrency: o.ingestConcurrency ?? 4,
       metrics: this.metrics,

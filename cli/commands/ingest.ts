@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   DEFAULT_LOG_PREFIX,
+  DEFAULT_MANIFEST_PREFIX,
   prefixFromOutputValue,
 } from '../../config/stack-outputs.ts';
 import {
   LogLayout,
   parseLogObjectKey,
 } from '../../core/access-log/log-object-key.ts';
+import type { ManifestIngestResult } from '../../core/ingest/ingest-manifest.ts';
+import type { ManifestSummary } from '../../core/manifest/manifest-reader.ts';
 import { visible } from '../../core/report/escape.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
 import { parseMessageBody } from '../../handlers/sqs-s3-events.ts';
@@ -43,6 +46,14 @@ event notification reaches the handler through the local queue, as in AWS.
 Files keep their log object names (the relative path under a folder);
 files not named like log objects get one. Ingesting again changes nothing.
 
+Manifests of expected recordings (CSV or NDJSON, docs/manifests.md) go
+through the same path: a file with a folder named 'manifests' in its path
+(or every file, with --manifest) is put under the log bucket's manifests/
+prefix, keeping its path below that folder. A manifest that cannot be read
+is counted and reported with its reason, as are its bad rows; its expected
+recordings are indexed otherwise, and 'status' answers MISSING for those no
+upload request shows once their grace period has passed.
+
 With --target aws, the files are uploaded to the deployed log bucket, under
 its log prefix, the only keys its S3 events fire for (the stack's LogPrefix
 output; with --log-bucket, ${DEFAULT_LOG_PREFIX}, the prefix the stack uses),
@@ -54,6 +65,7 @@ modification time. The deployed pipeline ingests them. Nothing is uploaded
 when a name cannot be made.
 
 Options:
+  --manifest             the files are manifests of expected recordings
   --json                 print one JSON summary; locally: files, objects,
                          skipped, lines, uploadRequests, malformed, storeWrites
                          (write calls to the index; a batch of up to 25 items
@@ -62,8 +74,10 @@ Options:
                          itemWritesPer1000UploadRequests (the two per 1,000
                          upload requests), alerts, deadLettered, deadLetters
                          (each object not ingested: file, object, reason),
-                         seconds, state (the state folder); with --target
-                         aws: files,
+                         seconds, state (the state folder), manifests (read,
+                         rejected, expected, rows and rows rejected, and per
+                         manifest its key, counts, rejected reason and
+                         samples of bad rows); with --target aws: files,
                          bucket (the log bucket they were uploaded to), prefix
                          (the log prefix they were put under), seconds
   --log-bucket NAME      with --target aws: the log bucket (instead of the
@@ -81,6 +95,7 @@ Examples:
   upload-sentinel ingest day/logs --target aws --stack UploadSentinel`;
 
 export const flags: Flags = {
+  manifest: { type: 'boolean' },
   json: { type: 'boolean' },
   'log-bucket': { type: 'string' },
   ...targetFlags,
@@ -131,14 +146,36 @@ async function contentId(file: string): Promise<string> {
 }
 
 /**
+ * The manifest key of a file, when it is a manifest: with --manifest every
+ * file (`manifests/<its path under the folder named>`), else a file with a
+ * folder named `manifests` in its path (`manifests/<its path below it>`).
+ */
+function manifestKey(f: InputFile, all: boolean): string | null {
+  const parts = resolve(f.file).split(sep);
+  const at = parts.lastIndexOf('manifests');
+  if (at !== -1 && at < parts.length - 1)
+    return `${DEFAULT_MANIFEST_PREFIX}${parts.slice(at + 1).join('/')}`;
+  if (all)
+    return `${DEFAULT_MANIFEST_PREFIX}${f.relative.split(sep).join('/')}`;
+  return null;
+}
+
+/**
  * The local log bucket's key of a file (the local handler's log prefix is
  * ''): its relative path under a folder named (or its name), under a folder
  * named for its content. The index keeps what a log object showed under
  * the object's key, so the key must name the content: two different files
  * that share a name (two sites' exports) are two objects, while the same
- * file ingested again is the same object, and changes nothing.
+ * file ingested again is the same object, and changes nothing. A manifest
+ * keeps its name under manifests/ (`manifestKey`): each arrival of it is
+ * recorded apart, so one sent again changes nothing either.
  */
-async function localObjectKey(f: InputFile): Promise<string> {
+async function localObjectKey(
+  f: InputFile,
+  manifests: boolean,
+): Promise<string> {
+  const manifest = manifestKey(f, manifests);
+  if (manifest !== null) return manifest;
   const id = await contentId(f.file);
   const rel = f.relative.split('\\').join('/');
   if (typeof parseLogObjectKey(rel) !== 'string') return `${id}/${rel}`;
@@ -155,7 +192,13 @@ const SIMPLE_NAME = /\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-Za-z]{6,64}$/;
  * simple one right under the prefix, with the file's own log name or a
  * generated one. A path that already starts with the prefix keeps it once.
  */
-async function awsObjectKey(f: InputFile, prefix: string): Promise<string> {
+async function awsObjectKey(
+  f: InputFile,
+  prefix: string,
+  manifests: boolean,
+): Promise<string> {
+  const manifest = manifestKey(f, manifests);
+  if (manifest !== null) return manifest;
   const rel = f.relative.split('\\').join('/');
   const base = rel.slice(rel.lastIndexOf('/') + 1);
   const name = parseLogObjectKey(rel);
@@ -175,12 +218,17 @@ async function awsObjectKey(f: InputFile, prefix: string): Promise<string> {
 async function awsObjectKeys(
   files: InputFile[],
   prefix: string,
+  manifests: boolean,
 ): Promise<string[]> {
-  const keys = await mapLimit(files, 16, (f) => awsObjectKey(f, prefix));
+  const keys = await mapLimit(files, 16, (f) =>
+    awsObjectKey(f, prefix, manifests),
+  );
   const seen = new Map<string, InputFile>();
   keys.forEach((key, i) => {
     const f = files[i] as InputFile;
-    const parsed = parseLogObjectKey(key, prefix);
+    const parsed = key.startsWith(DEFAULT_MANIFEST_PREFIX)
+      ? null
+      : parseLogObjectKey(key, prefix);
     if (typeof parsed === 'string')
       throw new UsageError(
         `${visible(f.file)} would be uploaded as ${visible(key)}, which the ingest function skips (${parsed}); nothing was uploaded`,
@@ -254,6 +302,55 @@ async function awsLogBucket(
   return { bucket, prefix: prefixFromOutputValue(prefix) };
 }
 
+/** What the manifests gave: a total, then one line per manifest with a problem. */
+function manifestLines(manifests: readonly ManifestIngestResult[]): string[] {
+  if (manifests.length === 0) return [];
+  const n = (x: number) => x.toLocaleString('en-US');
+  const of = (x: number, one: string, many: string) =>
+    `${n(x)} ${x === 1 ? one : many}`;
+  const sum = (f: (s: ManifestSummary) => number) =>
+    manifests.reduce((a, m) => a + f(m.receipt.summary), 0);
+  const rejected = manifests.filter((m) => m.receipt.summary.rejected !== null);
+  const out = [
+    `${color.bold('Manifests')} ${n(manifests.length)} read: ${of(
+      sum((s) => s.expected),
+      'recording',
+      'recordings',
+    )} expected, ${of(
+      sum((s) => s.duplicates),
+      'duplicate row',
+      'duplicate rows',
+    )}, ${of(
+      sum((s) => s.rejectedRows),
+      'row',
+      'rows',
+    )} rejected${rejected.length > 0 ? `, ${of(rejected.length, 'manifest', 'manifests')} rejected` : ''}`,
+  ];
+  for (const m of manifests) {
+    const s = m.receipt.summary;
+    const where = visible(m.receipt.source.key);
+    if (s.rejected !== null) {
+      out.push(color.yellow(`  ${where}: rejected: ${visible(s.rejected)}`));
+      continue;
+    }
+    const bits = [
+      s.rejectedRows > 0 ? `${n(s.rejectedRows)} rows rejected` : '',
+      s.duplicates > 0 ? `${n(s.duplicates)} duplicate rows` : '',
+      s.unwatched > 0
+        ? `${n(s.unwatched)} rows outside the watched prefix`
+        : '',
+    ].filter(Boolean);
+    if (bits.length === 0) continue;
+    const first = s.samples[0];
+    out.push(
+      color.yellow(
+        `  ${where}: ${bits.join(', ')}${first === undefined ? '' : ` (line ${first.line}: ${visible(first.reason)})`}`,
+      ),
+    );
+  }
+  return out;
+}
+
 /** `n` per 1,000 of `of`, one decimal (0 when `of` is 0). */
 function per1000(n: number, of: number): number {
   return of === 0 ? 0 : Number(((1000 * n) / of).toFixed(1));
@@ -277,10 +374,11 @@ export async function run(argv: string[]): Promise<number> {
     await listInputsWithRoots(p.positionals),
   );
   const json = bool(p, 'json');
+  const allManifests = bool(p, 'manifest');
   const started = performance.now();
   if (target === 'aws') {
     const { bucket, prefix } = await awsLogBucket(p);
-    const keys = await awsObjectKeys(files, prefix);
+    const keys = await awsObjectKeys(files, prefix, allManifests);
     const s3 = awsS3(p);
     try {
       await putAll(
@@ -310,14 +408,16 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   // Every file read (and named for its content) before anything is put.
-  const localKeys = await mapLimit(files, 4, localObjectKey);
+  const localKeys = await mapLimit(files, 4, (f) =>
+    localObjectKey(f, allManifests),
+  );
   const stack = await startLocal(p, { s3: true });
   const deadBefore = await deadLetterDepth(stack.deadLetterDir);
   const progress = new Progress('ingesting', files.length, ' objects');
   let shown = 0;
   const timer = setInterval(() => {
     const t = stack.metrics.totals;
-    const done = t.objects + t.skipped;
+    const done = t.objects + t.skipped + t.manifests;
     if (done > shown) {
       progress.tick(done - shown);
       shown = done;
@@ -367,6 +467,16 @@ export async function run(argv: string[]): Promise<number> {
     deadLetters,
     seconds,
     state: stack.stateDir,
+    manifests: {
+      read: t.manifests,
+      rejected: t.manifestsRejected,
+      expected: t.expectedRecordings,
+      rowsRejected: t.manifestRowsRejected,
+      each: stack.metrics.manifests.map((m) => ({
+        key: m.receipt.source.key,
+        ...m.receipt.summary,
+      })),
+    },
   };
   if (json) {
     console.log(JSON.stringify(summary));
@@ -387,6 +497,8 @@ export async function run(argv: string[]): Promise<number> {
       console.log(
         `  ${t.alerts} near-real-time alerts written to ${stack.outboxDir}/alerts`,
       );
+    for (const line of manifestLines(stack.metrics.manifests))
+      console.log(line);
   }
   if (!json)
     for (const d of deadLetters)

@@ -1,5 +1,5 @@
 import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
-import { keyStatus } from '../../core/queries.ts';
+import { recordingStatus } from '../../core/queries.ts';
 import { visible } from '../../core/report/escape.ts';
 import { parseS3Uri, type S3Location } from '../../core/s3-uri.ts';
 import { bool, duration, type Flags, instant, parse } from '../args.ts';
@@ -13,15 +13,25 @@ export const help = `Usage: upload-sentinel status s3://BUCKET/KEY... [options]
 Prints the status record of each recording key from the uploads index: its
 status, and each upload with its parts, failures and error codes.
 
+A key that a manifest of expected recordings names (docs/manifests.md) but
+no upload request shows is MISSING once the grace period after its expected
+time has passed, and EXPECTED before that; its record names the manifests
+(field "expected" with --json). Any upload request replaces MISSING with the
+upload's status.
+
 Options:
   --as-of ISO            evaluate at this time (default: now)
   --stall-window DUR     idle time before an open upload is INCOMPLETE (default 6h)
+  --grace DUR            time after its expected time before a recording with
+                         no upload is MISSING (default: the stall window)
   --json                 one status record per line (NDJSON)
 ${indexHelp}
   -h, --help             show this help
 
-Exit codes: 0 every key known, 3 some key unknown, 2 a malformed URI or bad usage,
-            1 the index could not be read.
+Exit codes: 0 every key has a status, MISSING included (it is a status, like
+            FAILED: read it from the output); 3 some key is unknown to both the
+            logs and the manifests; 2 a malformed URI or bad usage; 1 the index
+            could not be read.
 
 Examples:
   upload-sentinel status 's3://rec-archive-prod/recordings/2026/03/14/lon-01/agent-101/call-20260314-000001.tar'
@@ -30,6 +40,7 @@ Examples:
 export const flags: Flags = {
   'as-of': { type: 'string' },
   'stall-window': { type: 'string' },
+  grace: { type: 'string' },
   json: { type: 'boolean' },
   ...indexFlags,
 };
@@ -53,15 +64,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   const asOf = instant(p, 'as-of') ?? Date.now();
   const stallWindowMs = duration(p, 'stall-window') ?? DEFAULT_STALL_WINDOW_MS;
+  const graceMs = duration(p, 'grace') ?? stallWindowMs;
   const json = bool(p, 'json');
   const index = await openIndex(p);
   const unknown: string[] = [];
   try {
     const out = new LineWriter();
     for (const loc of locations) {
-      const record = await keyStatus(index.store, loc.bucket, loc.key, {
+      const record = await recordingStatus(index.store, loc.bucket, loc.key, {
         asOf,
         stallWindowMs,
+        graceMs,
       });
       if (record === null) {
         unknown.push(`s3://${loc.bucket}/${loc.key}`);
@@ -83,7 +96,7 @@ export async function run(argv: string[]): Promise<number> {
         ? "check the key's quoting (quote it for your shell), wait for S3 to deliver its access logs (minutes to hours after the upload), or run 'upload-sentinel backfill' on the log bucket"
         : "check the key's quoting (quote it for your shell), or ingest its access logs first ('upload-sentinel ingest' or 'backfill')";
     throw new NotFoundError(
-      `unknown key ${visible(unknown.at(-1) ?? '')} (no upload request for it in ${visible(index.where)}): ${next}`,
+      `unknown key ${visible(unknown.at(-1) ?? '')} (no upload request and no manifest names it in ${visible(index.where)}): ${next}`,
     );
   }
   return 0;

@@ -29,6 +29,12 @@ import type {
 } from '../ports.ts';
 import { settleLimit } from '../util/concurrency.ts';
 import { ContributionBuilder, sourceId } from './contribution.ts';
+import {
+  ingestManifest,
+  isManifestKey,
+  type ManifestIngestResult,
+  type ManifestIngestSettings,
+} from './ingest-manifest.ts';
 
 export interface IngestDeps {
   source: LogSource;
@@ -43,6 +49,11 @@ export interface IngestDeps {
   concurrency: number;
   /** Facts held before a merge (default `FLUSH_FACTS`; lower in tests). */
   flushFacts?: number;
+  /**
+   * Manifests of expected recordings: objects under their prefix are read
+   * as manifests, not as access logs. Without it, none is.
+   */
+  manifests?: ManifestIngestSettings | null;
 }
 
 export interface IngestObjectResult {
@@ -72,6 +83,8 @@ export interface BatchResult {
   /** Index writes: merges, receipts, alert claims. */
   storeWrites: WriteCount;
   alerts: number;
+  /** Manifests of the batch that were read (also those rejected for their content). */
+  manifests: ManifestIngestResult[];
 }
 
 /** Adds `b` to `a`. */
@@ -224,6 +237,7 @@ export async function ingestBatch(
   let flushing: Promise<void> = Promise.resolve();
   /** Objects read (not skipped), with what their receipt records. */
   const readOk: { m: number; receipt: LogObjectReceipt }[] = [];
+  const manifests: { m: number; result: ManifestIngestResult }[] = [];
   const fail = (m: number, err: unknown) => {
     failures[m] ??= err instanceof Error ? err : new Error(String(err));
   };
@@ -260,6 +274,25 @@ export async function ingestBatch(
   };
 
   await settleLimit(flat, deps.concurrency, async ({ ref, m }) => {
+    const settings = deps.manifests;
+    if (
+      settings !== null &&
+      settings !== undefined &&
+      isManifestKey(ref.key, settings)
+    ) {
+      try {
+        const result = await ingestManifest(
+          ref,
+          { ...deps, manifests: settings },
+          now,
+        );
+        addWrites(storeWrites, result.writes);
+        manifests.push({ m, result });
+      } catch (err) {
+        fail(m, err);
+      }
+      return;
+    }
     let read: Awaited<ReturnType<typeof readObject>>;
     try {
       read = await readObject(ref, deps);
@@ -317,6 +350,22 @@ export async function ingestBatch(
       for (const m of alertFrom.get(id) ?? []) fail(m, outcome.reason);
     });
   }
+  // Receipts of the manifests read, for the digest; as for log objects
+  // below, a failure fails their messages.
+  const manifestReceipts = manifests.filter(({ m }) => failures[m] === null);
+  if (manifestReceipts.length > 0) {
+    try {
+      addWrites(
+        storeWrites,
+        await deps.store.recordManifests(
+          manifestReceipts.map((x) => x.result.receipt),
+        ),
+      );
+    } catch (err) {
+      for (const { m } of manifestReceipts)
+        failures[m] = err instanceof Error ? err : new Error(String(err));
+    }
+  }
   // Receipts of the objects read, for the digest's log health; a failure
   // fails their messages, whose redelivery writes the same receipts again.
   const receipts = readOk.filter(({ m }) => failures[m] === null);
@@ -331,7 +380,15 @@ export async function ingestBatch(
         failures[m] = err instanceof Error ? err : new Error(String(err));
     }
   }
-  return { failures, objects, storeWrites, alerts };
+  return {
+    failures,
+    objects,
+    storeWrites,
+    alerts,
+    manifests: manifests
+      .filter(({ m }) => failures[m] === null)
+      .map((x) => x.result),
+  };
 }
 
 /** A stable name for the set of objects merged together. */

@@ -10,6 +10,8 @@ import { encodeEventKey, objectCreatedEvent } from '../../local/queue.ts';
 describe('SQS message bodies', () => {
   it('reads S3 event notifications and decodes their keys', () => {
     const body = objectCreatedEvent('logs', 'a b/c+d%e é.log', 12);
+    const eventTime = Date.parse(JSON.parse(body).Records[0].eventTime);
+    expect(Number.isFinite(eventTime)).toBe(true);
     expect(parseMessageBody(body)).toEqual({
       kind: 'objects',
       objects: [
@@ -18,6 +20,8 @@ describe('SQS message bodies', () => {
           key: 'a b/c+d%e é.log',
           size: 12,
           eventName: 'ObjectCreated:Put',
+          // When S3 created the object: the arrival time of a manifest.
+          eventTime,
         },
       ],
     });
