@@ -84,6 +84,8 @@ export const DigestFunctionEnv = {
       Env.WATCH_PREFIX,
       Env.RETENTION_DAYS,
       Env.TIME_ZONE,
+      Env.MANIFEST_GRACE,
+      Env.SITE_PATTERN,
     ],
   },
   /** `handlers/check-recipients.ts` */

@@ -8,6 +8,7 @@ import {
   isTimeZone,
   parseDuration,
 } from '../config/load-config.ts';
+import { keyPatternProblem, sitePatternProblem } from '../config/patterns.ts';
 
 /** A context value that cannot be used. `message` is the whole report. */
 export class ContextError extends Error {
@@ -30,6 +31,10 @@ export const ContextKey = {
   LOG_RETENTION_DAYS: 'logRetentionDays',
   INDEX_RETENTION_DAYS: 'indexRetentionDays',
   REALTIME_ALERTS: 'realtimeAlerts',
+  SITE_PATTERN: 'sitePattern',
+  MANIFEST_KEY_PATTERN: 'manifestKeyPattern',
+  MANIFEST_GRACE: 'manifestGrace',
+  LOG_SILENCE_ALARM: 'logSilenceAlarm',
 } as const;
 
 export type ContextKey = (typeof ContextKey)[keyof typeof ContextKey];
@@ -45,6 +50,7 @@ export const ContextDefaults = {
   indexRetentionDays: 400,
   realtimeAlerts: false,
   sesSandbox: true,
+  logSilenceAlarm: '2h',
 } as const;
 
 /** The recordings bucket: an existing one by name, or one the stack creates. */
@@ -76,6 +82,24 @@ export interface SentinelSettings {
   readonly indexRetentionDays: number;
   /** Publish FAILED/ABORTED uploads to the admin topic as they are seen. */
   readonly realtimeAlerts: boolean;
+  /**
+   * Which folder of a recording key names its site, for the digest's
+   * quiet-site check (docs/quiet-sites.md); `null`: no site is checked.
+   */
+  readonly sitePattern: string | null;
+  /** Builds keys from the call ids of manifest rows (docs/manifests.md). */
+  readonly manifestKeyPattern: string | null;
+  /**
+   * As written: how long after its expected time a recording with no
+   * upload is MISSING (the stall window when not given).
+   */
+  readonly manifestGrace: string;
+  /** Milliseconds of `manifestGrace`. */
+  readonly manifestGraceMs: number;
+  /** As written: no log object ingested for this long raises the alarm. */
+  readonly logSilenceAlarm: string;
+  /** Milliseconds of `logSilenceAlarm`. */
+  readonly logSilenceAlarmMs: number;
 }
 
 /** Reads one context key (`node.tryGetContext`). */
@@ -293,6 +317,36 @@ export function readSettings(read: ContextReader): SentinelSettings {
     );
   }
 
+  const sitePattern = text(read, ContextKey.SITE_PATTERN) ?? null;
+  if (sitePattern !== null) {
+    const problem = sitePatternProblem(sitePattern);
+    if (problem !== null) fail(ContextKey.SITE_PATTERN, sitePattern, problem);
+  }
+  const manifestKeyPattern =
+    text(read, ContextKey.MANIFEST_KEY_PATTERN) ?? null;
+  if (manifestKeyPattern !== null) {
+    const problem = keyPatternProblem(manifestKeyPattern);
+    if (problem !== null)
+      fail(ContextKey.MANIFEST_KEY_PATTERN, manifestKeyPattern, problem);
+  }
+  const manifestGrace = text(read, ContextKey.MANIFEST_GRACE) ?? stallWindow;
+  const manifestGraceMs = durationWithin(
+    ContextKey.MANIFEST_GRACE,
+    manifestGrace,
+    0,
+    7 * 86_400_000,
+    'between 0 and 7 days',
+  );
+  const logSilenceAlarm =
+    text(read, ContextKey.LOG_SILENCE_ALARM) ?? ContextDefaults.logSilenceAlarm;
+  const logSilenceAlarmMs = durationWithin(
+    ContextKey.LOG_SILENCE_ALARM,
+    logSilenceAlarm,
+    15 * 60_000,
+    86_400_000,
+    'between 15 minutes and 24 hours (a CloudWatch alarm of 5-minute periods looks back at most one day)',
+  );
+
   return Object.freeze({
     stackName,
     recordingsBucket,
@@ -317,5 +371,30 @@ export function readSettings(read: ContextReader): SentinelSettings {
     ),
     realtimeAlerts:
       flag(read, ContextKey.REALTIME_ALERTS) ?? ContextDefaults.realtimeAlerts,
+    sitePattern,
+    manifestKeyPattern,
+    manifestGrace,
+    manifestGraceMs,
+    logSilenceAlarm,
+    logSilenceAlarmMs,
   });
+}
+
+/** A duration setting in milliseconds, within bounds, or a ContextError. */
+function durationWithin(
+  key: ContextKey,
+  value: string,
+  min: number,
+  max: number,
+  range: string,
+): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value, key);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return fail(key, value, 'must be a duration such as 6h, 90m or 2d');
+  }
+  if (ms < min || ms > max) return fail(key, value, `must be ${range}`);
+  return ms;
 }

@@ -91,7 +91,13 @@ export const dailyDigestWorkflow: DailyDigestWorkflow<
         DigestBinding.REPORTS_WRITE,
         DigestBinding.DEAD_LETTER_DEPTH,
       ],
-      environment: (s) => ({ [Env.STALL_WINDOW]: s.stallWindow }),
+      environment: (s) => ({
+        [Env.STALL_WINDOW]: s.stallWindow,
+        [Env.MANIFEST_GRACE]: s.manifestGrace ?? s.stallWindow,
+        ...(s.sitePattern === null || s.sitePattern === undefined
+          ? {}
+          : { [Env.SITE_PATTERN]: s.sitePattern }),
+      }),
       memorySize: 1024,
       // The Task allows 900 s.
       timeout: Duration.minutes(10),

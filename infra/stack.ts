@@ -6,6 +6,7 @@
 import {
   Annotations,
   CfnOutput,
+  Duration,
   Stack,
   type StackProps,
   Tags,
@@ -51,6 +52,8 @@ export const StackOutput = {
   RECORDING_PREFIX: 'RecordingPrefix',
   /** Days an index item lives after its last activity (DynamoDB TTL). */
   INDEX_RETENTION_DAYS: 'IndexRetentionDays',
+  /** Key prefix of manifests of expected recordings in the log bucket. */
+  MANIFEST_PREFIX: 'ManifestPrefix',
 } as const;
 
 export class UploadSentinelStack extends Stack {
@@ -94,14 +97,22 @@ export class UploadSentinelStack extends Stack {
       function: {
         stallWindow: s.stallWindow,
         watchPrefix: s.recordingPrefix,
+        ...(s.manifestKeyPattern === null
+          ? {}
+          : { manifestKeyPattern: s.manifestKeyPattern }),
       },
+      logSilenceAlarmAfter: Duration.millis(s.logSilenceAlarmMs),
     });
+    this.ingestion.function.bindRecordingsBucketName(
+      this.recordings.bucket.bucketName,
+    );
     if (s.realtimeAlerts) {
       this.ingestion.function.bindAlertTopic(this.adminTopic);
     }
     this.statusApi = new StatusApi(this, 'Status', {
       table: this.table,
       stallWindow: s.stallWindow,
+      manifestGrace: s.manifestGrace,
       timeZone: s.timeZone,
     });
     this.analytics = new AccessLogAnalytics(this, 'Analytics', {
@@ -122,6 +133,8 @@ export class UploadSentinelStack extends Stack {
         digestSender: s.digestSender,
         digestRecipients: s.digestRecipients,
         sesSandbox: s.sesSandbox,
+        manifestGrace: s.manifestGrace,
+        sitePattern: s.sitePattern,
       },
       schedule: s.schedule,
       reportsRetentionDays: s.logRetentionDays,
@@ -184,6 +197,11 @@ export class UploadSentinelStack extends Stack {
       'Key prefix of the watched recordings: only keys under it are indexed (* for the whole bucket)',
     );
     out(
+      StackOutput.MANIFEST_PREFIX,
+      this.logBucket.manifestPrefix,
+      'Key prefix of the manifests of expected recordings in the log bucket: the recording platform puts them there (CSV or NDJSON)',
+    );
+    out(
       StackOutput.INDEX_RETENTION_DAYS,
       String(this.table.retentionDays),
       "Days an index item lives after its upload's last activity (DynamoDB TTL)",
@@ -203,6 +221,19 @@ export class UploadSentinelStack extends Stack {
       a.addWarningV2(
         'upload-sentinel:no-digest-recipients',
         'digestRecipients is not set: each daily run reconciles the day and stores the report in the reports bucket, then fails at CheckRecipients (no sender or recipients configured), e-mails nobody and alerts the admin topic.',
+      );
+    }
+    const scheduleMs = (s.schedule.hour * 60 + s.schedule.minute) * 60_000;
+    if (s.manifestGraceMs > scheduleMs) {
+      a.addWarningV2(
+        'upload-sentinel:grace-after-schedule',
+        `manifestGrace (${s.manifestGrace}) is longer than the time from midnight to scheduleTime: recordings expected late in the day are still within their grace period when the digest runs, so it lists them as expected, not MISSING (status answers MISSING once the grace period is over).`,
+      );
+    }
+    if (s.sitePattern === null) {
+      a.addInfoV2(
+        'upload-sentinel:no-site-pattern',
+        'sitePattern is not set: the digest does not check sites for silence (see docs/quiet-sites.md).',
       );
     }
     if (s.recordingsBucket.kind === 'create') {

@@ -166,6 +166,16 @@ export interface DigestSettings {
   readonly digestRecipients: readonly string[];
   /** Whether the SES account is in the sandbox (only verified recipients get mail). */
   readonly sesSandbox: boolean;
+  /**
+   * How long after its expected time a recording with no upload is MISSING.
+   * @default - the stall window
+   */
+  readonly manifestGrace?: string;
+  /**
+   * Which folder of a key names its site, for the quiet-site check.
+   * @default - no site is checked
+   */
+  readonly sitePattern?: string | null;
 }
 
 /**

@@ -1,14 +1,19 @@
 /**
- * Ingestion: every new object under the log prefix of the log bucket becomes
+ * Ingestion: every new object under the log prefix of the log bucket (and
+ * every manifest of expected recordings under its manifest prefix) becomes
  * an S3 event on an encrypted SQS queue; the ingest function reads batches
  * of them and reports partial batch failures, so only failed messages come
  * back, and after three receives a message rests in the dead-letter queue.
+ * An alarm tells the admin when no log object has been ingested for a while
+ * (logging turned off, the log bucket's policy changed): silence is a
+ * failure too.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
   type IAlarmAction,
+  Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -55,7 +60,18 @@ export interface IngestFunctionProps {
    * @default Duration.minutes(2)
    */
   readonly timeout?: Duration;
+  /**
+   * Builds the keys of manifest rows that give a call id
+   * (`SENTINEL_MANIFEST_KEY_PATTERN`, docs/manifests.md).
+   * @default - none: such rows are rejected
+   */
+  readonly manifestKeyPattern?: string;
 }
+
+/** CloudWatch namespace of the ingest function's metrics. */
+export const INGEST_METRICS_NAMESPACE = 'UploadSentinel';
+/** `POWERTOOLS_SERVICE_NAME` of the ingest function: its metrics' `service` dimension. */
+export const INGEST_SERVICE_NAME = 'upload-sentinel-ingest';
 
 /** The ingest Lambda, with the bindings it needs. */
 export class IngestFunction extends SentinelFunction {
@@ -64,13 +80,17 @@ export class IngestFunction extends SentinelFunction {
       entry: props.entry ?? 'handlers/ingest.ts',
       description:
         'Reads new S3 server access log objects into the uploads index',
-      serviceName: 'upload-sentinel-ingest',
+      serviceName: INGEST_SERVICE_NAME,
+      metricsNamespace: INGEST_METRICS_NAMESPACE,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.minutes(2),
       environment: {
         [Env.STALL_WINDOW]: props.stallWindow ?? '6h',
         [Env.WATCH_PREFIX]: props.watchPrefix ?? '',
         [Env.INGEST_CONCURRENCY]: String(props.concurrency ?? 4),
+        ...(props.manifestKeyPattern === undefined
+          ? {}
+          : { [Env.MANIFEST_KEY_PATTERN]: props.manifestKeyPattern }),
         // Collect early rather than grow the heap (measured by npm run bench).
         NODE_OPTIONS: INGEST_NODE_OPTIONS,
       },
@@ -82,10 +102,39 @@ export class IngestFunction extends SentinelFunction {
     table.bindIngest(this);
   }
 
-  /** Reads the log objects under the log prefix (prefix in the environment). */
+  /**
+   * Reads the log objects under the log prefix and the manifests under the
+   * manifest prefix (both prefixes in the environment).
+   */
   bindLogBucket(logs: LogBucket): void {
     this.addEnvironment(Env.LOG_PREFIX, logs.logPrefix);
+    this.addEnvironment(Env.MANIFEST_PREFIX, logs.manifestPrefix);
     logs.grantReadLogs(this);
+    logs.grantReadManifests(this);
+  }
+
+  /**
+   * The watched recordings bucket, the bucket of manifest rows that name
+   * none (`SENTINEL_RECORDINGS_BUCKET`). A name only: the ingest never
+   * calls it.
+   */
+  bindRecordingsBucketName(bucketName: string): void {
+    this.addEnvironment(Env.RECORDINGS_BUCKET, bucketName);
+  }
+
+  /**
+   * Log objects ingested (the `ObjectsIngested` metric the handler
+   * publishes, in the namespace and with the `service` dimension its
+   * Powertools environment gives it), summed over `period`.
+   */
+  metricObjectsIngested(period: Duration): Metric {
+    return new Metric({
+      namespace: INGEST_METRICS_NAMESPACE,
+      metricName: 'ObjectsIngested',
+      dimensionsMap: { service: INGEST_SERVICE_NAME },
+      statistic: 'Sum',
+      period,
+    });
   }
 
   /** Publishes FAILED/ABORTED uploads to `topic` as they are seen. */
@@ -127,7 +176,16 @@ export interface IngestionProps {
    * @default 3
    */
   readonly maxReceiveCount?: number;
+  /**
+   * No log object ingested for this long raises `noLogsAlarm` (missing
+   * data counts as none). Between 15 minutes and 24 hours.
+   * @default Duration.hours(2)
+   */
+  readonly logSilenceAlarmAfter?: Duration;
 }
+
+/** Periods of the no-logs alarm: every one must have seen no log object. */
+const SILENCE_PERIOD = Duration.minutes(5);
 
 /** The queue, its dead-letter queue, the ingest function and their alarms. */
 export class Ingestion extends Construct {
@@ -136,6 +194,8 @@ export class Ingestion extends Construct {
   readonly function: IngestFunction;
   readonly deadLetterAlarm: Alarm;
   readonly errorsAlarm: Alarm;
+  /** No log object was ingested for `logSilenceAlarmAfter`. */
+  readonly noLogsAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
@@ -178,6 +238,8 @@ export class Ingestion extends Construct {
     // the bucket's own folder) also lets `upload-sentinel ingest --target
     // aws` feed simulated or backfilled logs through the same path.
     logBucket.notifyNewLogs(new SqsDestination(this.queue));
+    // Manifests of expected recordings, through the same queue.
+    logBucket.notifyNewManifests(new SqsDestination(this.queue));
 
     fn.addEventSource(
       new SqsEventSource(this.queue, {
@@ -212,7 +274,27 @@ export class Ingestion extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [this.deadLetterAlarm, this.errorsAlarm]) {
+    const silence = props.logSilenceAlarmAfter ?? Duration.hours(2);
+    const periods = Math.ceil(silence.toSeconds() / SILENCE_PERIOD.toSeconds());
+    if (periods < 3 || periods > 288)
+      throw new Error(
+        `logSilenceAlarmAfter must be between 15 minutes and 24 hours, got ${silence.toHumanString()}`,
+      );
+    this.noLogsAlarm = new Alarm(this, 'NoLogObjectsIngested', {
+      alarmDescription: `No server access log object was ingested for ${silence.toHumanString()}: S3 may have stopped delivering logs (logging turned off on the recordings bucket, the log bucket's policy changed) or the ingest is stuck. Until it clears, lookups and digests cannot see failures.`,
+      metric: fn.metricObjectsIngested(SILENCE_PERIOD),
+      threshold: 1,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      // No datapoint means no log object: silence is what this alarm is for.
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+    for (const alarm of [
+      this.deadLetterAlarm,
+      this.errorsAlarm,
+      this.noLogsAlarm,
+    ]) {
       alarm.addAlarmAction(props.alarmAction);
       alarm.addOkAction(props.alarmAction);
     }

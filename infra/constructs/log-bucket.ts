@@ -16,7 +16,10 @@ import {
   type IBucketNotificationDestination,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DEFAULT_LOG_PREFIX } from '../../config/stack-outputs.ts';
+import {
+  DEFAULT_LOG_PREFIX,
+  DEFAULT_MANIFEST_PREFIX,
+} from '../../config/stack-outputs.ts';
 import { acknowledgeWildcards } from '../nag.ts';
 import { expireAfter, PRIVATE_BUCKET } from './private-bucket.ts';
 
@@ -56,6 +59,11 @@ export class LogBucket extends Construct {
   readonly bucket: Bucket;
   /** Target prefix of the logs, as the functions' `SENTINEL_LOG_PREFIX`. */
   readonly logPrefix: string;
+  /**
+   * Key prefix of the manifests of expected recordings, as the ingest
+   * function's `SENTINEL_MANIFEST_PREFIX` (docs/manifests.md).
+   */
+  readonly manifestPrefix = DEFAULT_MANIFEST_PREFIX;
   /**
    * Execution role of CDK's notifications handler: writes the notification
    * configuration of this bucket and the handler's own log group, nothing
@@ -147,6 +155,23 @@ export class LogBucket extends Construct {
     this.bucket.addEventNotification(EventType.OBJECT_CREATED, destination, {
       prefix: this.logPrefix,
     });
+    this.setNotificationsHandlerLogGroup();
+  }
+
+  /**
+   * Sends each object created under the manifest prefix to `destination`
+   * (the ingest queue, as for the logs): manifests take the same path, and
+   * the same idempotence, as the access logs. The prefixes do not overlap,
+   * so no object raises two events.
+   */
+  notifyNewManifests(destination: IBucketNotificationDestination): void {
+    this.bucket.addEventNotification(EventType.OBJECT_CREATED, destination, {
+      prefix: this.manifestPrefix,
+    });
+    this.setNotificationsHandlerLogGroup();
+  }
+
+  private setNotificationsHandlerLogGroup(): void {
     const handler = Stack.of(this)
       .node.tryFindChild(LogBucket.NOTIFICATIONS_HANDLER_ID)
       ?.node.tryFindChild('Resource');
@@ -180,6 +205,22 @@ export class LogBucket extends Construct {
       grantee,
       [objects],
       'Log object names are chosen by the S3 logging service; the grant is limited to the log prefix of the log bucket.',
+    );
+  }
+
+  /**
+   * Reads the manifests under the manifest prefix (the ingest function):
+   * their names are the recorder's choice, so the grant is the prefix.
+   */
+  grantReadManifests(grantee: IGrantable): void {
+    const objects = this.bucket.arnForObjects(`${this.manifestPrefix}*`);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }),
+    );
+    acknowledgeWildcards(
+      grantee,
+      [objects],
+      'Manifest names are chosen by the recording platform; the grant is limited to the manifest prefix of the log bucket.',
     );
   }
 

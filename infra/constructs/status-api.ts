@@ -24,6 +24,12 @@ export interface StatusApiProps {
    */
   readonly stallWindow?: string;
   /**
+   * How long after its expected time a recording with no upload is MISSING
+   * (docs/manifests.md).
+   * @default - the stall window
+   */
+  readonly manifestGrace?: string;
+  /**
    * IANA time zone of `/attention?date=`.
    * @default 'UTC'
    */
@@ -45,6 +51,7 @@ export class StatusApi extends Construct {
       timeout: Duration.seconds(30),
       environment: {
         [Env.STALL_WINDOW]: props.stallWindow ?? '6h',
+        [Env.MANIFEST_GRACE]: props.manifestGrace ?? props.stallWindow ?? '6h',
         [Env.TIME_ZONE]: props.timeZone ?? 'UTC',
       },
     });

@@ -33,6 +33,12 @@ describe('readSettings', () => {
       logRetentionDays: 400,
       indexRetentionDays: 400,
       realtimeAlerts: false,
+      sitePattern: null,
+      manifestKeyPattern: null,
+      manifestGrace: '6h',
+      manifestGraceMs: 6 * 3_600_000,
+      logSilenceAlarm: '2h',
+      logSilenceAlarmMs: 2 * 3_600_000,
     });
     expect(ContextDefaults.scheduleTime).toBe('06:00');
   });

@@ -54,7 +54,7 @@ function functionsWithRole(roleArn: unknown): Record<string, unknown>[] {
 }
 
 describe('IAM, per function', () => {
-  it('ingest: its log group, merges into the table, the index, log objects under the prefix, its queue, the alert topic', () => {
+  it('ingest: its log group, merges into the table, the index, log objects under the prefix, manifests under theirs, its queue, the alert topic', () => {
     const fn = stack.ingestion.function;
     expect(permissionsOfFunction(template, 'upload-sentinel-ingest')).toEqual(
       sortPermissions([
@@ -74,6 +74,11 @@ describe('IAM, per function', () => {
           stack,
           ['s3:GetObject'],
           [stack.logBucket.bucket.arnForObjects('s3-access-logs/*')],
+        ),
+        ...allow(
+          stack,
+          ['s3:GetObject'],
+          [stack.logBucket.bucket.arnForObjects('manifests/*')],
         ),
         ...allow(
           stack,

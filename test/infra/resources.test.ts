@@ -242,21 +242,16 @@ describe('ingestion', () => {
     }
   });
 
-  it('S3 sends new objects under the log prefix of the log bucket to the queue', () => {
+  it('S3 sends new objects under the log prefix (and manifests under theirs) of the log bucket to the queue', () => {
+    const to = (prefix: string) => ({
+      Events: ['s3:ObjectCreated:*'],
+      QueueArn: ref(queue.queueArn),
+      Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
+    });
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: ref(stack.logBucket.bucket.bucketName),
       NotificationConfiguration: {
-        QueueConfigurations: [
-          {
-            Events: ['s3:ObjectCreated:*'],
-            QueueArn: ref(queue.queueArn),
-            Filter: {
-              Key: {
-                FilterRules: [{ Name: 'prefix', Value: 's3-access-logs/' }],
-              },
-            },
-          },
-        ],
+        QueueConfigurations: [to('s3-access-logs/'), to('manifests/')],
       },
     });
   });
@@ -560,6 +555,10 @@ describe('outputs', () => {
     };
     expect(
       notifications.QueueConfigurations.map((q) => q.Filter.Key.FilterRules),
-    ).toEqual([[{ Name: 'prefix', Value: outputs.LogPrefix?.Value }]]);
+    ).toEqual([
+      [{ Name: 'prefix', Value: outputs.LogPrefix?.Value }],
+      [{ Name: 'prefix', Value: outputs.ManifestPrefix?.Value }],
+    ]);
+    expect(outputs.ManifestPrefix?.Value).toBe(env[Env.MANIFEST_PREFIX]);
   });
 });
