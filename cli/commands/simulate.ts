@@ -6,11 +6,26 @@ import {
   rename,
   rm,
   statfs,
+  writeFile,
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { UploadStatus } from '../../core/model/status.ts';
 import {
+  datesBefore,
+  expectedQuietSites,
+  type HistoryDay,
+  historyDay,
+  type ManifestFormat,
+  type ManifestRowSpec,
+  manifestHeader,
+  manifestLine,
+  SIMULATED_SITE_PATTERN,
+  SIMULATED_SITES,
+} from '../../core/simulate/silence.ts';
+import {
+  type ExpectedDay,
+  type ExpectedManifests,
   type RecordingObject,
   type SimulateOptions,
   type SimulationOutput,
@@ -42,6 +57,19 @@ seeded. The day is written as it is made, so memory stays flat whatever its
 size; the logs take about 50 KB of disk per recording (a day that would not
 fit on the disk is refused before anything is written).
 
+For the checks that make silence visible (docs/manifests.md,
+docs/quiet-sites.md): --manifest also writes DIR/manifests/<date>/<site>.csv
+or .ndjson, the recordings the recorder made, a few of which never started
+uploading (and the silent site's); --silent-site NAME makes that site stop
+uploading at noon UTC; --days N writes the N days before the day into
+DIR/history (each recording one clean PUT, as many per site and hour as on
+the day), the history the quiet-site check compares the day with (it reads
+the same weekday of the four weeks before: --days 28, or 21 at least).
+expected.json then says which keys the digest must list as MISSING
+(manifests.missing; manifests.pending are still within their grace period),
+which site it must flag (quietSites.flagged) and which have too little
+history to judge. Ingest them all: ingest DIR/history DIR/logs DIR/manifests.
+
 With --state, the recordings the bucket holds at the as-of time (every
 completed or recovered key) are also put into the local recordings bucket
 of that state folder, as small placeholders, for the digest's HeadObject
@@ -58,6 +86,10 @@ Options:
   --bucket NAME          recordings bucket name (default rec-archive-prod)
   --layout L             log key layout: partitioned (default) or simple
   --missing-objects N    completed recordings deleted after upload (default 0)
+  --manifest             also write manifests of the recordings made
+  --silent-site NAME     this site (lon-01, par-02, ber-03, nyc-04) stops
+                         uploading at noon
+  --days N               also write the N days before the day (0 to 60; default 0)
   --state DIR            also put the day's recordings into the local
                          recordings bucket of this state folder
   --json                 print the summary as JSON
@@ -82,6 +114,9 @@ export const flags: Flags = {
   bucket: { type: 'string' },
   layout: { type: 'string' },
   'missing-objects': { type: 'string' },
+  manifest: { type: 'boolean' },
+  'silent-site': { type: 'string' },
+  days: { type: 'string' },
   state: { type: 'string' },
   json: { type: 'boolean' },
 };
@@ -118,6 +153,15 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`--bucket '${bucket}' is not a valid S3 bucket name`);
   const recordings = integer(p, 'recordings', 1, 1_000_000) ?? 500;
   const missingObjects = integer(p, 'missing-objects', 0, recordings) ?? 0;
+  const silentSite = str(p, 'silent-site') ?? null;
+  if (
+    silentSite !== null &&
+    !(SIMULATED_SITES as readonly string[]).includes(silentSite)
+  )
+    throw new UsageError(
+      `--silent-site must be one of ${SIMULATED_SITES.join(', ')}, got '${silentSite}'`,
+    );
+  const days = integer(p, 'days', 0, 60) ?? 0;
   const options: SimulateOptions = {
     seed: str(p, 'seed') ?? '1',
     date: date(p, 'date') ?? yesterday(),
@@ -126,11 +170,33 @@ export async function run(argv: string[]): Promise<number> {
     bucket,
     layout,
     missingObjects,
+    silentSite,
+    manifests: bool(p, 'manifest'),
   };
-  await checkFreeSpace(out, recordings);
+  // A history day is about 400 bytes a recording.
+  await checkFreeSpace(out, recordings * (1 + days / 100));
   const logs = join(out, 'logs');
+  const manifestsDir = join(out, 'manifests');
+  const historyDir = join(out, 'history');
   await rm(logs, { recursive: true, force: true });
+  await rm(manifestsDir, { recursive: true, force: true });
+  await rm(historyDir, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
+  // The days before, first: expected.json states what they held.
+  const history = await writeHistory(historyDir, days, {
+    seed: String(options.seed),
+    date: options.date,
+    recordings,
+    bucket,
+    layout,
+  });
+  const quietSites =
+    days > 0 || silentSite !== null
+      ? {
+          pattern: SIMULATED_SITE_PATTERN,
+          ...expectedQuietSites(options.date, history, silentSite),
+        }
+      : null;
   const expectedPath = join(out, 'expected.json');
   const partial = `${expectedPath}.partial`;
   const expected = await open(partial, 'w');
@@ -143,6 +209,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     written = await write(simulateDayStream(options), logs, expected, {
       recordings,
+      manifests: manifestsDir,
+      extra: {
+        ...(days > 0 ? { history: { days: history } } : {}),
+        ...(quietSites === null ? {} : { quietSites }),
+      },
       hold: async (r) => {
         if (stack === undefined) return;
         materialized += await materializeRecordings(stack.s3 as S3Client, r);
@@ -169,6 +240,25 @@ export async function run(argv: string[]): Promise<number> {
     counts: written.counts,
     scenarios: written.scenarios,
     ...written.stats,
+    manifests:
+      written.manifests === undefined
+        ? null
+        : {
+            folder: manifestsDir,
+            files: written.manifests.files.length,
+            missing: written.manifests.missing.length,
+            pending: written.manifests.pending.length,
+          },
+    silentSite: written.silentSite ?? null,
+    history:
+      days === 0
+        ? null
+        : {
+            folder: historyDir,
+            days,
+            recordings: history.reduce((n, d) => n + d.recordings, 0),
+          },
+    quietSites,
   };
   if (bool(p, 'json')) {
     console.log(JSON.stringify(summary));
@@ -186,11 +276,66 @@ export async function run(argv: string[]): Promise<number> {
     console.log(
       `  recordings ${materialized} objects put into the local recordings bucket of ${stack.stateDir}${missingObjects > 0 ? ` (${missingObjects} deleted after upload: MISSING_OBJECT)` : ''}`,
     );
+  if (summary.silentSite !== null)
+    console.log(
+      `  silent    ${summary.silentSite.site} stops uploading at ${summary.silentSite.from} (${summary.silentSite.recordingsNotUploaded} recordings never sent)`,
+    );
+  if (summary.manifests !== null)
+    console.log(
+      `  manifests ${manifestsDir}  (${summary.manifests.files} files; ${summary.manifests.missing + summary.manifests.pending} recordings never uploaded: ${summary.manifests.missing} MISSING at the as-of time, ${summary.manifests.pending} still within their grace period)`,
+    );
+  if (summary.history !== null)
+    console.log(
+      `  history   ${historyDir}  (${summary.history.days} days before, ${summary.history.recordings} recordings)`,
+    );
+  if (summary.quietSites !== null)
+    console.log(
+      `  quiet     the digest must flag: ${summary.quietSites.flagged.join(', ') || 'no site'}${summary.quietSites.tooLittleHistory.length > 0 ? `; too little history: ${summary.quietSites.tooLittleHistory.join(', ')}` : ''}`,
+    );
   console.log();
   console.log(
     `Next: upload-sentinel analyze ${logs} --as-of ${summary.asOf} --check ${expectedPath}`,
   );
+  if (summary.history !== null || summary.manifests !== null)
+    console.log(
+      `      upload-sentinel ingest ${[...(summary.history === null ? [] : [historyDir]), logs, ...(summary.manifests === null ? [] : [manifestsDir])].join(' ')}`,
+    );
   return 0;
+}
+
+/** Writes the `days` days before the day into `dir`; what each held. */
+async function writeHistory(
+  dir: string,
+  days: number,
+  o: {
+    seed: string;
+    date: string;
+    recordings: number;
+    bucket: string;
+    layout: 'partitioned' | 'simple';
+  },
+): Promise<HistoryDay[]> {
+  const out: HistoryDay[] = [];
+  if (days === 0) return out;
+  const progress = new Progress('history', days, ' days');
+  for (const date of datesBefore(o.date, days)) {
+    const day = historyDay({
+      ...o,
+      date,
+      logPrefix: 's3-access-logs/',
+      accountId: '111122223333',
+      region: 'eu-west-1',
+    });
+    for (const obj of day.objects) {
+      const file = join(dir, obj.key);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, obj.body);
+    }
+    out.push(day.summary);
+    progress.tick();
+  }
+  progress.finish();
+  return out;
 }
 
 /** About how many bytes of logs a recording makes (measured: 47 KB). */
@@ -229,6 +374,8 @@ interface Written {
   scenarios: Record<string, number>;
   missingObjects: number;
   stats: Extract<SimulationOutput, { type: 'done' }>['stats'];
+  manifests?: ExpectedManifests;
+  silentSite?: ExpectedDay['silentSite'];
 }
 
 /**
@@ -242,9 +389,14 @@ async function write(
   expected: FileHandle,
   o: {
     recordings: number;
+    /** Where manifest rows go (`<dir>/<manifest key below manifests/>`). */
+    manifests: string;
+    /** More fields of expected.json, after the day's. */
+    extra: Record<string, unknown>;
     hold: (r: RecordingObject[]) => Promise<void>;
   },
 ): Promise<Written> {
+  const manifestFiles = new ManifestFiles(o.manifests);
   const progress = new Progress('simulating', 2 * (o.recordings + 1), '');
   const made = new Set<string>();
   const json = new TextBuffer(expected);
@@ -274,14 +426,21 @@ async function write(
             counts: e.counts,
             scenarios: e.scenarios,
             missingObjects: e.missingObjects,
+            ...(e.manifests === undefined ? {} : { manifests: e.manifests }),
+            ...(e.silentSite === undefined ? {} : { silentSite: e.silentSite }),
+            ...o.extra,
           },
           null,
           2,
         );
+        await manifestFiles.flush();
         await json.add(`\n  ],${rest.slice(1)}\n`);
         await json.flush();
         break;
       }
+      case 'manifest-row':
+        await manifestFiles.add(e.manifest, e.format, e.row);
+        break;
       case 'recording':
         progress.tick();
         if (!e.held) break;
@@ -314,11 +473,59 @@ async function write(
           scenarios: planned.scenarios,
           missingObjects: planned.missingObjects.length,
           stats: e.stats,
+          ...(planned.manifests === undefined
+            ? {}
+            : { manifests: planned.manifests }),
+          ...(planned.silentSite === undefined
+            ? {}
+            : { silentSite: planned.silentSite }),
         };
       }
     }
   }
   throw new Error('the simulation ended early');
+}
+
+/**
+ * The manifest files, appended in blocks: rows are held until about 1 MB
+ * of them waits, so memory stays flat whatever the day's size.
+ */
+class ManifestFiles {
+  private pending = new Map<string, string[]>();
+  private size = 0;
+  private readonly started = new Set<string>();
+
+  constructor(private readonly dir: string) {}
+
+  async add(
+    manifest: string,
+    format: ManifestFormat,
+    row: ManifestRowSpec,
+  ): Promise<void> {
+    const file = join(this.dir, manifest.replace(/^manifests\//, ''));
+    let lines = this.pending.get(file);
+    if (lines === undefined) {
+      lines = [];
+      this.pending.set(file, lines);
+    }
+    if (!this.started.has(file)) {
+      this.started.add(file);
+      lines.push(manifestHeader(format));
+    }
+    const line = manifestLine(format, row);
+    lines.push(line);
+    this.size += line.length;
+    if (this.size >= 1 << 20) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    for (const [file, lines] of this.pending) {
+      await mkdir(dirname(file), { recursive: true });
+      await appendFile(file, lines.join(''));
+    }
+    this.pending = new Map();
+    this.size = 0;
+  }
 }
 
 /** Text written to a file in blocks of about 1 MB. */

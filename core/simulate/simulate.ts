@@ -12,6 +12,18 @@ import { Delivery, type LogObjectChunk } from './delivery.ts';
 import { TimeHeap } from './heap.ts';
 import type { LogRecordSpec } from './log-line.ts';
 import { Random } from './random.ts';
+import {
+  type ManifestFormat,
+  type ManifestRowSpec,
+  manifestHeader,
+  manifestKeyOf,
+  manifestLine,
+  neverUploaded,
+  neverUploadedCount,
+  SILENCE_FROM_MS,
+  SIMULATED_SITES,
+  siteOfSimulatedKey,
+} from './silence.ts';
 
 export interface SimulateOptions {
   seed: string | number;
@@ -38,6 +50,43 @@ export interface SimulateOptions {
    * @default 0
    */
   missingObjects?: number;
+  /**
+   * A site (`lon-01`, `par-02`, `ber-03`, `nyc-04`) that stops uploading
+   * halfway through the day: its recordings of the afternoon never reach
+   * S3 (no log line, no key in `keys`). `null`: none.
+   * @default null
+   */
+  silentSite?: string | null;
+  /**
+   * Also write manifests of the recordings the recorder made (one per
+   * site, CSV or NDJSON), naming a few recordings that never started
+   * uploading and the silent site's, which the digest lists as MISSING. The
+   * day's logs are the same with or without them.
+   * @default false
+   */
+  manifests?: boolean;
+}
+
+/** What a manifest of the day expects that no upload shows. */
+export interface ExpectedMissing {
+  bucket: string;
+  key: string;
+  /** The manifest object, under `manifests/`. */
+  manifest: string;
+  /** ISO 8601: the recording's end time, its expected time. */
+  expectedAt: string;
+}
+
+/** What the manifests of the day must give (`SimulateOptions.manifests`). */
+export interface ExpectedManifests {
+  /** The grace period the statuses below assume (the stall window). */
+  graceMs: number;
+  /** The manifest objects, by key under the log bucket, and their rows. */
+  files: { key: string; format: ManifestFormat; rows: number }[];
+  /** No upload, grace period over at the as-of time: MISSING. */
+  missing: ExpectedMissing[];
+  /** No upload, still within the grace period at the as-of time: EXPECTED. */
+  pending: ExpectedMissing[];
 }
 
 export interface ExpectedUpload {
@@ -80,6 +129,15 @@ export interface ExpectedDay {
    * as MISSING_OBJECT once the recordings are materialized (`recordings`).
    */
   missingObjects: { bucket: string; key: string }[];
+  /** With `manifests`: what they expect that no upload shows. */
+  manifests?: ExpectedManifests;
+  /** With `silentSite`: the site that went quiet, and from when. */
+  silentSite?: {
+    site: string;
+    from: string;
+    /** Its recordings the recorder made after that and never uploaded. */
+    recordingsNotUploaded: number;
+  };
 }
 
 export interface LogObject {
@@ -111,6 +169,8 @@ export interface SimulatedDay {
     malformed: number;
     objects: number;
   };
+  /** With `manifests`: the manifest objects (key under the log bucket, body). */
+  manifests: { key: string; body: string }[];
 }
 
 const MIN = 60_000;
@@ -283,7 +343,7 @@ class DayBuilder {
   keyFor(i: number): string {
     const rnd = new Random(`${this.o.seed}:key:${i}`);
     const d = this.o.date.split('-');
-    const site = rnd.pick(['lon-01', 'par-02', 'ber-03', 'nyc-04']);
+    const site = rnd.pick(SIMULATED_SITES);
     const n = String(i).padStart(6, '0');
     const base = `recordings/${d[0]}/${d[1]}/${d[2]}/${site}/`;
     // Every odd name appears on a small day too; then about 4% of keys.
@@ -1338,7 +1398,12 @@ function noiseWindow(
 /** What `expected.json` says before its keys: the day and its as-of time. */
 export type ExpectedDayHead = Omit<
   ExpectedDay,
-  'keys' | 'counts' | 'scenarios' | 'missingObjects'
+  | 'keys'
+  | 'counts'
+  | 'scenarios'
+  | 'missingObjects'
+  | 'manifests'
+  | 'silentSite'
 >;
 
 /**
@@ -1356,6 +1421,15 @@ export type SimulationOutput =
       counts: Record<UploadStatus, number>;
       scenarios: Record<string, number>;
       missingObjects: { bucket: string; key: string }[];
+      manifests?: ExpectedManifests;
+      silentSite?: ExpectedDay['silentSite'];
+    }
+  | {
+      /** A row of a manifest (`SimulateOptions.manifests`), in no order. */
+      type: 'manifest-row';
+      manifest: string;
+      format: ManifestFormat;
+      row: ManifestRowSpec;
     }
   | {
       type: 'recording';
@@ -1383,8 +1457,18 @@ function options(options: SimulateOptions): Required<SimulateOptions> {
     accountId: '111122223333',
     region: 'eu-west-1',
     missingObjects: 0,
+    silentSite: null,
+    manifests: false,
     ...options,
   };
+  if (
+    o.silentSite !== null &&
+    !(SIMULATED_SITES as readonly string[]).includes(o.silentSite)
+  ) {
+    throw new RangeError(
+      `silent site '${o.silentSite}' is not one of the day's sites: ${SIMULATED_SITES.join(', ')}`,
+    );
+  }
   if (!Number.isInteger(o.missingObjects) || o.missingObjects < 0) {
     throw new RangeError('missingObjects must be a whole number');
   }
@@ -1468,11 +1552,51 @@ export function* simulateDayStream(
     Object.values(Scenario).map((x) => [x, 0]),
   );
   let records = 0;
+  // The silent site's recordings from noon on never reach S3.
+  const silenced = new Uint8Array(total);
+  const silenceFrom = b.dayStart + SILENCE_FROM_MS;
+  const notUploaded: (ManifestRowSpec & { manifest: string })[] = [];
+  const rowsOf = new Map<string, number>();
+  const manifestRow = (
+    site: string,
+    row: ManifestRowSpec,
+  ): SimulationOutput => {
+    const { key, format } = manifestKeyOf(o.date, site);
+    rowsOf.set(key, (rowsOf.get(key) ?? 0) + 1);
+    return { type: 'manifest-row', manifest: key, format, row };
+  };
   for (let i = 0; i < total; i++) {
     const x = recordingAt(b, scenarios, i);
     let t = Number.POSITIVE_INFINITY;
     for (const r of x.records) t = Math.min(t, r.time);
     first[i] = t;
+    const site = siteOfSimulatedKey(x.expected.key);
+    // What the recorder made today: recordings under recordings/ first
+    // sent today, not the uploads a lifecycle rule aborted (begun days
+    // before, or never seen at all).
+    const madeToday =
+      site !== null &&
+      t >= b.dayStart &&
+      x.expected.scenario !== Scenario.LIFECYCLE_ORPHAN;
+    const silent = site !== null && site === o.silentSite && t >= silenceFrom;
+    if (o.manifests && madeToday && site !== null) {
+      // Its own generator: the day's logs are the same without manifests.
+      const m = new Random(`${o.seed}:manifest:${i}`);
+      const row = {
+        bucket: o.bucket,
+        key: x.expected.key,
+        endTime: t - m.int(5, 120) * 1000,
+        size: m.int(150e6, 4e9),
+      };
+      const e = manifestRow(site, row);
+      if (silent && e.type === 'manifest-row')
+        notUploaded.push({ ...row, manifest: e.manifest });
+      yield e;
+    }
+    if (silent) {
+      silenced[i] = 1;
+      continue;
+    }
     records += x.records.length;
     const s = x.expected.status;
     counts[s]++;
@@ -1504,15 +1628,65 @@ export function* simulateDayStream(
     }
     records += o.missingObjects;
   }
+  let manifests: ExpectedManifests | undefined;
+  if (o.manifests) {
+    // Recordings a crashed recorder made and never sent a request for.
+    for (let j = 0; j < neverUploadedCount(o.recordings); j++) {
+      const { site, ...row } = neverUploaded(
+        String(o.seed),
+        o.date,
+        o.bucket,
+        j,
+      );
+      const e = manifestRow(site, row);
+      if (e.type === 'manifest-row')
+        notUploaded.push({ ...row, manifest: e.manifest });
+      yield e;
+    }
+    const missingOf = (due: boolean) =>
+      notUploaded
+        .filter((r) => r.endTime + STALL_WINDOW <= b.asOf === due)
+        .map((r) => ({
+          bucket: r.bucket,
+          key: r.key,
+          manifest: r.manifest,
+          expectedAt: new Date(r.endTime).toISOString(),
+        }))
+        .sort(byKey);
+    manifests = {
+      graceMs: STALL_WINDOW,
+      files: [...rowsOf]
+        .map(([key, rows]) => ({
+          key,
+          format: key.endsWith('.csv') ? ('csv' as const) : ('ndjson' as const),
+          rows,
+        }))
+        .sort(byKey),
+      missing: missingOf(true),
+      pending: missingOf(false),
+    };
+  }
+  const notSent = silenced.reduce((n, x) => n + x, 0);
   yield {
     type: 'planned',
     counts,
     scenarios: scenarioCounts,
     missingObjects: missingObjects.sort(byKey),
+    ...(manifests === undefined ? {} : { manifests }),
+    ...(o.silentSite === null
+      ? {}
+      : {
+          silentSite: {
+            site: o.silentSite,
+            from: new Date(silenceFrom).toISOString(),
+            recordingsNotUploaded: notSent,
+          },
+        }),
   };
   // Pass 2: the records in time order, into log objects.
-  const order = new Int32Array(total);
-  for (let i = 0; i < total; i++) order[i] = i;
+  const kept: number[] = [];
+  for (let i = 0; i < total; i++) if (silenced[i] === 0) kept.push(i);
+  const order = Int32Array.from(kept);
   order.sort((x, y) => (first[x] as number) - (first[y] as number) || x - y);
   const deliveryRnd = new Random(`${o.seed}:delivery`);
   // Damaged copies: one per 20,000 records (at least 3), among the records
@@ -1602,8 +1776,18 @@ export function simulateDay(options: SimulateOptions): SimulatedDay {
   const keys: ExpectedKey[] = [];
   const recordings: RecordingObject[] = [];
   const objects = new Map<string, { parts: string[]; deliveredAt: number }>();
+  const manifests = new Map<string, string[]>();
   for (const e of simulateDayStream(options)) {
     switch (e.type) {
+      case 'manifest-row': {
+        let m = manifests.get(e.manifest);
+        if (m === undefined) {
+          m = [manifestHeader(e.format)];
+          manifests.set(e.manifest, m);
+        }
+        m.push(manifestLine(e.format, e.row));
+        break;
+      }
       case 'start':
         head = e.expected;
         break;
@@ -1639,6 +1823,12 @@ export function simulateDay(options: SimulateOptions): SimulatedDay {
       scenarios: planned.scenarios,
       keys: keys.sort(byKey),
       missingObjects: planned.missingObjects,
+      ...(planned.manifests === undefined
+        ? {}
+        : { manifests: planned.manifests }),
+      ...(planned.silentSite === undefined
+        ? {}
+        : { silentSite: planned.silentSite }),
     },
     objects: [...objects]
       .map(([key, o]) => ({
@@ -1651,5 +1841,8 @@ export function simulateDay(options: SimulateOptions): SimulatedDay {
       ),
     recordings: recordings.sort(byKey),
     stats,
+    manifests: [...manifests]
+      .map(([key, lines]) => ({ key, body: lines.join('') }))
+      .sort(byKey),
   };
 }

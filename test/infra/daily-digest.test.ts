@@ -242,7 +242,7 @@ describe('digest functions: environment', () => {
     });
   });
 
-  it('reconcile: the table and its retention, the recordings bucket and watched prefix, the reports bucket and prefix, the dead-letter queue, the stall window', () => {
+  it('reconcile: the table and its retention, the recordings bucket and watched prefix, the reports bucket and prefix, the dead-letter queue, the stall window and the grace period of expected recordings', () => {
     expect(sentinelEnv(template, SERVICES.reconcile)).toEqual({
       [Env.TABLE_NAME]: ref(stack.table.table.tableName),
       [Env.RETENTION_DAYS]: '200',
@@ -254,6 +254,8 @@ describe('digest functions: environment', () => {
         stack.ingestion.deadLetterQueue.queueUrl,
       ),
       [Env.STALL_WINDOW]: '4h',
+      // The stall window, as no manifestGrace is given; no sitePattern.
+      [Env.MANIFEST_GRACE]: '4h',
     });
   });
 
