@@ -138,9 +138,10 @@ describe('manifests of expected recordings', () => {
       full.template,
       'Custom::S3BucketNotifications',
     );
+    if (notifications === undefined) throw new Error('no notifications');
     const queue = full.stack.resolve(full.stack.ingestion.queue.queueArn);
     const configs = (
-      notifications?.NotificationConfiguration as {
+      notifications.NotificationConfiguration as {
         QueueConfigurations: {
           Events: string[];
           QueueArn: unknown;
