@@ -99,35 +99,36 @@ export function markup(
 }
 
 /**
- * First characters that make a spreadsheet read a cell as a formula (OWASP
- * CSV injection: `=`, `+`, `-`, `@`, tab, carriage return; plus the
- * full-width forms some spreadsheets normalise), and the apostrophe itself,
- * so the prefix can always be undone.
+ * Characters that make a spreadsheet read a cell as a formula (OWASP CSV
+ * injection: `=`, `+`, `-`, `@`, tab, carriage return; plus the full-width
+ * forms some spreadsheets normalise).
  */
-const FORMULA_START = new Set([
-  '=',
-  '+',
-  '-',
-  '@',
-  '\t',
-  '\r',
-  '\uff1d',
-  '\uff0b',
-  '\uff0d',
-  '\uff20',
-  "'",
-]);
+const FORMULA_CHARS = '=+\\-@\\t\\r\uff1d\uff0b\uff0d\uff20';
 
 /**
- * A CSV cell safe to open in a spreadsheet: a cell whose first character is
- * in `FORMULA_START` gets one leading `'`; nothing else changes. Every cell
- * gets the same rule, legitimate keys starting with `-` or `+` included (a
- * rule that tried to tell them apart would let `-cmd|' /C calc'!A0` through).
- * Because a leading `'` is prefixed too, `unneutralizeCell` recovers the
- * exact original text.
+ * When a cell needs the leading `'`: its first character is `'` (so the
+ * prefix can always be undone); or its first character after any leading
+ * spaces, line breaks and quotes is a formula character (spreadsheets skip
+ * leading spaces: ` =1+1` is a formula); or a separator (`,` `;`) or line
+ * break inside it is followed, after spaces and quotes, by one (`x;=cmd|'
+ * /C calc'!A0`: a reader that splits on `;` would start a cell there).
+ */
+const NEEDS_PREFIX = new RegExp(
+  `^'|^[\\s"]*[${FORMULA_CHARS}]|[,;\\r\\n][\\s"']*[${FORMULA_CHARS}]`,
+);
+
+/**
+ * A CSV cell's text safe to open in a spreadsheet, following OWASP's CSV
+ * injection guidance: a cell that needs it (`NEEDS_PREFIX`) gets one
+ * leading `'`; nothing else changes. The CSV writer then quotes every cell
+ * and doubles every `"`, so no separator or quote inside a cell can start
+ * another cell (`render-csv.ts`). Every cell gets the same rule, legitimate
+ * keys starting with `-` or `+` included (a rule that tried to tell them
+ * apart would let `-cmd|' /C calc'!A0` through). Because a leading `'` is
+ * prefixed too, `unneutralizeCell` recovers the exact original text.
  */
 export function neutralizeCell(text: string): string {
-  return FORMULA_START.has(text.charAt(0)) ? `'${text}` : text;
+  return NEEDS_PREFIX.test(text) ? `'${text}` : text;
 }
 
 /** The inverse of `neutralizeCell`: drops one leading `'`. */

@@ -1,13 +1,14 @@
 /**
  * The CSV attachment: one row per upload of every key that needs attention,
- * with a header row, RFC 4180 quoting (csv-stringify) and CRLF line ends.
- * Every cell is neutralised against spreadsheet formula injection
- * (`neutralizeCell`): a cell starting with `=`, `+`, `-`, `@`, tab, carriage
- * return, their full-width forms, or `'`, gets one leading `'`; nothing else
- * is ever changed, so dropping that one `'` gives the exact text back. Keys
- * that really start with `-` or `+` get the prefix too (see `escape.ts`).
- * The file starts with a UTF-8 byte-order mark, so spreadsheets read
- * non-ASCII keys correctly.
+ * with a header row and CRLF line ends, written as OWASP's CSV-injection
+ * guidance says: every cell quoted, every `"` doubled (csv-stringify), and
+ * a cell a spreadsheet could read as a formula prefixed with one `'`
+ * (`neutralizeCell`: a formula character first, also after leading spaces
+ * or quotes, or after a separator inside the cell; or a `'` first). Nothing
+ * else is ever changed, so dropping that one `'` gives the exact text back.
+ * Keys that really start with `-` or `+` get the prefix too (see
+ * `escape.ts`). The file starts with a UTF-8 byte-order mark, so
+ * spreadsheets read non-ASCII keys correctly.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { UploadStatusRecord } from '../model/derive.ts';
@@ -76,6 +77,10 @@ export function csv(report: DigestReport): string {
     header: true,
     columns: [...CSV_COLUMNS],
     bom: true,
+    // Every cell quoted, the header and empty cells too: a separator or
+    // quote inside a cell can never start another one.
+    quoted: true,
+    quoted_empty: true,
     record_delimiter: 'windows',
     // Setting record_delimiter turns this off by default, which would leave
     // a lone CR or LF inside a cell unquoted.

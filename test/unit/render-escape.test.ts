@@ -62,6 +62,21 @@ function skeleton(doc: string): string[] {
 
 const TRIGGERS = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠', "'"];
 
+/**
+ * Whether a spreadsheet could read the cell (or a cell a separator inside
+ * it would start) as a formula: a trigger first, after any spaces and
+ * quotes.
+ */
+function startsFormula(cell: string): boolean {
+  return cell
+    .split(/[,;\r\n]/)
+    .some(
+      (part, i) =>
+        TRIGGERS.includes(part.replace(/^[\s"']*/, '').charAt(0)) ||
+        (i === 0 && TRIGGERS.includes(part.charAt(0))),
+    );
+}
+
 describe('escape helpers', () => {
   it.each([
     ['a\u0000b', 'a\\x00b'],
@@ -101,7 +116,14 @@ describe('escape helpers', () => {
     ['＝1+1', "'＝1+1"],
     ["'quoted", "''quoted"],
     ['recordings/a=b.tar', 'recordings/a=b.tar'],
-    [' =1', ' =1'],
+    [' =1', "' =1"],
+    [' =HYPERLINK("http://x")', '\' =HYPERLINK("http://x")'],
+    ['\u00a0 @SUM(A1)', "'\u00a0 @SUM(A1)"],
+    ['"=1+2', '\'"=1+2'],
+    ["x;=cmd|' /C calc'!A0", "'x;=cmd|' /C calc'!A0"],
+    ['a.tar, +1', "'a.tar, +1"],
+    ['line\n-1', "'line\n-1"],
+    ['a,b;c.tar', 'a,b;c.tar'],
     ['', ''],
   ])('neutralizeCell(%j) = %j, undone exactly', (cell, safe) => {
     expect(neutralizeCell(cell)).toBe(safe);
@@ -180,12 +202,19 @@ describe('CSV', () => {
     '＝1+1',
     "'already quoted",
     '-backup/2026-03-14.tar',
+    ' =HYPERLINK("http://evil.example/","x")',
+    "x;=cmd|' /C calc'!A0",
+    'a.tar,@SUM(A1)',
   ];
 
   it('has a header row, a BOM, CRLF records and one row per attention upload', () => {
     const r = hostileReport(HOSTILE);
     const out = csv(r);
-    expect(out.startsWith('\ufeffcategory,key_status,bucket,key,')).toBe(true);
+    expect(
+      out.startsWith('\ufeff"category","key_status","bucket","key",'),
+    ).toBe(true);
+    // Every cell quoted (empty ones too), every quote inside doubled.
+    expect(out).toMatch(/^\ufeff(?:"(?:[^"]|"")*"(?:,|\r\n))+$/);
     const rows = parseCsv(out);
     expect(rows[0]).toEqual([...CSV_COLUMNS]);
     const expected = csvRows(r);
@@ -214,7 +243,7 @@ describe('CSV', () => {
     for (const k of FORMULAS) {
       const row = byKey.get(`'${k}`);
       expect(row, k).toBeDefined();
-      expect(row?.[col('error_codes')]).toMatch(/^'@err\d InvalidPart$/);
+      expect(row?.[col('error_codes')]).toMatch(/^'@err\d+ InvalidPart$/);
     }
     expect(byKey.get('plain, "quoted"\r\nkey.tar')).toBeDefined();
     expect(rows.map((row) => row[col('upload_id')])).toContain(
@@ -222,8 +251,7 @@ describe('CSV', () => {
     );
     for (const row of rows)
       for (const cell of row)
-        if (!cell.startsWith("'"))
-          expect(TRIGGERS.includes(cell.charAt(0))).toBe(false);
+        if (!cell.startsWith("'")) expect(startsFormula(cell)).toBe(false);
   });
 
   it('property: any text round-trips through RFC 4180 and never starts a formula', () => {
@@ -239,9 +267,7 @@ describe('CSV', () => {
         );
         for (const row of rows)
           for (const cell of row)
-            expect(
-              TRIGGERS.includes(cell.charAt(0)) && !cell.startsWith("'"),
-            ).toBe(false);
+            expect(startsFormula(cell) && !cell.startsWith("'")).toBe(false);
       }),
       { numRuns: 200 },
     );
