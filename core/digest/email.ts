@@ -5,6 +5,7 @@
  * mailer's (adapters/ses).
  */
 import type { DigestReport } from '../report/digest-report.ts';
+import { visible } from '../report/escape.ts';
 import { csv, html, json, subject, text } from '../report/render.ts';
 import type { AdminNotice, RecipientCheck } from './events.ts';
 import type { DigestEmail } from './ports.ts';
@@ -53,7 +54,10 @@ export function digestEmail(
  * What the admin must hear after a send, or `null` when nothing: recipients
  * the digest did not reach (unverified in the SES sandbox, or none
  * deliverable), and `alerts`, what went wrong while the report was made
- * (`DigestReport.alerts`).
+ * (`DigestReport.alerts`). The alerts quote log text (a key whose HeadObject
+ * failed, an error message): every such piece goes through `visible`, as in
+ * every other message, so a key holding a line break cannot add a line to
+ * the admin's e-mail.
  */
 export function adminNotice(
   date: string,
@@ -70,17 +74,19 @@ export function adminNotice(
     );
   else if (!reached)
     lines.push(
-      `The upload-sentinel digest for ${date} was sent to ${check.deliverTo.join(', ')} only.`,
+      `The upload-sentinel digest for ${date} was sent to ${visible(check.deliverTo.join(', '))} only.`,
     );
   else
     lines.push(
-      `The upload-sentinel digest for ${date} was sent to ${check.deliverTo.join(', ')}.`,
+      `The upload-sentinel digest for ${date} was sent to ${visible(check.deliverTo.join(', '))}.`,
     );
   if (n > 0) {
     lines.push(
       '',
       `${n} recipient${n === 1 ? ' is' : 's are'} not a verified SES identity, and the SES account is in the sandbox, where only verified addresses receive mail:`,
-      ...check.unverified.map((u) => `  ${u.address} (status ${u.status})`),
+      ...check.unverified.map(
+        (u) => `  ${visible(u.address)} (status ${visible(u.status)})`,
+      ),
       '',
       'Verify these addresses (or their domain) in SES, or request production access for the account.',
     );
@@ -89,7 +95,7 @@ export function adminNotice(
     lines.push(
       '',
       'While the report was made:',
-      ...alerts.map((a) => `  - ${a}`),
+      ...alerts.map((a) => `  - ${visible(a)}`),
     );
   lines.push(
     '',

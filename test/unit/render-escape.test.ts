@@ -1,6 +1,11 @@
-/** User text in the digest: escaped in HTML, visible in text, inert in CSV. */
+/**
+ * User text in the digest: escaped in HTML, visible in text and in the
+ * admin notice, inert in CSV.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { adminNotice } from '../../core/digest/email.ts';
+import type { RecipientCheck } from '../../core/digest/events.ts';
 import { UploadStatus as S } from '../../core/model/status.ts';
 import {
   escapeHtml,
@@ -188,6 +193,51 @@ describe('plain text and subject', () => {
       { numRuns: 100 },
     );
     expect(lines).toBeGreaterThan(20);
+  });
+});
+
+describe('admin notice', () => {
+  const check: RecipientCheck = {
+    sender: 's@example.com',
+    sandbox: true,
+    deliverTo: ['a@example.com'],
+    unverified: [{ address: 'b@example.com', status: 'Pending' }],
+  };
+  /** The sentence the reconcile step writes when a HeadObject failed. */
+  const headFailed = (key: string) =>
+    `S3 check of 2026-03-14: 1 of 3 completed recordings not checked (listed unverified): HeadObject failed, first for s3://rec/${key}: AccessDenied: Access Denied.`;
+
+  it('shows a key with line breaks escaped: it cannot forge a line', () => {
+    const key = 'a.tar\n\nUPDATE: all recordings verified, nothing to do.\r\n';
+    const n = adminNotice('2026-03-14', check, [headFailed(key)]);
+    const plain = adminNotice('2026-03-14', check, [headFailed('a.tar')]);
+    expect(n?.message.split('\n')).toHaveLength(
+      plain?.message.split('\n').length ?? 0,
+    );
+    expect(n?.message).not.toMatch(/^UPDATE/m);
+    expect(n?.message).toContain(
+      'first for s3://rec/a.tar\\x0a\\x0aUPDATE: all recordings verified, nothing to do.\\x0d\\x0a: AccessDenied',
+    );
+  });
+
+  it('property: any text in an alert or an address adds no line and no invisible character', () => {
+    const lines = adminNotice('2026-03-14', check, [
+      headFailed('x'),
+    ])?.message.split('\n').length;
+    fc.assert(
+      fc.property(anyText, anyText, (k, address) => {
+        const n = adminNotice(
+          '2026-03-14',
+          { ...check, unverified: [{ address, status: 'Pending' }] },
+          [headFailed(k)],
+        );
+        expect(n?.message.split('\n').length).toBe(lines);
+        expect(n?.message).not.toMatch(UNSAFE);
+        expect(n?.message).toContain(visible(headFailed(k)));
+        expect(n?.subject).toMatch(/^[\x20-\x7e]+$/);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
