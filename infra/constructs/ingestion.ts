@@ -8,7 +8,7 @@
  * (logging turned off, the log bucket's policy changed): silence is a
  * failure too.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -16,11 +16,15 @@ import {
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import {
+  BucketNotificationDestinationType,
+  type IBucket,
+  type IBucketNotificationDestination,
+} from 'aws-cdk-lib/aws-s3';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { Env } from '../../config/env.ts';
 import { INGEST_NODE_OPTIONS } from '../../config/runtime.ts';
@@ -184,6 +188,41 @@ export interface IngestionProps {
   readonly logSilenceAlarmAfter?: Duration;
 }
 
+/**
+ * The queue as an S3 notification destination, admitting S3 to send for
+ * this bucket of this account only: `aws:SourceArn` and `aws:SourceAccount`
+ * both, as AWS advises against the confused deputy (a bucket name can be
+ * deleted and taken by another account; the account cannot). CDK's own
+ * `SqsDestination` sets the first alone. The queue is SSE-SQS encrypted, so
+ * S3 needs no key permission.
+ */
+class QueueDestination implements IBucketNotificationDestination {
+  constructor(private readonly queue: IQueue) {}
+
+  bind(_scope: Construct, bucket: IBucket) {
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('s3.amazonaws.com')],
+        actions: [
+          'sqs:SendMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+        ],
+        resources: [this.queue.queueArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+          StringEquals: { 'aws:SourceAccount': Stack.of(bucket).account },
+        },
+      }),
+    );
+    return {
+      arn: this.queue.queueArn,
+      type: BucketNotificationDestinationType.QUEUE,
+      dependencies: [this.queue],
+    };
+  }
+}
+
 /** Periods of the no-logs alarm: every one must have seen no log object. */
 const SILENCE_PERIOD = Duration.minutes(5);
 
@@ -237,9 +276,9 @@ export class Ingestion extends Construct {
     // the logging service for the recordings bucket alone; the prefix (not
     // the bucket's own folder) also lets `upload-sentinel ingest --target
     // aws` feed simulated or backfilled logs through the same path.
-    logBucket.notifyNewLogs(new SqsDestination(this.queue));
+    logBucket.notifyNewLogs(new QueueDestination(this.queue));
     // Manifests of expected recordings, through the same queue.
-    logBucket.notifyNewManifests(new SqsDestination(this.queue));
+    logBucket.notifyNewManifests(new QueueDestination(this.queue));
 
     fn.addEventSource(
       new SqsEventSource(this.queue, {

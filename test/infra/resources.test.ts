@@ -256,6 +256,33 @@ describe('ingestion', () => {
     });
   });
 
+  it('the queue admits S3 for the log bucket of this account only: aws:SourceArn and aws:SourceAccount', () => {
+    const policies = resources('AWS::SQS::QueuePolicy').filter(([, p]) =>
+      JSON.stringify(p.Properties?.Queues).includes(
+        JSON.stringify(ref(queue.queueUrl)),
+      ),
+    );
+    const fromS3 = policies.flatMap(([, p]) => {
+      const doc = p.Properties?.PolicyDocument as
+        | { Statement?: Record<string, unknown>[] }
+        | undefined;
+      return (doc?.Statement ?? []).filter(
+        (st) =>
+          JSON.stringify(st.Principal) ===
+          JSON.stringify({ Service: 's3.amazonaws.com' }),
+      );
+    });
+    expect(fromS3).toHaveLength(1);
+    expect(fromS3[0]).toMatchObject({
+      Effect: 'Allow',
+      Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+      Condition: {
+        ArnLike: { 'aws:SourceArn': ref(stack.logBucket.bucket.bucketArn) },
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      },
+    });
+  });
+
   it('the ingest reads batches of 25 within 30 s and reports partial batch failures', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: ref(queue.queueArn),
