@@ -50,6 +50,12 @@ function json(statusCode: number, body: unknown): Response {
 const error = (statusCode: number, message: string) =>
   json(statusCode, { error: message });
 
+/**
+ * The longest `s3://bucket/key`: a 63-character bucket and a 1,024-byte
+ * key. A longer `uri` is refused without being echoed back.
+ */
+const MAX_URI = 5 + 63 + 1 + 1024;
+
 export type StatusApiHandler = (
   event: APIGatewayProxyEventV2,
 ) => Promise<Response>;
@@ -62,9 +68,20 @@ export function createStatusApiHandler(deps: StatusApiDeps): StatusApiHandler {
     if (method !== 'GET') return error(405, 'only GET is supported');
     try {
       if (path === '/status') {
-        const uri = query.uri;
+        // Validated, not trusted: a direct invocation can pass anything.
+        const uri: unknown = query.uri;
         if (uri === undefined)
           return error(400, 'missing query parameter uri=s3://bucket/key');
+        if (typeof uri !== 'string')
+          return error(
+            400,
+            'query parameter uri must be one string: uri=s3://bucket/key',
+          );
+        if (uri.length > MAX_URI)
+          return error(
+            400,
+            `query parameter uri is ${uri.length} characters long; an S3 URI has at most ${MAX_URI}`,
+          );
         const loc = parseS3Uri(uri);
         if (typeof loc === 'string') return error(400, loc);
         const record = await recordingStatus(deps.store, loc.bucket, loc.key, {
@@ -77,8 +94,8 @@ export function createStatusApiHandler(deps: StatusApiDeps): StatusApiHandler {
         return json(200, record);
       }
       if (path === '/attention') {
-        const date = query.date;
-        if (date === undefined || !isIsoDate(date))
+        const date: unknown = query.date;
+        if (typeof date !== 'string' || !isIsoDate(date))
           return error(400, 'query parameter date must be YYYY-MM-DD');
         const w = dayWindowMs(date, deps.timeZone);
         const asOf = deps.now();
