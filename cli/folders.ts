@@ -8,10 +8,7 @@ import { access, mkdir, realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { visible } from '../core/report/escape.ts';
 import { UsageError } from './errors.ts';
-import { fileErrorReason } from './inputs.ts';
-
-/** Kernel file systems: nothing there is a folder to write files into. */
-const KERNEL = /^\/(proc|sys|dev)(\/|$)/;
+import { fileErrorReason, KERNEL_FS } from './inputs.ts';
 
 /**
  * Makes sure `path` is a folder this process can write into, creating it
@@ -42,7 +39,7 @@ export async function writableFolder(
     }
   }
   const real = await realpath(probe).catch(() => probe);
-  if (KERNEL.test(real))
+  if (KERNEL_FS.test(real))
     throw bad(
       `${visible(real)} is in a kernel file system (/proc, /sys, /dev), not a folder on disk`,
     );

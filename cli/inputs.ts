@@ -29,6 +29,15 @@ export interface InputFile {
   relative: string;
 }
 
+/** Kernel file systems: their folders hold no log files, and loop back to /. */
+export const KERNEL_FS = /^\/(proc|sys|dev)(\/|$)/;
+
+function kernelFolder(path: string, real: string): UsageError {
+  return new UsageError(
+    `${visible(path)} is a folder of a kernel file system (${visible(real)}), not of log files`,
+  );
+}
+
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file or folder',
   EACCES: 'permission denied',
@@ -80,6 +89,7 @@ export async function listInputsWithRoots(
     }
     if (s.isDirectory()) {
       const real = await realpath(p);
+      if (KERNEL_FS.test(real)) throw kernelFolder(p, real);
       for (const file of await walk(p, [real], new Set([real])))
         out.push({ file, relative: relative(p, file) });
     } else if (
@@ -148,6 +158,7 @@ async function walk(
         throw new UsageError(
           `symbolic link loop: ${visible(p)} leads back to ${visible(real)}, a folder it is inside`,
         );
+      if (KERNEL_FS.test(real)) throw kernelFolder(p, real);
       // Reached before through another link: its files are listed already.
       if (seen.has(real)) continue;
       seen.add(real);

@@ -5,7 +5,7 @@
  * command quietly, and a damaged or busy state folder is refused in one
  * line with nothing changed (docs/local-state.md).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmod,
@@ -170,7 +170,7 @@ describe('ingest loses nothing', () => {
       expect((await statusOf(state, key)).stdout).toMatch(/^FAILED /);
   });
 
-  it('refuses a symbolic link loop, a broken link and a pipe inside a folder, each in one line', async () => {
+  it('refuses a symbolic link loop, a kernel folder, a pipe inside a folder and a broken link, each in one line', async () => {
     const loop = await folder('loop/input');
     await writeFile(join(loop, NAME), failedUploadLines('loop/1.tar', 'U1'));
     await symlink('..', join(loop, 'up'));
@@ -182,6 +182,15 @@ describe('ingest loses nothing', () => {
       expect(oneLine(r, 2)).toMatch(
         /symbolic link loop: .*up.* leads back to .*, a folder it is inside/,
       );
+    // /proc's folders link back to / (and would walk the whole disk).
+    expect(oneLine(await cli(['parse', '/proc/self']), 2)).toMatch(
+      /\/proc\/self is a folder of a kernel file system \(\/proc\/\d+\), not of log files/,
+    );
+    const pipe = await folder('pipe-inside');
+    execFileSync('mkfifo', [join(pipe, 'fifo')]);
+    expect(oneLine(await cli(['parse', pipe]), 2)).toMatch(
+      /fifo is not a regular file or folder \(a device, pipe or socket\)/,
+    );
     const self = await folder('self-loop');
     await symlink('me', join(self, 'me'));
     expect(oneLine(await cli(['parse', self]), 2)).toMatch(
