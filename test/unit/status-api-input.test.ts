@@ -11,6 +11,7 @@ import { createStatusApiHandler } from '../../handlers/status-api.ts';
 /** An index with no key at all: every lookup finds nothing. */
 const emptyStore = {
   get: async () => null,
+  getRecording: async () => ({ state: null, expected: null }),
 } as unknown as UploadStore;
 
 const api = createStatusApiHandler({
@@ -81,7 +82,7 @@ describe('status API input', () => {
     expect(uri.length).toBe(1093);
     const r = await call('/status', { uri });
     expect(r.status).toBe(404);
-    expect(r.error).toBe(`no upload known for ${uri}`);
+    expect(r.error).toBe(`no upload and no manifest known for ${uri}`);
   });
 
   it('a date that is not one string is a 400', async () => {
