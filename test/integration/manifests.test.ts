@@ -6,14 +6,16 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3LogSource } from '../../adapters/s3/log-source.ts';
 import type { RecordingStatusRecord } from '../../core/model/expected.ts';
 import { recordingStatus } from '../../core/queries.ts';
 import {
   type SimulatedDay,
   simulateDay,
 } from '../../core/simulate/simulate.ts';
-import { LocalStack } from '../../local/stack.ts';
-import { putObjects } from '../support/stack.ts';
+import { createIngestHandler } from '../../handlers/ingest.ts';
+import { CollectingMetrics, LocalStack } from '../../local/stack.ts';
+import { putObjects, sqsEvent } from '../support/stack.ts';
 
 const DAY: SimulatedDay = simulateDay({
   seed: 'manifests',
@@ -197,5 +199,71 @@ describe('manifests through the ingest path', () => {
     for await (const r of s.store.manifests(now - 3_600_000, now + 60_000))
       receipts.push(r.source.key);
     expect(receipts.sort()).toEqual(bad.map(([k]) => k).sort());
+  });
+
+  it('a manifest of a million rows: rejected with one reason, after reading only what the limit needs', async () => {
+    const s = await start();
+    const rows: string[] = ['key,end_time,size'];
+    for (let i = 0; i < 1_000_000; i++)
+      rows.push(
+        `recordings/2026/03/14/lon-01/call-${i}.tar,2026-03-14T10:00:00Z,${i}`,
+      );
+    const body = Buffer.from(`${rows.join('\n')}\n`);
+    rows.length = 0;
+    const key = 'manifests/2026-03-14/huge.csv';
+    await (s.s3 as S3Client).send(
+      new PutObjectCommand({
+        Bucket: 'rec-archive-prod',
+        Key: key,
+        Body: body,
+      }),
+    );
+    // The ingest handler as deployed, reading through a source that counts
+    // the bytes it is given.
+    let read = 0;
+    const source = new S3LogSource(s.s3 as S3Client);
+    const metrics = new CollectingMetrics();
+    const handler = createIngestHandler({
+      source: {
+        open: async (ref) => {
+          const stream = await source.open(ref);
+          return (async function* () {
+            for await (const chunk of stream) {
+              read += chunk.length;
+              yield chunk;
+            }
+          })();
+        },
+      },
+      store: s.store,
+      alerts: null,
+      logPrefix: '',
+      watchPrefix: '',
+      stallWindowMs: GRACE,
+      concurrency: 4,
+      metrics,
+      now: Date.now,
+      manifests: {
+        prefix: 'manifests/',
+        defaultBucket: BUCKET,
+        keyPattern: null,
+      },
+    });
+    const res = await handler(sqsEvent('rec-archive-prod', [key]));
+    expect(res.batchItemFailures).toEqual([]);
+    expect(metrics.manifests.map((m) => m.receipt.summary.rejected)).toEqual([
+      'more than 100,000 rows: split the manifest (per day or per batch)',
+    ]);
+    // Read up to the limit (about a tenth), not the whole object.
+    expect(body.length).toBeGreaterThan(60_000_000);
+    expect(read).toBeLessThan(body.length / 5);
+    // Nothing of it is expected.
+    const none = await recordingStatus(
+      s.store,
+      BUCKET,
+      'recordings/2026/03/14/lon-01/call-1.tar',
+      { asOf: ASOF, stallWindowMs: GRACE, graceMs: GRACE },
+    );
+    expect(none).toBeNull();
   });
 });
