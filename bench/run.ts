@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --only parser|writes|memory|bundles|cli]`: prints figures and ratios
+ * `npm run bench [-- --json] [-- --only parser|writes|memory|bundles|cli|manifests]`: prints figures and ratios
  * against baselines measured in the same run. Never used by tests.
  */
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import { bundledParsers } from './bundled.ts';
 import { runCliBench } from './cli.ts';
 import { runColdStartBench } from './cold-start.ts';
 import { runRssBench, runWritesBench } from './ingest.ts';
+import { runManifestBench } from './manifests.ts';
 import { runParserBench } from './parser.ts';
 
 const { values } = parseArgs({
@@ -22,7 +23,7 @@ const { values } = parseArgs({
 
 const runs = Number(values.runs ?? 5);
 const only = values.only;
-const KINDS = ['parser', 'writes', 'memory', 'bundles', 'cli'];
+const KINDS = ['parser', 'writes', 'memory', 'bundles', 'cli', 'manifests'];
 if (only !== undefined && !KINDS.includes(only)) {
   process.stderr.write(
     `bench: --only must be one of ${KINDS.join(', ')} (got '${only}')\n`,
@@ -62,6 +63,12 @@ if (only === undefined || only === 'memory') {
 if (only === undefined || only === 'cli') {
   const r = await runCliBench(runs);
   results.cli = { figures: r.figures, ...r.summary };
+  if (!values.json) console.log(`\n${r.text.join('\n')}`);
+}
+
+if (only === undefined || only === 'manifests') {
+  const r = runManifestBench(runs);
+  results.manifests = { figures: r.figures, ...r.summary };
   if (!values.json) console.log(`\n${r.text.join('\n')}`);
 }
 

@@ -99,18 +99,33 @@ export function parseEndTime(text: string): number | string {
     const m = INSTANT.exec(text);
     if (m === null)
       return `end time '${clip(text)}' is not an ISO 8601 time with a zone (2026-03-14T10:15:00Z) or epoch seconds`;
-    t = Date.parse(text.replace(' ', 'T'));
-    const [, y, mo, d, h, mi, s] = m;
+    const [y, mo, d, h, mi, sec] = m.slice(1, 7).map((x) => Number(x ?? 0)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     if (
-      !Number.isFinite(t) ||
-      Number(mo) < 1 ||
-      Number(mo) > 12 ||
-      Number(d) > new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate() ||
-      Number(h) > 23 ||
-      Number(mi) > 59 ||
-      Number(s ?? 0) > 59
+      mo < 1 ||
+      mo > 12 ||
+      d < 1 ||
+      d > new Date(Date.UTC(y, mo, 0)).getUTCDate() ||
+      h > 23 ||
+      mi > 59 ||
+      sec > 59
     )
       return `end time '${clip(text)}' is not a valid date and time`;
+    const zone = (m[8] as string).toUpperCase();
+    const offset =
+      zone === 'Z'
+        ? 0
+        : (zone.startsWith('-') ? -1 : 1) *
+          (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2))) *
+          60_000;
+    const frac = m[7] === undefined ? 0 : Number(`${m[7]}00`.slice(0, 3));
+    t = Date.UTC(y, mo - 1, d, h, mi, sec) + frac - offset;
   }
   if (t < EARLIEST || t >= LATEST)
     return `end time '${clip(text)}' is not between 2000 and 2100`;
@@ -161,6 +176,15 @@ function binaryReason(head: Uint8Array): string | null {
   return null;
 }
 
+/** Each field's own name, as a key pattern writes it (`{callId}`: `callid`). */
+const FIELD_NAME: Record<ManifestField, string> = {
+  key: normalizeColumn(ManifestField.KEY),
+  callId: normalizeColumn(ManifestField.CALL_ID),
+  bucket: normalizeColumn(ManifestField.BUCKET),
+  endTime: normalizeColumn(ManifestField.END_TIME),
+  size: normalizeColumn(ManifestField.SIZE),
+};
+
 /** The most frequent of `,`, `;` and tab in a header line (`,` if none). */
 function sniffDelimiter(header: string): string {
   let best = ',';
@@ -201,6 +225,8 @@ export class ManifestReader {
   private columns: { normalized: string; field: ManifestField | undefined }[] =
     [];
   private readonly recordings = new Map<string, ManifestRow>();
+  private lastEnd: [string, number | string] = ['', ''];
+  private lastBucket = '';
   readonly summary: ManifestSummary = {
     format: null,
     rows: 0,
@@ -431,6 +457,7 @@ export class ManifestReader {
       this.buf = '';
     }
     const d = this.delimiter;
+    const dc = d.charCodeAt(0);
     let i = 0;
     while (i < text.length && !this.done) {
       if (this.quoted) {
@@ -452,6 +479,22 @@ export class ManifestReader {
           i = q + 1;
         }
       } else {
+        // A run of ordinary characters is taken at once.
+        let j = i;
+        while (j < text.length) {
+          const k = text.charCodeAt(j);
+          if (k === dc || k === 10 || k === 13 || k === 34) break;
+          j++;
+        }
+        if (j > i) {
+          // Text after a closing quote is kept, as spreadsheets do.
+          this.afterQuote = false;
+          this.field += text.slice(i, j);
+          this.rowChars += j - i;
+          i = j;
+          if (this.rowChars > MAX_ROW_CHARS) this.tooLong();
+          continue;
+        }
         const c = text[i] as string;
         i++;
         this.rowChars++;
@@ -478,11 +521,14 @@ export class ManifestReader {
           this.field += c;
         }
       }
-      if (this.rowChars > MAX_ROW_CHARS)
-        this.reject(
-          `the row at line ${int(this.rowLine)} is longer than ${int(MAX_ROW_CHARS)} characters (an unclosed quote?)`,
-        );
+      if (this.rowChars > MAX_ROW_CHARS) this.tooLong();
     }
+  }
+
+  private tooLong(): void {
+    this.reject(
+      `the row at line ${int(this.rowLine)} is longer than ${int(MAX_ROW_CHARS)} characters (an unclosed quote?)`,
+    );
   }
 
   private endField(): void {
@@ -517,17 +563,20 @@ export class ManifestReader {
       );
       return;
     }
-    const values = new Map<string, string>();
+    // Every column by name only when a key pattern may read them.
+    const values =
+      this.o.keyPattern === null ? null : new Map<string, string>();
     const byField = new Map<ManifestField, string>();
-    this.columns.forEach((col, i) => {
+    for (let i = 0; i < this.columns.length; i++) {
+      const col = this.columns[i] as (typeof this.columns)[number];
       const raw = fields[i] ?? '';
       // Keys are taken exactly (a key may start or end with a space).
       const value = col.field === ManifestField.KEY ? raw : raw.trim();
-      values.set(col.normalized, value);
+      values?.set(col.normalized, value);
       if (col.field !== undefined && value !== '')
         byField.set(col.field, value);
-    });
-    this.row(line, byField, values);
+    }
+    this.row(line, byField, values ?? new Map());
   }
 
   private readHeader(fields: string[]): void {
@@ -601,11 +650,14 @@ export class ManifestReader {
     values: Map<string, string>,
   ): void {
     // The standard fields also answer to their own names in a key pattern.
-    for (const [f, v] of fields) values.set(normalizeColumn(f), v);
+    if (this.o.keyPattern !== null)
+      for (const [f, v] of fields) values.set(FIELD_NAME[f], v);
     let endTime: number | null = null;
     const end = fields.get(ManifestField.END_TIME);
     if (end !== undefined && end !== '') {
-      const t = parseEndTime(end);
+      // Rows of one manifest often share an end time's text.
+      if (end !== this.lastEnd[0]) this.lastEnd = [end, parseEndTime(end)];
+      const t = this.lastEnd[1];
       if (typeof t === 'string') {
         this.rejectRow(line, t);
         return;
@@ -653,7 +705,8 @@ export class ManifestReader {
       }
       key = built;
     }
-    if (utf8Length(key) > 1024) {
+    // Three bytes at most per UTF-16 unit: short keys need no count.
+    if (key.length > 341 && utf8Length(key) > 1024) {
       this.rejectRow(line, 'the key is longer than 1024 bytes');
       return;
     }
@@ -664,10 +717,14 @@ export class ManifestReader {
       );
       return;
     }
-    if (!BUCKET.test(bucket) || bucket.includes('..')) {
+    if (
+      bucket !== this.lastBucket &&
+      (!BUCKET.test(bucket) || bucket.includes('..'))
+    ) {
       this.rejectRow(line, `'${clip(bucket)}' is not a bucket name`);
       return;
     }
+    this.lastBucket = bucket;
     if (this.o.watchPrefix !== '' && !key.startsWith(this.o.watchPrefix)) {
       this.summary.unwatched++;
       return;
