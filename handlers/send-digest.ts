@@ -1,7 +1,9 @@
 /**
  * Daily digest, send Task: reads the report the reconcile Task stored,
- * renders the e-mail (HTML, text, the CSV of every row needing attention and
- * the JSON report attached), keeps the MIME message next to the report and
+ * renders the e-mail (HTML, text, the CSV of every row needing attention
+ * attached, zipped when large; the JSON report and the complete CSV kept
+ * in the reports bucket and named), keeps the MIME message next to the
+ * report and
  * sends it with SES SendRawEmail; returns the admin notice about recipients
  * left out, if any. Wiring only: core/digest/send-digest.ts.
  *

@@ -29,7 +29,8 @@
  *   carries a reference (Step Functions payloads are limited to 256 KB).
  * - CheckRecipients (Lambda): SES identity checks (sender verified; in the
  *   sandbox only verified recipients are sent mail).
- * - SendDigest (Lambda): the e-mail (HTML, text, CSV and JSON attached)
+ * - SendDigest (Lambda): the e-mail (HTML, text, the attention CSV attached,
+ *   zipped when large; the JSON report named, kept in the reports bucket)
  *   through SES; it returns an admin notice when some recipient was left out,
  *   which NotifyAdmin publishes.
  *
@@ -486,7 +487,7 @@ export function buildDailyDigestDefinition(
       ),
       [S.SEND_DIGEST]: lambdaTask(S.SEND_DIGEST, names.sendDigestFunctionArn, {
         comment:
-          'The e-mail (HTML, text, CSV and JSON attached) through SES SendRawEmail; returns an admin notice or null.',
+          'The e-mail (HTML, text, the attention CSV attached; the JSON report named) through SES SendRawEmail; returns an admin notice or null.',
         parameters: {
           'report.$': '$.reconcile.report',
           'recipients.$': '$.recipients',

@@ -30,7 +30,8 @@ export async function composeMime(email: DigestEmail): Promise<Uint8Array> {
     headers: email.headers,
     attachments: email.attachments.map((a) => ({
       filename: a.filename,
-      content: a.content,
+      content:
+        typeof a.content === 'string' ? a.content : Buffer.from(a.content),
       contentType: a.contentType,
     })),
   }).compile();
@@ -39,7 +40,12 @@ export async function composeMime(email: DigestEmail): Promise<Uint8Array> {
   );
 }
 
-/** SES errors a retry does not fix: the message or the account is refused. */
+/**
+ * SES errors a retry does not fix: the message or the account is refused
+ * (a message over 10 MB is refused as `InvalidParameterValue`, a name the
+ * SDK has no class for).
+ */
+const REFUSED_NAMES = new Set(['InvalidParameterValue']);
 const REFUSALS = [
   MessageRejected,
   MailFromDomainNotVerifiedException,
@@ -86,7 +92,10 @@ export class SesMailer implements Mailer {
         );
       return out.MessageId;
     } catch (err) {
-      if (REFUSALS.some((c) => err instanceof c)) {
+      if (
+        REFUSALS.some((c) => err instanceof c) ||
+        (err instanceof Error && REFUSED_NAMES.has(err.name))
+      ) {
         const e = err as Error;
         throw new DigestSendError(
           `SES refused the digest: ${e.name}: ${e.message}`,

@@ -36,8 +36,10 @@ export const help = `Usage: upload-sentinel digest [options]
 
 Runs the daily-digest state machine for one day: Athena's independent scan
 of the day's logs, reconciliation with the uploads index and with S3, the
-e-mail through SES (HTML and text, the CSV of every row needing attention
-and the JSON report attached), and an admin alert on any failure.
+e-mail through SES (HTML and text, at most 60 KB each whatever the day;
+the CSV of every row needing attention attached, zipped when large; the JSON
+report kept next to it and named in the message), and an admin alert on any
+failure.
 
 Locally (the default) it runs the same definition with aws-local-stepfunctions,
 each Task bound to the same handler code, DuckDB standing in for Athena and a

@@ -1,48 +1,131 @@
 /**
  * The digest e-mail's parts, from a report: the subject stating the counts,
- * the HTML body, the plain-text alternative, the CSV of every row needing
- * attention and the JSON report as attachments. MIME encoding is the
+ * the HTML body and the plain-text alternative (each bounded, whatever the
+ * day: see `HTML_BUDGET_BYTES`), and one attachment, the attention list as
+ * CSV, zipped when large. The full JSON report and the complete CSV stay in
+ * the reports bucket; the message names them. MIME encoding is the
  * mailer's (adapters/ses).
  */
 import type { DigestReport } from '../report/digest-report.ts';
 import { visible } from '../report/escape.ts';
-import { csv, html, json, subject, text } from '../report/render.ts';
+import {
+  attachmentNames,
+  csv,
+  csvByKey,
+  type DigestDelivery,
+  html,
+  subject,
+  text,
+} from '../report/render.ts';
+import { zipOneFile } from '../report/zip.ts';
 import type { AdminNotice, RecipientCheck } from './events.ts';
 import type { DigestEmail } from './ports.ts';
 
-/** Attachment file names of a report day. */
-export function attachmentNames(date: string): { csv: string; json: string } {
+/**
+ * SES refuses a raw message over 10 MB (SendRawEmail, after the MIME
+ * encoding): the limit the local SES stand-in holds too.
+ */
+export const SES_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Most bytes of the attachment before base64 (which adds a third, and line
+ * ends): with the bounded HTML and text parts, the message stays under
+ * `SES_MAX_MESSAGE_BYTES` with room to spare.
+ */
+export const ATTACHMENT_BUDGET_BYTES = 7 * 1000 * 1000;
+
+/** A CSV larger than this is attached zipped. */
+export const ZIP_ABOVE_BYTES = 512 * 1024;
+
+/** Where the report's complete files are kept (`s3://…`), when they are. */
+export interface DigestLinks {
+  reportUri: string | null;
+  csvUri: string | null;
+}
+
+type Attachment = DigestEmail['attachments'][number];
+
+/**
+ * The attachment of a report and what it holds: the per-upload CSV as is
+ * when small, zipped when large; when even zipped it would not fit the
+ * message, one row per key, zipped; and on a day beyond that, the first
+ * keys that fit (the body then points at the complete CSV).
+ */
+export function digestAttachment(
+  report: DigestReport,
+  links: DigestLinks,
+  budget = ATTACHMENT_BUDGET_BYTES,
+): { attachment: Attachment; delivery: DigestDelivery } {
+  const names = attachmentNames(report.date);
+  const modified = Date.parse(report.asOf);
+  const all = report.attention.length;
+  const base = { ...links, keys: all };
+  const csvText = csv(report);
+  const full = Buffer.from(csvText);
+  if (full.length <= ZIP_ABOVE_BYTES)
+    return {
+      attachment: {
+        filename: names.csv,
+        contentType: 'text/csv; charset=utf-8',
+        content: csvText,
+      },
+      delivery: {
+        ...base,
+        attachment: names.csv,
+        zipped: false,
+        perKey: false,
+      },
+    };
+  const zip = (content: Uint8Array) => zipOneFile(names.csv, content, modified);
+  const zipped = zip(full);
+  if (zipped.length <= budget)
+    return {
+      attachment: {
+        filename: names.zip,
+        contentType: 'application/zip',
+        content: zipped,
+      },
+      delivery: { ...base, attachment: names.zip, zipped: true, perKey: false },
+    };
+  // One row per key, as many keys as fit (all of them, on any day short of
+  // a few hundred thousand keys needing attention).
+  let keys = all;
+  let byKey = zip(Buffer.from(csvByKey(report)));
+  while (byKey.length > budget && keys > 0) {
+    keys = Math.floor((keys * budget * 0.95) / byKey.length);
+    byKey = zip(Buffer.from(csvByKey(report, keys)));
+  }
   return {
-    csv: `upload-sentinel-${date}-attention.csv`,
-    json: `upload-sentinel-${date}-report.json`,
+    attachment: {
+      filename: names.keysZip,
+      contentType: 'application/zip',
+      content: byKey,
+    },
+    delivery: {
+      ...base,
+      keys,
+      attachment: names.keysZip,
+      zipped: true,
+      perKey: true,
+    },
   };
 }
 
-/** The e-mail of a report, from `from` to `to`. */
+/** The e-mail of a report, from `from` to `to` (see the module comment). */
 export function digestEmail(
   report: DigestReport,
   from: string,
   to: readonly string[],
+  links: DigestLinks = { reportUri: null, csvUri: null },
 ): DigestEmail {
-  const names = attachmentNames(report.date);
+  const { attachment, delivery } = digestAttachment(report, links);
   return {
     from,
     to: [...to],
     subject: subject(report),
-    html: html(report),
-    text: text(report),
-    attachments: [
-      {
-        filename: names.csv,
-        contentType: 'text/csv; charset=utf-8',
-        content: csv(report),
-      },
-      {
-        filename: names.json,
-        contentType: 'application/json; charset=utf-8',
-        content: json(report),
-      },
-    ],
+    html: html(report, { delivery }),
+    text: text(report, { delivery }),
+    attachments: [attachment],
     headers: {
       'X-Upload-Sentinel-Date': report.date,
       'X-Upload-Sentinel-Confirmed': report.confirmed ? 'yes' : 'no',

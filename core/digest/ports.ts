@@ -58,7 +58,11 @@ export interface DigestEmail {
   subject: string;
   html: string;
   text: string;
-  attachments: { filename: string; contentType: string; content: string }[];
+  attachments: {
+    filename: string;
+    contentType: string;
+    content: string | Uint8Array;
+  }[];
   /** Extra headers (`X-…`), ASCII. */
   headers: Record<string, string>;
 }

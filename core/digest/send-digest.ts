@@ -8,7 +8,7 @@ import {
   type DigestReport,
   REPORT_STATUS_ORDER,
 } from '../report/digest-report.ts';
-import { json } from '../report/render.ts';
+import { csv, json } from '../report/render.ts';
 import { isIsoDate } from '../time/day-window.ts';
 import { adminNotice, digestEmail } from './email.ts';
 import { ReportUnavailableError } from './errors.ts';
@@ -56,8 +56,10 @@ export function parseStoredReport(text: string, ref: ReportRef): DigestReport {
     if (!Array.isArray(v[list])) bad(`no ${list} list`);
   for (const o of ['coverage', 'health', 'window', 'attentionCounts'])
     if (!isObject(v[o])) bad(`no ${o}`);
-  // Reports written before `alerts` existed have none.
+  // Reports written before `alerts` and `byPrefix` existed have none.
   if (v.alerts === undefined) v.alerts = [];
+  if (v.byPrefix === undefined) v.byPrefix = [];
+  if (!Array.isArray(v.byPrefix)) bad('byPrefix is not a list');
   if (!Array.isArray(v.alerts) || !v.alerts.every((a) => typeof a === 'string'))
     bad('alerts is not a list of sentences');
   // Checked above: the fields the renderers read are there.
@@ -77,7 +79,17 @@ export async function sendDigest(
   const { sender, deliverTo } = event.recipients;
   const emailKey = `${folder}digest.eml`;
   report.emailPath = `s3://${deps.reports.bucket}/${emailKey}`;
-  const email = digestEmail(report, sender, deliverTo);
+  // The complete attention list stays next to the report; the message
+  // attaches what fits and names both.
+  const csvRef = await deps.reports.put(
+    `${folder}attention.csv`,
+    csv(report),
+    'text/csv; charset=utf-8',
+  );
+  const email = digestEmail(report, sender, deliverTo, {
+    reportUri: `s3://${event.report.bucket}/${event.report.key}`,
+    csvUri: `s3://${csvRef.bucket}/${csvRef.key}`,
+  });
   const raw = await deps.mailer.compose(email);
   const stored = await deps.reports.put(emailKey, raw, 'message/rfc822');
   await deps.reports.put(

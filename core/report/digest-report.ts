@@ -227,6 +227,18 @@ export interface LogHealth {
   warnings: string[];
 }
 
+/** The keys of one site folder (`prefixOf`), per report status. */
+export interface PrefixCounts {
+  bucket: string;
+  /** The folder, `recordings/2026/03/14/lon-01/`; `''` for keys with none. */
+  prefix: string;
+  /** Keys per report status; every status present. */
+  counts: Record<ReportStatus, number>;
+  /** Keys of the folder in the attention list. */
+  attention: number;
+  keys: number;
+}
+
 /** The daily digest report. */
 export interface DigestReport {
   /** The report day, `YYYY-MM-DD` in `timeZone`. */
@@ -243,6 +255,11 @@ export interface DigestReport {
   attentionCounts: Record<AttentionCategory, number>;
   /** Sorted by category, then bucket, then key. */
   attention: AttentionItem[];
+  /**
+   * Keys per site folder (`prefixOf`): most keys needing attention first,
+   * then most keys, then by bucket and folder.
+   */
+  byPrefix: PrefixCounts[];
   /** RECOVERED keys not in `attention`, sorted by bucket, then key. */
   recovered: KeyStatusRecord[];
   coverage: Coverage;

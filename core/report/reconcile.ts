@@ -62,6 +62,7 @@ import {
   type LogHealthInput,
   type LogHour,
   type OpenMultipartUpload,
+  type PrefixCounts,
   REPORT_STATUS_ORDER,
   RecordSource,
   type RepairedKey,
@@ -70,6 +71,7 @@ import {
   type UploadRef,
 } from './digest-report.ts';
 import { formatDuration, shortTime } from './format.ts';
+import { prefixOf } from './prefix.ts';
 
 /** What `reconcileDay` needs: three views of the day and its health. */
 export interface ReconcileInput {
@@ -683,6 +685,29 @@ export function reconcileDay(input: ReconcileInput): DigestReport {
   for (const e of entries)
     if (flagged.has(keyId(e.record.bucket, e.record.key))) hot.add(e.record);
   const chart = failureHours(input.day, entries, hot);
+  const prefixes = new Map<string, PrefixCounts>();
+  for (const e of entries) {
+    const { bucket, key } = e.record;
+    const prefix = prefixOf(key);
+    const id = keyId(bucket, prefix);
+    let p = prefixes.get(id);
+    if (p === undefined) {
+      p = {
+        bucket,
+        prefix,
+        counts: Object.fromEntries(
+          REPORT_STATUS_ORDER.map((s) => [s, 0]),
+        ) as Record<ReportStatus, number>,
+        attention: 0,
+        keys: 0,
+      };
+      prefixes.set(id, p);
+    }
+    const status = s3.statusOf.get(e);
+    if (status !== undefined) p.counts[status]++;
+    p.keys++;
+    if (hot.has(e.record)) p.attention++;
+  }
   return {
     date: input.day.date,
     timeZone: input.day.timeZone,
@@ -693,6 +718,13 @@ export function reconcileDay(input: ReconcileInput): DigestReport {
     counts,
     attentionCounts,
     attention,
+    byPrefix: [...prefixes.values()].sort(
+      (a, b) =>
+        b.attention - a.attention ||
+        b.keys - a.keys ||
+        text(a.bucket, b.bucket) ||
+        text(a.prefix, b.prefix),
+    ),
     recovered: entries
       .filter((e) => e.record.status === S.RECOVERED && !hot.has(e.record))
       .map((e) => e.record),

@@ -10,26 +10,139 @@ import {
   AttentionCategory,
   type DigestReport,
 } from './digest-report.ts';
+import { visible } from './escape.ts';
 import { formatDuration, int } from './format.ts';
+
+/**
+ * What the message carries besides its body, and where the complete files
+ * are: the body says so wherever it stops listing.
+ */
+export interface DigestDelivery {
+  /** The attached file's name. */
+  attachment: string;
+  /** The attachment is a ZIP archive holding the CSV. */
+  zipped: boolean;
+  /**
+   * One row per key (the per-upload list did not fit the message; it is at
+   * `csvUri`) rather than one row per upload.
+   */
+  perKey: boolean;
+  /** Keys the attachment lists: all of the attention list, or the first. */
+  keys: number;
+  /** Where the JSON report is kept (`s3://…`), when it is. */
+  reportUri: string | null;
+  /** Where the complete per-upload CSV is kept (`s3://…`), when it is. */
+  csvUri: string | null;
+}
 
 /** Limits that keep an email readable (Gmail clips bodies over ~100 kB). */
 export interface RenderOptions {
   /**
-   * Attention rows shown in the email; the CSV always has all of them.
-   * @default 50
+   * Attention rows shown in the email; the attachment has all of them.
+   * @default 30
    */
   maxAttentionRows?: number;
   /**
    * Rows shown in each other list (recovered, coverage).
-   * @default 20
+   * @default 10
    */
   maxListRows?: number;
+  /**
+   * Site folders shown in the table of counts by folder.
+   * @default 12
+   */
+  maxPrefixRows?: number;
+  /**
+   * What is attached and where the complete files are.
+   * @default the full CSV attached as `attachmentNames(date).csv`
+   */
+  delivery?: DigestDelivery;
 }
 
 /** See `RenderOptions.maxAttentionRows`. */
-export const DEFAULT_MAX_ATTENTION_ROWS = 50;
+export const DEFAULT_MAX_ATTENTION_ROWS = 30;
 /** See `RenderOptions.maxListRows`. */
-export const DEFAULT_MAX_LIST_ROWS = 20;
+export const DEFAULT_MAX_LIST_ROWS = 10;
+/** See `RenderOptions.maxPrefixRows`. */
+export const DEFAULT_MAX_PREFIX_ROWS = 12;
+
+/**
+ * Most bytes (UTF-8) of the HTML part, and of the text part, for any day:
+ * well under the ~102 KB at which Gmail clips a message. The renderers show
+ * fewer rows rather than go over.
+ */
+export const HTML_BUDGET_BYTES = 60_000;
+export const TEXT_BUDGET_BYTES = 60_000;
+
+/** Attachment file names of a report day. */
+export function attachmentNames(date: string): {
+  csv: string;
+  zip: string;
+  keysZip: string;
+} {
+  return {
+    csv: `upload-sentinel-${date}-attention.csv`,
+    zip: `upload-sentinel-${date}-attention.csv.zip`,
+    keysZip: `upload-sentinel-${date}-attention-by-key.csv.zip`,
+  };
+}
+
+/** The delivery of a report when none is given: its full CSV attached. */
+export function defaultDelivery(r: DigestReport): DigestDelivery {
+  return {
+    attachment: attachmentNames(r.date).csv,
+    zipped: false,
+    perKey: false,
+    keys: r.attention.length,
+    reportUri: null,
+    csvUri: null,
+  };
+}
+
+/**
+ * Where the rows the body leaves out are: `every row is in the attached
+ * upload-sentinel-….csv`, with what to do with a ZIP, and where the
+ * complete list is when the attachment has only the first keys.
+ */
+export function attachmentPhrase(r: DigestReport, d: DigestDelivery): string {
+  const open = d.zipped ? ' (open the ZIP, then the CSV inside)' : '';
+  const what = d.perKey ? 'one row per key' : 'one row per upload';
+  if (d.keys >= r.attention.length)
+    return `every row is in the attached ${d.attachment}${open}, ${what}`;
+  const where = d.csvUri === null ? '' : `; the complete list: ${d.csvUri}`;
+  return `the attached ${d.attachment}${open} lists the first ${int(d.keys)} keys, ${what}${where}`;
+}
+
+/** What is attached and where the complete files are, in sentences. */
+export function deliveryLines(r: DigestReport, d: DigestDelivery): string[] {
+  const rows = d.perKey ? 'one row per key' : 'one row per upload';
+  const open = d.zipped
+    ? ' It is a ZIP archive: open it, then open the CSV inside with your spreadsheet.'
+    : '';
+  const lines = [
+    d.keys >= r.attention.length
+      ? `Attached: ${d.attachment}, every key that needs attention (${int(r.attention.length)}), ${rows}.${open}`
+      : `Attached: ${d.attachment}, the first ${int(d.keys)} of the ${int(r.attention.length)} keys that need attention, ${rows}.${open}`,
+  ];
+  if (d.csvUri !== null)
+    lines.push(`The complete list, one row per upload: ${d.csvUri}`);
+  if (d.reportUri !== null)
+    lines.push(`The full report (JSON, every record): ${d.reportUri}`);
+  return lines;
+}
+
+/**
+ * Text shown on one line: invisible characters made visible, then at most
+ * `max` characters, shortened in the middle with `…` (the attachment keeps
+ * the exact text).
+ */
+export function oneLine(text: string, max: number): string {
+  const chars = Array.from(visible(text));
+  if (chars.length <= max) return chars.join('');
+  const head = Math.ceil((max - 1) * 0.45);
+  const tail = max - 1 - head;
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - tail).join('')}`;
+}
 
 const CATEGORY_WORDS: Record<AttentionCategory, [string, string]> = {
   FAILED: ['failed', 'failed'],

@@ -67,15 +67,67 @@ export function csvRows(report: DigestReport): CsvRow[] {
 
 /** The CSV attachment of the attention list (see the module comment). */
 export function csv(report: DigestReport): string {
-  const records = csvRows(report).map((r) =>
-    CSV_COLUMNS.map((c) => {
+  return written(csvRows(report), CSV_COLUMNS);
+}
+
+/**
+ * The columns of the per-key CSV: what a day too big for the per-upload
+ * list in one message attaches (`csvByKey`).
+ */
+export const CSV_BY_KEY_COLUMNS = [
+  'category',
+  'key_status',
+  'bucket',
+  'key',
+  'last_activity',
+  'uploads',
+  'error_codes',
+  'reason',
+] as const;
+
+/** One per-key CSV row before neutralising. */
+export type CsvByKeyRow = Record<
+  (typeof CSV_BY_KEY_COLUMNS)[number],
+  string | null
+>;
+
+/** The rows of the per-key CSV: one per attention key, in report order. */
+export function csvByKeyRows(report: DigestReport): CsvByKeyRow[] {
+  return report.attention.map((a) => ({
+    category: a.category,
+    key_status: a.status,
+    bucket: a.bucket,
+    key: a.key,
+    last_activity: a.lastActivity,
+    uploads: String(a.uploads.length),
+    error_codes: [...new Set(a.uploads.flatMap((u) => u.errorCodes))]
+      .sort()
+      .join(' '),
+    reason: a.reason,
+  }));
+}
+
+/**
+ * The attention list one row per key (the first `limit` keys), with the
+ * same quoting and neutralising as `csv`.
+ */
+export function csvByKey(report: DigestReport, limit?: number): string {
+  return written(csvByKeyRows(report).slice(0, limit), CSV_BY_KEY_COLUMNS);
+}
+
+function written<C extends string>(
+  rows: readonly Record<C, string | null>[],
+  columns: readonly C[],
+): string {
+  const records = rows.map((r) =>
+    columns.map((c) => {
       const v = r[c];
       return v === null ? '' : neutralizeCell(v);
     }),
   );
   return stringify(records, {
     header: true,
-    columns: [...CSV_COLUMNS],
+    columns: [...columns],
     bom: true,
     // Every cell quoted, the header and empty cells too: a separator or
     // quote inside a cell can never start another one.

@@ -5,27 +5,33 @@
  * Outlook's Word engine, and its counts are text. Every piece of user text
  * goes through `markup`, which escapes by default.
  */
-import type { KeyStatusRecord } from '../model/derive.ts';
 import type { UploadStatus } from '../model/status.ts';
-import type {
-  AttentionCategory,
-  AttentionItem,
-  DigestReport,
-  ReportStatus,
+import {
+  type AttentionCategory,
+  type AttentionItem,
+  type DigestReport,
+  REPORT_STATUS_ORDER,
+  type ReportStatus,
 } from './digest-report.ts';
 import { type HtmlValue, markup, type SafeHtml } from './escape.ts';
 import { int, shortTime } from './format.ts';
 import {
+  attachmentPhrase,
   DEFAULT_MAX_ATTENTION_ROWS,
   DEFAULT_MAX_LIST_ROWS,
+  DEFAULT_MAX_PREFIX_ROWS,
+  type DigestDelivery,
+  defaultDelivery,
+  deliveryLines,
   errorCodesOf,
+  HTML_BUDGET_BYTES,
   headline,
   healthFigures,
   latestUpload,
   listParts,
+  oneLine,
   outsideNote,
   type RenderOptions,
-  shortUploadId,
   unconfirmedReason,
 } from './render-common.ts';
 import { subject } from './render-text.ts';
@@ -51,11 +57,6 @@ const BAR_ATTENTION = '#c62828';
 const BAR_OTHER = '#e0a526';
 const BAR_MAX_PX = 80;
 
-function badge(s: ReportStatus | AttentionCategory): SafeHtml {
-  const t = TONES[s];
-  return markup`<span style="padding:1px 5px;background:${t.bg};color:${t.fg};font-size:11px;font-weight:bold;white-space:nowrap">${s.replace('_', ' ')}</span>`;
-}
-
 function section(id: string, title: string, body: HtmlValue): SafeHtml {
   return markup`<tr><td id="${id}" style="padding:16px 24px 8px 24px;border-top:1px solid ${LINE}"><h2 style="margin:0 0 10px 0;font-family:${FONT};font-size:16px;line-height:22px;color:#1f2328">${title}</h2>${body}</td></tr>`;
 }
@@ -66,19 +67,18 @@ function more(shown: number, total: number, where: string): SafeHtml {
     : markup``;
 }
 
-const th = (label: string, width?: number) =>
-  markup`<th align="left" scope="col"${width === undefined ? '' : markup` width="${width}"`} style="padding:6px 6px;border-bottom:2px solid ${LINE};font-size:11px;color:${MUTED};text-transform:uppercase;font-weight:bold">${label}</th>`;
+/** Characters of a key shown on one line (the attachment has it whole). */
+const KEY_CHARS = 76;
 
-const cell = (content: HtmlValue, extra = '') =>
-  markup`<td valign="top" style="padding:6px;border-bottom:1px solid ${LINE};font-size:12px;line-height:17px${extra}">${content}</td>`;
+/** A key on one line, shortened in the middle when long. */
+const keyText = (r: { bucket: string; key: string }, withBucket = true) =>
+  markup`<span style="font-family:${MONO};white-space:nowrap">${oneLine(withBucket ? `${r.bucket}/${r.key}` : r.key, KEY_CHARS)}</span>`;
 
-const keyText = (r: { bucket: string; key: string }) =>
-  markup`<span style="font-family:${MONO};word-break:break-all">${r.bucket}/${r.key}</span>`;
-
-function when(iso: string | null): SafeHtml {
-  const t = shortTime(iso);
-  const i = t.indexOf('T');
-  return i < 0 ? markup`${t}` : markup`${t.slice(0, i)}<br>${t.slice(i + 1)}`;
+/** Whether every key of the report is in one bucket (then named once). */
+function oneBucket(r: DigestReport): string | null {
+  const buckets = new Set(r.byPrefix.map((p) => p.bucket));
+  for (const a of r.attention) buckets.add(a.bucket);
+  return buckets.size === 1 ? ([...buckets][0] as string) : null;
 }
 
 function header(r: DigestReport): SafeHtml {
@@ -105,28 +105,28 @@ function summary(r: DigestReport): SafeHtml {
   return markup`<tr><td id="summary" style="padding:4px 20px 12px 20px"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>${tile('need attention', h.attention, attentionTone)}${tile('recovered', h.recovered, TONES.RECOVERED)}${tile('in progress', h.inProgress, TONES.IN_PROGRESS)}${tile('completed', h.completed, TONES.COMPLETED)}</tr></table><p style="margin:8px 4px 0 4px;font-size:13px">${line} ${int(h.keys)} recording key${h.keys === 1 ? '' : 's'} had upload activity this day.</p></td></tr>`;
 }
 
-function uploadsCell(a: KeyStatusRecord): SafeHtml {
-  return markup`${a.uploads.map(
-    (u, i) =>
-      markup`${i > 0 ? markup`<br>` : ''}<b style="color:${TONES[u.status].fg}">${u.status}</b> <span style="font-family:${MONO};color:${MUTED}">${shortUploadId(u)}</span>`,
-  )}`;
-}
-
-function attentionRow(a: AttentionItem): SafeHtml {
+function attentionRow(a: AttentionItem, withBucket: boolean): SafeHtml {
   const u = latestUpload(a);
   const codes = errorCodesOf(a);
-  const status =
-    a.category === a.status
-      ? markup``
-      : markup`<br><span style="font-size:11px;color:${MUTED}">status ${a.status}</span>`;
-  const source =
-    a.source === 'athena'
-      ? markup` <span style="color:${MUTED}">(record from Athena)</span>`
-      : markup``;
-  return markup`<tr>${cell(markup`${badge(a.category)}${status}`)}${cell(markup`${keyText(a)}<div style="margin-top:2px;color:${MUTED}">${a.reason}${source}</div>`)}${cell(uploadsCell(a))}${cell(when(a.lastActivity), ';white-space:nowrap')}${cell(codes.length === 0 ? '-' : markup`${codes.map((c, i) => markup`${i > 0 ? markup`<br>` : ''}${c}`)}`)}${cell(listParts(u?.failedParts ?? []))}</tr>`;
+  const facts = [
+    oneLine(a.reason, 160),
+    `last activity ${shortTime(a.lastActivity)}`,
+    ...(codes.length === 0 ? [] : [oneLine(codes.join(' '), 60)]),
+    ...(u === null || u.failedParts.length === 0
+      ? []
+      : [`failed parts ${listParts(u.failedParts, 6)}`]),
+    ...(a.uploads.length > 1 ? [`${a.uploads.length} uploads`] : []),
+    ...(a.category === a.status ? [] : [`status ${a.status}`]),
+    ...(a.source === 'athena' ? ['record from Athena'] : []),
+  ];
+  return markup`<tr><td style="padding:4px 0;border-bottom:1px solid ${LINE};font-size:12px;line-height:17px"><b style="color:${TONES[a.category].fg}">${a.category.replace('_', ' ')}</b> ${keyText(a, withBucket)}<br><span style="font-size:11px;color:${MUTED}">${facts.join(' · ')}</span></td></tr>`;
 }
 
-function attention(r: DigestReport, max: number): SafeHtml {
+function attention(
+  r: DigestReport,
+  max: number,
+  delivery: DigestDelivery,
+): SafeHtml {
   const n = r.attention.length;
   const title = `Needs attention (${int(n)})`;
   if (n === 0)
@@ -135,10 +135,62 @@ function attention(r: DigestReport, max: number): SafeHtml {
       title,
       markup`<p style="margin:0;color:${TONES.COMPLETED.fg}">No upload failed, was aborted or stayed unfinished, and every completed object checked is in S3.</p>`,
     );
+  const bucket = oneBucket(r);
+  const where =
+    bucket === null
+      ? markup``
+      : markup`<p style="margin:0 0 6px 0;font-size:12px;color:${MUTED}">Keys in s3://${bucket}/</p>`;
   return section(
     'attention',
     title,
-    markup`<table width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;table-layout:fixed;width:100%"><thead><tr>${th('Status', 96)}${th('Key and reason')}${th('Uploads', 132)}${th('Last activity', 84)}${th('Errors', 86)}${th('Failed parts', 56)}</tr></thead><tbody>${r.attention.slice(0, max).map(attentionRow)}</tbody></table>${more(max, n, 'every row is in the attached CSV')}`,
+    markup`${where}<table width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;table-layout:fixed;width:100%"><tbody>${r.attention.slice(0, max).map((a) => attentionRow(a, bucket === null))}</tbody></table>${more(max, n, attachmentPhrase(r, delivery))}`,
+  );
+}
+
+const COUNT_LABELS: Record<ReportStatus, string> = {
+  FAILED: 'failed',
+  ABORTED: 'aborted',
+  INCOMPLETE: 'incomplete',
+  MISSING_OBJECT: 'missing object',
+  RECOVERED: 'recovered',
+  IN_PROGRESS: 'in progress',
+  COMPLETED: 'completed',
+};
+
+function statusCounts(r: DigestReport): SafeHtml {
+  const cells = REPORT_STATUS_ORDER.map(
+    (s) =>
+      markup`<td align="center" style="padding:4px 2px;border:1px solid ${LINE};font-size:11px;line-height:15px;color:${TONES[s].fg}"><b style="font-size:14px">${int(r.counts[s])}</b><br>${COUNT_LABELS[s]}</td>`,
+  );
+  return section(
+    'counts',
+    'Keys by status',
+    markup`<table width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;table-layout:fixed;width:100%"><tr>${cells}</tr></table>`,
+  );
+}
+
+function prefixes(r: DigestReport, max: number): SafeHtml {
+  const n = r.byPrefix.length;
+  if (n === 0) return markup``;
+  const withBucket = oneBucket(r) === null;
+  const num = (v: number, tone?: string) =>
+    markup`<td align="right" style="padding:3px 6px;border-bottom:1px solid ${LINE};font-size:12px${tone === undefined || v === 0 ? '' : `;color:${tone};font-weight:bold`}">${int(v)}</td>`;
+  const rows = r.byPrefix.slice(0, max).map((p) => {
+    const c = p.counts;
+    const name =
+      p.prefix === ''
+        ? '(no folder)'
+        : withBucket
+          ? `${p.bucket}/${p.prefix}`
+          : p.prefix;
+    return markup`<tr><td style="padding:3px 6px 3px 0;border-bottom:1px solid ${LINE};font-family:${MONO};font-size:12px;white-space:nowrap;overflow:hidden">${oneLine(name, 52)}</td>${num(p.attention, TONES.FAILED.fg)}${num(c.RECOVERED)}${num(c.IN_PROGRESS)}${num(c.COMPLETED)}${num(p.keys)}</tr>`;
+  });
+  const head = (label: string, width?: number) =>
+    markup`<th align="${width === undefined ? 'left' : 'right'}" scope="col"${width === undefined ? '' : markup` width="${width}"`} style="padding:3px 6px 3px 0;border-bottom:2px solid ${LINE};font-size:10px;color:${MUTED};text-transform:uppercase">${label}</th>`;
+  return section(
+    'prefixes',
+    'By site folder',
+    markup`<table width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;table-layout:fixed;width:100%"><tr>${head('Folder')}${head('Attention', 70)}${head('Recovered', 70)}${head('In progress', 76)}${head('Completed', 70)}${head('Keys', 56)}</tr>${rows}</table>${more(max, n, 'see the JSON report')}`,
   );
 }
 
@@ -307,14 +359,45 @@ function health(r: DigestReport): SafeHtml {
   );
 }
 
-function footer(): SafeHtml {
-  return markup`<tr><td style="padding:12px 24px 20px 24px;border-top:1px solid ${LINE};font-size:11px;line-height:16px;color:${MUTED}">The attached CSV lists every upload of every key that needs attention; the JSON report holds every record. Keys are shown with invisible characters written as \\xNN or \\uNNNN.</td></tr>`;
+function footer(r: DigestReport, d: DigestDelivery): SafeHtml {
+  const lines = deliveryLines(r, d).map(
+    (l) => markup`<span style="word-break:break-all">${l}</span><br>`,
+  );
+  return markup`<tr><td id="delivery" style="padding:12px 24px 20px 24px;border-top:1px solid ${LINE};font-size:11px;line-height:16px;color:${MUTED}">${lines}Keys are shown on one line, long ones shortened in the middle (…), with invisible characters written as \\xNN or \\uNNNN; the attachment has them exactly.</td></tr>`;
 }
 
 function body(report: DigestReport, options: RenderOptions): SafeHtml {
   const maxRows = options.maxAttentionRows ?? DEFAULT_MAX_ATTENTION_ROWS;
   const maxList = options.maxListRows ?? DEFAULT_MAX_LIST_ROWS;
-  return markup`<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f3f4f6"><tr><td align="center" style="padding:16px 8px"><table role="presentation" width="680" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:680px;background:#ffffff;border:1px solid ${LINE};font-family:${FONT};font-size:14px;line-height:20px;color:#1f2328;text-align:left">${header(report)}${banner(report)}${summary(report)}${attention(report, maxRows)}${chart(report)}${recovered(report, maxList)}${coverage(report, maxList)}${health(report)}${footer()}</table></td></tr></table>`;
+  const maxPrefixes = options.maxPrefixRows ?? DEFAULT_MAX_PREFIX_ROWS;
+  const delivery = options.delivery ?? defaultDelivery(report);
+  return markup`<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f3f4f6"><tr><td align="center" style="padding:16px 8px"><table role="presentation" width="680" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:680px;background:#ffffff;border:1px solid ${LINE};font-family:${FONT};font-size:14px;line-height:20px;color:#1f2328;text-align:left">${header(report)}${banner(report)}${summary(report)}${statusCounts(report)}${attention(report, maxRows, delivery)}${prefixes(report, maxPrefixes)}${chart(report)}${recovered(report, maxList)}${coverage(report, maxList)}${health(report)}${footer(report, delivery)}</table></td></tr></table>`;
+}
+
+/**
+ * The body within `HTML_BUDGET_BYTES`: with the rows asked for when it
+ * fits, else with fewer (halved until it does). Rows are bounded in size
+ * (keys and reasons on one line), so this only bites on hostile text.
+ */
+function fitted(report: DigestReport, options: RenderOptions): SafeHtml {
+  let o = options;
+  for (;;) {
+    const b = body(report, o);
+    const rows = o.maxAttentionRows ?? DEFAULT_MAX_ATTENTION_ROWS;
+    const list = o.maxListRows ?? DEFAULT_MAX_LIST_ROWS;
+    const pre = o.maxPrefixRows ?? DEFAULT_MAX_PREFIX_ROWS;
+    if (
+      Buffer.byteLength(b.html) <= HTML_BUDGET_BYTES ||
+      rows + list + pre === 0
+    )
+      return b;
+    o = {
+      ...o,
+      maxAttentionRows: Math.floor(rows / 2),
+      maxListRows: Math.floor(list / 2),
+      maxPrefixRows: Math.floor(pre / 2),
+    };
+  }
 }
 
 /**
@@ -326,7 +409,7 @@ export function html(
   report: DigestReport,
   options: RenderOptions = {},
 ): string {
-  return body(report, options).html;
+  return fitted(report, options).html;
 }
 
 /**
@@ -337,7 +420,7 @@ export function previewHtml(
   report: DigestReport,
   options: RenderOptions = {},
 ): string {
-  return previewDocument(subject(report), body(report, options));
+  return previewDocument(subject(report), fitted(report, options));
 }
 
 /**

@@ -4,18 +4,25 @@
  */
 import type { KeyStatusRecord } from '../model/derive.ts';
 import type { AttentionItem, DigestReport } from './digest-report.ts';
+import { REPORT_STATUS_ORDER } from './digest-report.ts';
 import { visible } from './escape.ts';
 import { int, shortTime } from './format.ts';
 import {
+  attachmentPhrase,
   DEFAULT_MAX_ATTENTION_ROWS,
   DEFAULT_MAX_LIST_ROWS,
+  DEFAULT_MAX_PREFIX_ROWS,
+  defaultDelivery,
+  deliveryLines,
   errorCodesOf,
   headline,
   healthFigures,
   latestUpload,
   listParts,
+  oneLine,
   outsideNote,
   type RenderOptions,
+  TEXT_BUDGET_BYTES,
   unconfirmedReason,
 } from './render-common.ts';
 
@@ -55,13 +62,16 @@ function attentionLines(a: AttentionItem, n: number): string[] {
   const u = latestUpload(a);
   const codes = errorCodesOf(a);
   const uploads = a.uploads
-    .map((x) => `${x.status} ${visible(x.uploadId ?? 'no id')}`)
+    .slice(0, 5)
+    .map((x) => `${x.status} ${oneLine(x.uploadId ?? 'no id', 120)}`)
     .join(', ');
+  const moreUploads =
+    a.uploads.length > 5 ? ` and ${a.uploads.length - 5} more` : '';
   return [
     `${n}. ${a.category}  ${uri(a)}`,
-    `   ${visible(a.reason)}`,
-    `   last activity ${shortTime(a.lastActivity)}; error codes: ${codes.length === 0 ? '-' : visible(codes.join(' '))}; failed parts: ${listParts(u?.failedParts ?? [])}`,
-    `   uploads (${a.uploads.length}): ${uploads}${a.source === 'athena' ? '; record from Athena (repaired)' : ''}`,
+    `   ${oneLine(a.reason, 300)}`,
+    `   last activity ${shortTime(a.lastActivity)}; error codes: ${codes.length === 0 ? '-' : oneLine(codes.join(' '), 120)}; failed parts: ${listParts(u?.failedParts ?? [])}`,
+    `   uploads (${a.uploads.length}): ${uploads}${moreUploads}${a.source === 'athena' ? '; record from Athena (repaired)' : ''}`,
   ];
 }
 
@@ -133,13 +143,36 @@ function chartLines(r: DigestReport): string[] {
   });
 }
 
-/** The plain-text alternative: the same information as the HTML body. */
+/**
+ * The plain-text alternative: the same information as the HTML body,
+ * within `TEXT_BUDGET_BYTES` (fewer rows when the asked ones do not fit).
+ */
 export function text(
   report: DigestReport,
   options: RenderOptions = {},
 ): string {
+  let o = options;
+  for (;;) {
+    const t = render(report, o);
+    const rows = o.maxAttentionRows ?? DEFAULT_MAX_ATTENTION_ROWS;
+    const list = o.maxListRows ?? DEFAULT_MAX_LIST_ROWS;
+    const pre = o.maxPrefixRows ?? DEFAULT_MAX_PREFIX_ROWS;
+    if (Buffer.byteLength(t) <= TEXT_BUDGET_BYTES || rows + list + pre === 0)
+      return t;
+    o = {
+      ...o,
+      maxAttentionRows: Math.floor(rows / 2),
+      maxListRows: Math.floor(list / 2),
+      maxPrefixRows: Math.floor(pre / 2),
+    };
+  }
+}
+
+function render(report: DigestReport, options: RenderOptions): string {
   const maxRows = options.maxAttentionRows ?? DEFAULT_MAX_ATTENTION_ROWS;
   const maxList = options.maxListRows ?? DEFAULT_MAX_LIST_ROWS;
+  const maxPrefixes = options.maxPrefixRows ?? DEFAULT_MAX_PREFIX_ROWS;
+  const delivery = options.delivery ?? defaultDelivery(report);
   const r = report;
   const h = headline(r);
   const out: string[] = [
@@ -156,6 +189,7 @@ export function text(
     `  In progress     ${int(h.inProgress)}`,
     `  Completed       ${int(h.completed)}`,
     `  Keys            ${int(h.keys)}`,
+    `  By status       ${REPORT_STATUS_ORDER.map((s) => `${s} ${int(r.counts[s])}`).join(', ')}`,
     '',
     `NEEDS ATTENTION (${int(h.attention)})`,
   );
@@ -163,7 +197,18 @@ export function text(
   r.attention.slice(0, maxRows).forEach((a, i) => {
     out.push(...attentionLines(a, i + 1));
   });
-  out.push(...more(maxRows, r.attention.length, 'all rows in the CSV'));
+  out.push(...more(maxRows, r.attention.length, attachmentPhrase(r, delivery)));
+  if (r.byPrefix.length > 0) {
+    out.push(
+      '',
+      'BY SITE FOLDER (attention, recovered, in progress, completed, keys)',
+    );
+    for (const p of r.byPrefix.slice(0, maxPrefixes))
+      out.push(
+        `  ${oneLine(`${p.bucket}/${p.prefix}`, 60).padEnd(60)} ${[p.attention, p.counts.RECOVERED, p.counts.IN_PROGRESS, p.counts.COMPLETED, p.keys].map((n) => int(n).padStart(7)).join('')}`,
+      );
+    out.push(...more(maxPrefixes, r.byPrefix.length, 'see the JSON report'));
+  }
   out.push(
     '',
     `FAILED REQUESTS BY HOUR (${visible(r.timeZone)})`,
@@ -181,6 +226,8 @@ export function text(
     `  ${healthFigures(r).join('; ')}`,
     `  Log objects per hour: ${r.health.hours.map((x) => `${x.label} ${x.logObjects ?? '?'}`).join(', ')}`,
     ...r.health.warnings.map((w) => `  ! ${visible(w)}`),
+    '',
+    ...deliveryLines(r, delivery).map(visible),
     '',
   );
   return out.join('\n');

@@ -5,8 +5,23 @@
  */
 import type { DigestReport } from './digest-report.ts';
 
-export type { RenderOptions } from './render-common.ts';
-export { CSV_COLUMNS, type CsvRow, csv, csvRows } from './render-csv.ts';
+export {
+  attachmentNames,
+  type DigestDelivery,
+  HTML_BUDGET_BYTES,
+  type RenderOptions,
+  TEXT_BUDGET_BYTES,
+} from './render-common.ts';
+export {
+  CSV_BY_KEY_COLUMNS,
+  CSV_COLUMNS,
+  type CsvByKeyRow,
+  type CsvRow,
+  csv,
+  csvByKey,
+  csvByKeyRows,
+  csvRows,
+} from './render-csv.ts';
 export { html, previewDocument, previewHtml } from './render-html.ts';
 export { subject, text } from './render-text.ts';
 

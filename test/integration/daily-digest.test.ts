@@ -219,10 +219,11 @@ describe('a normal day, through the real binary', () => {
     expect(mail.html).toContain('id="attention"');
     expect(mail.text).toContain('upload-sentinel daily digest for 2026-03-14');
     expect(csvRowsOf(mail, DATE)).toEqual(expectedAttentionRows(expected));
-    const attached = mail.attachments.find((a) =>
-      a.filename?.endsWith('report.json'),
+    // The JSON report is not attached: the message names where it is kept.
+    expect(mail.attachments).toHaveLength(1);
+    expect(mail.text).toMatch(
+      /The full report \(JSON, every record\): s3:\/\/[a-z0-9.-]+\/digests\/2026-03-14\/[A-Za-z0-9_-]+\/report\.json\n/,
     );
-    expect(JSON.parse(attached?.content.toString() ?? '{}').date).toBe(DATE);
     // The same message reached the SMTP server.
     expect(received).toHaveLength(1);
     const relayed = await simpleParser(received[0] as Buffer);

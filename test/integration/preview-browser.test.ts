@@ -58,16 +58,21 @@ describe.skipIf(CHROMIUM === null)('HTML preview in Chromium', () => {
   it('shows the summary, the attention table and the by-hour chart', async () => {
     const { report } = simulatedReport(400, 'browser');
     const page = await open(previewHtml(report), 'preview');
-    for (const id of ['summary', 'attention', 'chart']) {
+    for (const id of ['summary', 'counts', 'attention', 'prefixes', 'chart']) {
       const el = page.locator(`#${id}`);
       expect(await el.isVisible(), id).toBe(true);
       const box = await el.boundingBox();
       expect(box?.width ?? 0, id).toBeGreaterThan(300);
       expect(box?.height ?? 0, id).toBeGreaterThan(20);
     }
-    // Every attention row is a table row with the key in it.
+    // The first 30 attention keys, each a table row, the key on one line.
     const rows = await page.locator('#attention tr').count();
-    expect(rows).toBeGreaterThanOrEqual(Math.min(report.attention.length, 50));
+    expect(rows).toBe(Math.min(report.attention.length, 30));
+    const keyHeights = await page
+      .locator('#attention tr span[style*="monospace"]')
+      .evaluateAll((spans) => spans.map((s) => s.getClientRects().length));
+    expect(keyHeights).toHaveLength(rows);
+    expect(new Set(keyHeights)).toEqual(new Set([1]));
     const first = report.attention[0];
     expect(first).toBeDefined();
     // biome-ignore lint/performance/useDomNodeTextContent: the text a reader sees, as rendered

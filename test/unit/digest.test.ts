@@ -431,11 +431,24 @@ describe('the send-digest handler, on fakes', () => {
     expect(sent).toEqual([{ to: ['a@example.com'] }]);
     const email = emails[0] as DigestEmail;
     expect(email.to).toEqual(['a@example.com']);
+    // One attachment, the CSV; the report and the complete CSV are named.
     expect(email.attachments.map((a) => a.filename)).toEqual([
       'upload-sentinel-2026-03-14-attention.csv',
-      'upload-sentinel-2026-03-14-report.json',
     ]);
-    const rows = parseCsv(email.attachments[0]?.content ?? '');
+    expect(email.text).toContain(
+      'The full report (JSON, every record): s3://reports/digests/2026-03-14/run-1/report.json',
+    );
+    expect(email.text).toContain(
+      'The complete list, one row per upload: s3://reports/digests/2026-03-14/run-1/attention.csv',
+    );
+    const content = email.attachments[0]?.content;
+    const rows = parseCsv(typeof content === 'string' ? content : '');
+    expect(
+      await reports.get({
+        bucket: 'reports',
+        key: 'digests/2026-03-14/run-1/attention.csv',
+      }),
+    ).toBe(content);
     expect(rows[1]?.[3]).toBe('a-failed');
     expect(rows[1]?.[4]).toBe("'-starts-with-dash");
     const stored = parseStoredReport(

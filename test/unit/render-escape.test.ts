@@ -19,11 +19,13 @@ import {
   CSV_COLUMNS,
   csv,
   csvRows,
+  HTML_BUDGET_BYTES,
   html,
   previewHtml,
   subject,
   text,
 } from '../../core/report/render.ts';
+import { oneLine } from '../../core/report/render-common.ts';
 import { anyText, UNSAFE } from '../support/hostile-text.ts';
 import {
   hostileReport,
@@ -147,8 +149,10 @@ describe('HTML escaping', () => {
       expect(doc).not.toContain('<script');
       expect(doc).not.toContain(HOSTILE);
       expect(doc).not.toContain('"q"');
+      // One bucket: the keys are shown without it, the bucket named once.
+      expect(doc).toContain('Keys in s3://rec/');
       expect(doc).toContain(
-        'rec/recordings/&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;.tar',
+        '>recordings/&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;.tar<',
       );
       expect(skeleton(doc)).toEqual(skeleton(plain));
     }
@@ -169,7 +173,9 @@ describe('HTML escaping', () => {
         const doc = html(r);
         expect(skeleton(doc)).toEqual(down ? plainDown : plain);
         expect(doc).not.toMatch(UNSAFE);
-        expect(doc).toContain(escapeHtml(`rec/${s}`));
+        // The key on one line: visible, shortened in the middle if long.
+        expect(doc).toContain(escapeHtml(oneLine(s, 76)));
+        expect(Buffer.byteLength(doc)).toBeLessThanOrEqual(HTML_BUDGET_BYTES);
       }),
       { numRuns: 200 },
     );

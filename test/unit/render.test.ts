@@ -5,10 +5,12 @@ import type { DigestReport } from '../../core/report/digest-report.ts';
 import { escapeHtml } from '../../core/report/escape.ts';
 import { reconcileDay } from '../../core/report/reconcile.ts';
 import {
+  HTML_BUDGET_BYTES,
   html,
   json,
   previewHtml,
   subject,
+  TEXT_BUDGET_BYTES,
   text,
 } from '../../core/report/render.ts';
 import { input, key, simulatedReport, upload } from '../support/report.ts';
@@ -112,21 +114,62 @@ describe('rendering a simulated day', () => {
     );
   });
 
-  it('HTML: the sections with stable ids, one attention row per key', () => {
+  it('HTML: the sections with stable ids, the first attention rows, each key on one line', () => {
     const body = html(report);
-    for (const id of ['summary', 'attention', 'chart'])
+    for (const id of [
+      'summary',
+      'counts',
+      'attention',
+      'prefixes',
+      'chart',
+      'delivery',
+    ])
       expect(all(body, / id="([a-z]+)"/g).filter((x) => x === id)).toEqual([
         id,
       ]);
     expect(body).not.toContain('id="unconfirmed"');
     const table = body.slice(
       body.indexOf('id="attention"'),
-      body.indexOf('id="chart"'),
+      body.indexOf('id="prefixes"'),
     );
     const rows = table.split('<tbody>')[1]?.split('</tbody>')[0] ?? '';
-    expect(rows.match(/<tr>/g)).toHaveLength(report.attention.length);
-    for (const a of report.attention)
-      expect(rows).toContain(escapeHtml(`${a.bucket}/${a.key}`));
+    const shown = report.attention.slice(0, 30);
+    expect(report.attention.length).toBeGreaterThan(30);
+    expect(rows.match(/<tr>/g)).toHaveLength(30);
+    // One bucket: named once above the rows, each key on one line.
+    expect(table).toContain('Keys in s3://rec-archive-prod/');
+    for (const a of shown)
+      expect(rows).toContain(
+        `<span style="font-family:Consolas,Menlo,monospace;white-space:nowrap">${escapeHtml(a.key)}</span>`,
+      );
+    expect(table).toContain(
+      `… and ${report.attention.length - 30} more: every row is in the attached upload-sentinel-2026-03-14-attention.csv, one row per upload.`,
+    );
+  });
+
+  it('HTML: counts by status and by site folder', () => {
+    const body = html(report);
+    const counts = body.slice(
+      body.indexOf('id="counts"'),
+      body.indexOf('id="attention"'),
+    );
+    for (const [s, label] of [
+      ['FAILED', 'failed'],
+      ['COMPLETED', 'completed'],
+    ] as const)
+      expect(counts).toContain(
+        `>${report.counts[s].toLocaleString('en-US')}</b><br>${label}</td>`,
+      );
+    const sites = body.slice(
+      body.indexOf('id="prefixes"'),
+      body.indexOf('id="chart"'),
+    );
+    const names = all(sites, /monospace[^>]*>([^<]*)<\/td>/g);
+    expect(names).toEqual(report.byPrefix.slice(0, 12).map((p) => p.prefix));
+    expect(names).toContain('recordings/2026/03/14/lon-01/');
+    expect(report.byPrefix.reduce((n, p) => n + p.attention, 0)).toBe(
+      report.attention.length,
+    );
   });
 
   it('HTML: a 24-column chart with each hour labelled and counted in text', () => {
@@ -163,18 +206,38 @@ describe('rendering a simulated day', () => {
     expect(body).toContain('max-width:680px');
   });
 
-  // The size depends on the row limits, so a day with more attention keys
-  // than the email shows is enough.
-  it('HTML: stays under Gmail’s clipping size on a bad day', {
+  // The size depends on the row limits and on how long a row can be, so a
+  // day with more attention keys than the email shows, and rows as long as
+  // they get, is enough.
+  it('HTML and text: at most 60 KB on a bad day, however long the keys', {
     timeout: 30_000,
   }, () => {
     const big = simulatedReport(600, 'big', 0.3).report;
-    expect(big.attention.length).toBeGreaterThan(50);
-    expect(big.recovered.length).toBeGreaterThan(20);
-    const body = html(big);
-    expect(Buffer.byteLength(body)).toBeLessThan(100 * 1024);
-    expect(body).toContain(
-      `and ${big.attention.length - 50} more: every row is in the attached CSV`,
+    expect(big.attention.length).toBeGreaterThan(30);
+    expect(big.recovered.length).toBeGreaterThan(10);
+    expect(Buffer.byteLength(html(big))).toBeLessThanOrEqual(HTML_BUDGET_BYTES);
+    expect(Buffer.byteLength(text(big))).toBeLessThanOrEqual(TEXT_BUDGET_BYTES);
+    // Every key 1,024 bytes of characters that escape long.
+    const long = (k: string) => `${k}/${'<\u0001&"'.repeat(256)}`;
+    const worst: DigestReport = {
+      ...big,
+      attention: big.attention.map((a) => ({
+        ...a,
+        key: long(a.key),
+        reason: long(a.reason),
+        uploads: a.uploads.map((u) => ({ ...u, errorCodes: [long('e')] })),
+      })),
+      recovered: big.recovered.map((r) => ({ ...r, key: long(r.key) })),
+      byPrefix: Array.from({ length: 500 }, (_, i) => ({
+        ...(big.byPrefix[0] as DigestReport['byPrefix'][number]),
+        prefix: long(`p${i}`),
+      })),
+    };
+    const body = html(worst);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(HTML_BUDGET_BYTES);
+    expect(body).toContain('id="attention"');
+    expect(Buffer.byteLength(text(worst))).toBeLessThanOrEqual(
+      TEXT_BUDGET_BYTES,
     );
   });
 
@@ -198,10 +261,14 @@ describe('rendering a simulated day', () => {
       'LOG DELIVERY (OK)',
     ])
       expect(t).toContain(`\n${heading}\n`);
-    for (const a of report.attention) {
+    for (const a of report.attention.slice(0, 30)) {
       expect(t).toContain(`${a.category}  s3://${a.bucket}/${a.key}\n`);
       expect(t).toContain(`   ${a.reason}\n`);
     }
+    expect(t).toContain(
+      `  … and ${report.attention.length - 30} more (every row is in the attached upload-sentinel-2026-03-14-attention.csv, one row per upload)\n`,
+    );
+    expect(t).toContain('\nBY SITE FOLDER');
     expect(t).not.toContain('UNCONFIRMED');
   });
 
@@ -251,9 +318,11 @@ describe('rendering limits', () => {
   it('caps the rows the email shows and says where the rest is', () => {
     const r = reconcileDay(input(many(7, 'f', S.FAILED)));
     const body = html(r, { maxAttentionRows: 3 });
-    expect(body).toContain('… and 4 more: every row is in the attached CSV.');
+    expect(body).toContain(
+      '… and 4 more: every row is in the attached upload-sentinel-2026-03-14-attention.csv, one row per upload.',
+    );
     expect(text(r, { maxAttentionRows: 3 })).toContain(
-      '  … and 4 more (all rows in the CSV)',
+      '  … and 4 more (every row is in the attached upload-sentinel-2026-03-14-attention.csv, one row per upload)',
     );
   });
 
