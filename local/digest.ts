@@ -9,6 +9,11 @@
  * | QueryAthena | `LocalAthena.startQueryExecutionSync`: DuckDB runs the same query template, same parameters, over the local log bucket's partitions |
  * | AlertAthenaUnavailable, NotifyAdmin, NotifyFailure (SNS) | a JSON file per publication in `outbox/admin/` |
  *
+ * Step Functions' payload limit holds: a state's input (after Parameters)
+ * or output, or a Task's result, over 256 KB ends the execution with
+ * `States.DataLimitExceeded`, which no Catch catches (the admin hears of it
+ * through the stack's alarm on failed executions, not from the workflow).
+ *
  * SES is the local SES stand-in (`local/ses.ts`) reached by the real SES
  * client; Athena's results are read through the local GetQueryResults
  * endpoint by the production adapter; S3 is the stack's s3rver, DynamoDB
@@ -84,6 +89,38 @@ type JsonValue = Parameters<TaskBinding>[0];
 
 /** What Lambda does to a result: JSON in, JSON out. */
 const asJson = (v: unknown): JsonValue => JSON.parse(JSON.stringify(v ?? null));
+
+/**
+ * Step Functions' limit on a state's input and output and on a Task's
+ * result: 256 KB of JSON (UTF-8).
+ */
+export const STATE_PAYLOAD_MAX_BYTES = 256 * 1024;
+
+/** The terminal error of a payload over the limit (no Catch catches it). */
+export class DataLimitExceededError extends Error {
+  override readonly name = 'States.DataLimitExceeded';
+}
+
+/**
+ * Holds the payload limit over one execution: each check of a payload over
+ * it records the first violation and aborts the execution, so nothing runs
+ * after it, Catch and Retry included.
+ */
+class PayloadGuard {
+  violation: DataLimitExceededError | null = null;
+  abort: () => void = () => {};
+
+  check(state: string, what: string, value: unknown): void {
+    const size = Buffer.byteLength(JSON.stringify(value ?? null));
+    if (size <= STATE_PAYLOAD_MAX_BYTES) return;
+    const e = new DataLimitExceededError(
+      `The ${what} of state '${state}' is ${size} bytes, more than the maximum number of bytes service limit (${STATE_PAYLOAD_MAX_BYTES}).`,
+    );
+    this.violation ??= e;
+    this.abort();
+    throw e;
+  }
+}
 
 export interface LocalDigestOptions {
   /** A started stack (with S3). */
@@ -249,6 +286,7 @@ export class LocalDigest {
   private bindings(
     s3Checked: boolean,
     notices: AdminPublication[],
+    guard: PayloadGuard,
   ): LocalHandlers {
     const stack = this.o.stack;
     const sender = this.o.sender ?? LOCAL_SENDER;
@@ -305,6 +343,14 @@ export class LocalDigest {
           asJson(await this.publish(t.state, input, notices));
     for (const [state, b] of Object.entries(this.o.bindings ?? {}))
       if (b !== undefined) out[state] = b;
+    // Every Task's effective input and its result are held to the limit.
+    for (const [state, b] of Object.entries(out))
+      out[state] = async (input) => {
+        guard.check(state, 'input (after Parameters)', input);
+        const result = await b(input);
+        guard.check(state, 'result', result);
+        return result;
+      };
     return out;
   }
 
@@ -349,9 +395,10 @@ export class LocalDigest {
       DAILY_DIGEST_TASKS.map((t) => [t.state, 5]),
     );
     const machineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:upload-sentinel-digest`;
+    const guard = new PayloadGuard();
     const exec = this.machine.run(asJson(input), {
       overrides: {
-        taskResourceLocalHandlers: this.bindings(s3Checked, notices),
+        taskResourceLocalHandlers: this.bindings(s3Checked, notices, guard),
         retryIntervalOverrides: retries,
       },
       context: {
@@ -364,10 +411,22 @@ export class LocalDigest {
         StateMachine: { Id: machineArn, Name: 'upload-sentinel-digest' },
       },
     });
+    guard.abort = () => exec.abort();
     const path: string[] = [];
     const events = (async () => {
-      for await (const e of exec.eventLogs)
-        if (e.type === 'StateEntered') path.push(e.state.name);
+      for await (const e of exec.eventLogs) {
+        // A state's output merged from several results (and a Pass state's)
+        // is checked here, as soon as the state exits.
+        try {
+          if (e.type === 'StateEntered') {
+            path.push(e.state.name);
+            guard.check(e.state.name, 'input', e.state.input);
+          } else if (e.type === 'StateExited')
+            guard.check(e.state.name, 'output', e.state.output);
+        } catch {
+          // Recorded in the guard; the execution is aborted.
+        }
+      }
     })();
     let output: unknown = null;
     let error: LocalDigestRun['error'] = null;
@@ -380,6 +439,10 @@ export class LocalDigest {
       error = { name, cause: causeOf(message) || message };
     }
     await events.catch(() => {});
+    if (guard.violation !== null) {
+      output = null;
+      error = { name: guard.violation.name, cause: guard.violation.message };
+    }
     const run: LocalDigestRun = {
       execution,
       status: error === null ? 'SUCCEEDED' : 'FAILED',

@@ -4,13 +4,16 @@
  * `.eml` file to the outbox (and, when asked, relays it to an SMTP server),
  * `GetIdentityVerificationAttributes` answers from a list of verified
  * identities. Like SES in the sandbox, it rejects a message whose sender or
- * recipients are not verified. Faults can be injected for tests.
+ * recipients are not verified; like SES, it refuses a raw message over
+ * 10 MB (`InvalidParameterValue`, "Message length is more than 10485760
+ * bytes long", the answer SES gives). Faults can be injected for tests.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
+import { SES_MAX_MESSAGE_BYTES } from '../core/digest/email.ts';
 import { SafeHtml } from '../core/report/escape.ts';
 import { previewDocument } from '../core/report/render.ts';
 import { type LocalReply, type LocalServer, serveLocal } from './http.ts';
@@ -193,6 +196,12 @@ export class LocalSes {
         message: `Email address is not verified. The following identities failed the check in region LOCAL: ${failed.join(', ')}`,
       });
     const raw = Buffer.from(data, 'base64');
+    if (raw.length > SES_MAX_MESSAGE_BYTES)
+      return errorReply({
+        status: 400,
+        code: 'InvalidParameterValue',
+        message: `Message length is more than ${SES_MAX_MESSAGE_BYTES} bytes long: '${raw.length}'.`,
+      });
     const messageId = `local-${randomUUID()}`;
     await mkdir(this.o.outboxDir, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -41,6 +41,9 @@ export const LOCAL_TABLE = 'upload-sentinel-uploads';
  * takes it; see docs/local-state.md).
  */
 export const STATE_LOCK = 'in-use.lock';
+
+/** DynamoDB's limit on an item (attribute names and values), in KB. */
+export const DYNAMODB_MAX_ITEM_KB = 400;
 export const LOCAL_LOG_BUCKET = 'upload-sentinel-logs';
 export const LOCAL_RECORDINGS_BUCKET = 'rec-archive-prod';
 /** Where the local digest keeps its reports, as the reports bucket does in AWS. */
@@ -229,6 +232,8 @@ export class LocalStack {
     }
     const server = dynalite({
       path: temporary ? undefined : indexDir,
+      // DynamoDB's item limit, 400 KB (dynalite's default, stated here).
+      maxItemSizeKb: DYNAMODB_MAX_ITEM_KB,
       createTableMs: 0,
       deleteTableMs: 0,
       updateTableMs: 0,
