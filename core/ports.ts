@@ -99,19 +99,48 @@ export interface RecordingState {
   expected: ExpectedState | null;
 }
 
+/** A recording key. */
+export interface KeyRef {
+  bucket: string;
+  key: string;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * The order keys are listed and paged in: `bucket/key` compared as UTF-8
+ * bytes (the order DynamoDB keeps sort keys in).
+ */
+export function compareKeyOrder(a: KeyRef, b: KeyRef): number {
+  const x = utf8.encode(`${a.bucket}/${a.key}`);
+  const y = utf8.encode(`${b.bucket}/${b.key}`);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++)
+    if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+  return x.length - y.length;
+}
+
 /** The uploads index (DynamoDB in AWS, dynalite locally). */
 export interface UploadStore {
   /** Merges one object's contribution. Idempotent and order-free. */
   merge(contribution: ObjectContribution): Promise<MergeResult>;
   /** The merged state of a key, or null if the index has none. */
   get(bucket: string, key: string): Promise<KeyState | null>;
-  /** Keys with upload activity in [start, end) (UTC hour granularity). */
+  /**
+   * Keys with upload activity in [start, end) (UTC hour granularity), each
+   * once, in key order (`compareKeyOrder`), after `after` when given: a
+   * caller can stop anywhere and go on later from the last key it read.
+   */
   keysActive(
     start: number,
     end: number,
-  ): AsyncIterable<{ bucket: string; key: string }>;
-  /** Every key in the index (a full scan: for small indexes and audits). */
-  allKeys(): AsyncIterable<{ bucket: string; key: string }>;
+    after?: KeyRef | null,
+  ): AsyncIterable<KeyRef>;
+  /**
+   * Every key in the index, in key order, after `after` when given (a full
+   * scan: for small indexes and audits).
+   */
+  allKeys(after?: KeyRef | null): AsyncIterable<KeyRef>;
   /**
    * Claims the one alert of an upload: true the first time for `alertId`,
    * false after. `release` gives the claim back when the alert could not be

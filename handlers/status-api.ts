@@ -3,7 +3,15 @@
  *   GET /status?uri=s3://bucket/key   -> the key's status record, MISSING
  *                                        for a key only a manifest names
  *                                        (404 unknown)
- *   GET /attention?date=YYYY-MM-DD    -> keys needing attention that day
+ *   GET /attention?date=YYYY-MM-DD[&limit=N][&cursor=C]
+ *                                     -> a page of the keys needing attention
+ *                                        that day, in key order, and the
+ *                                        cursor of the next page (`null` at
+ *                                        the end)
+ * A page holds at most `limit` records (default 500, at most 1,000) and
+ * stays under 5 MB, well within a function URL's 6 MB response; every page
+ * of one listing is evaluated at the first page's as-of time (the cursor
+ * carries it), so any day can be read whole, consistently.
  * Bad input is a 400 with a one-line reason; internal errors are a generic
  * 500 (details go to the log, never to the caller).
  */
@@ -19,7 +27,12 @@ import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { ATTENTION_STATUSES } from '../core/model/status.ts';
 import type { UploadStore } from '../core/ports.ts';
-import { listActive, recordingStatus } from '../core/queries.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  listPage,
+  recordingStatus,
+} from '../core/queries.ts';
 import { parseS3Uri } from '../core/s3-uri.ts';
 import { dayWindowMs, isIsoDate } from '../core/time/day-window.ts';
 import { logger } from './logger.ts';
@@ -31,9 +44,20 @@ export interface StatusApiDeps {
   graceMs?: number;
   timeZone: string;
   now: () => number;
+  /**
+   * Payload bytes the records of an `/attention` page may take.
+   * @default MAX_PAGE_BYTES
+   */
+  maxPageBytes?: number;
 }
 
 type Response = APIGatewayProxyStructuredResultV2;
+
+/** Records in an `/attention` page when `limit` is not given, and at most. */
+export const DEFAULT_PAGE_LIMIT = 500;
+export const MAX_PAGE_LIMIT = 1000;
+/** The records of a page weigh at most this (payload bytes). */
+export const MAX_PAGE_BYTES = 5_000_000;
 
 function json(statusCode: number, body: unknown): Response {
   return {
@@ -97,21 +121,48 @@ export function createStatusApiHandler(deps: StatusApiDeps): StatusApiHandler {
         const date: unknown = query.date;
         if (typeof date !== 'string' || !isIsoDate(date))
           return error(400, 'query parameter date must be YYYY-MM-DD');
+        const limit = query.limit ?? String(DEFAULT_PAGE_LIMIT);
+        if (
+          !/^[0-9]{1,4}$/.test(limit) ||
+          +limit < 1 ||
+          +limit > MAX_PAGE_LIMIT
+        )
+          return error(
+            400,
+            `query parameter limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}`,
+          );
+        const cursor =
+          query.cursor === undefined ? null : decodeCursor(query.cursor);
+        if (query.cursor !== undefined && cursor === null)
+          return error(
+            400,
+            'query parameter cursor is not a cursor this API gave (pass nextCursor as it is)',
+          );
         const w = dayWindowMs(date, deps.timeZone);
-        const asOf = deps.now();
-        const records = await listActive(deps.store, {
+        const asOf = cursor?.asOf ?? deps.now();
+        const page = await listPage(deps.store, {
           start: w.start,
           end: w.end,
           asOf,
           stallWindowMs: deps.stallWindowMs,
           statuses: ATTENTION_STATUSES,
+          after: cursor?.after ?? null,
+          limit: +limit,
+          // Each record's weight in the response as Lambda sends it: the
+          // body is JSON inside the JSON of the result, escaped once more.
+          maxWeight: deps.maxPageBytes ?? MAX_PAGE_BYTES,
+          weigh: (r) => JSON.stringify(JSON.stringify(r)).length + 1,
         });
         return json(200, {
           date,
           timeZone: deps.timeZone,
           asOf: new Date(asOf).toISOString(),
-          count: records.length,
-          records,
+          count: page.records.length,
+          records: page.records,
+          nextCursor:
+            page.next === null
+              ? null
+              : encodeCursor({ after: page.next, asOf }),
         });
       }
       return error(

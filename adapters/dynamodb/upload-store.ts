@@ -49,15 +49,17 @@ import {
   keyId,
   mergeKeyStates,
 } from '../../core/model/state.ts';
-import type {
-  ExpectedContribution,
-  LogObjectReceipt,
-  ManifestReceipt,
-  MergeResult,
-  ObjectContribution,
-  RecordingState,
-  UploadStore,
-  WriteCount,
+import {
+  compareKeyOrder,
+  type ExpectedContribution,
+  type KeyRef,
+  type LogObjectReceipt,
+  type ManifestReceipt,
+  type MergeResult,
+  type ObjectContribution,
+  type RecordingState,
+  type UploadStore,
+  type WriteCount,
 } from '../../core/ports.ts';
 import { utcHourName, utcHours } from '../../core/time/day-window.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
@@ -471,26 +473,71 @@ export class DynamoDbUploadStore implements UploadStore {
   async *keysActive(
     start: number,
     end: number,
-  ): AsyncIterable<{ bucket: string; key: string }> {
-    const seen = new Set<string>();
-    for (const hour of utcHours(start, end)) {
-      yield* this.distinctKeys(seen, (from) =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: T.hourIndex.name,
-            KeyConditionExpression: '#h = :h',
-            ExpressionAttributeNames: { '#h': T.hourIndex.partitionKey },
-            ExpressionAttributeValues: { ':h': S(hour) },
-            ExclusiveStartKey: from,
-          }),
-        ),
-      );
+    after: KeyRef | null = null,
+  ): AsyncIterable<KeyRef> {
+    // The hour index keeps each hour's keys sorted by `pk` (UTF-8 bytes,
+    // as `compareKeyOrder`): merging the hours' streams gives every key
+    // once, in order, holding one page per hour.
+    const from = after === null ? null : partitionKey(after.bucket, after.key);
+    const streams = utcHours(start, end).map((hour) =>
+      this.hourKeys(hour, from)[Symbol.asyncIterator](),
+    );
+    const heads = await Promise.all(streams.map((s) => s.next()));
+    let last: Buffer | null = null;
+    for (;;) {
+      let min = -1;
+      for (let i = 0; i < heads.length; i++) {
+        const h = heads[i] as IteratorResult<Buffer>;
+        if (h.done) continue;
+        const m = heads[min] as IteratorResult<Buffer> | undefined;
+        if (min < 0 || Buffer.compare(h.value, m?.value as Buffer) < 0) min = i;
+      }
+      if (min < 0) return;
+      const pk = (heads[min] as IteratorResult<Buffer>).value as Buffer;
+      heads[min] = await (streams[min] as AsyncIterator<Buffer>).next();
+      if (last !== null && pk.equals(last)) continue;
+      last = pk;
+      const parsed = parsePartitionKey(pk.toString('utf8'));
+      if (parsed !== null) yield parsed;
     }
   }
 
-  async *allKeys(): AsyncIterable<{ bucket: string; key: string }> {
-    yield* this.distinctKeys(new Set(), (from) =>
+  /** The `pk`s of an hour in the hour index, in order, after `from`. */
+  private async *hourKeys(
+    hour: string,
+    from: string | null,
+  ): AsyncIterable<Buffer> {
+    let page: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: T.hourIndex.name,
+          KeyConditionExpression:
+            from === null ? '#h = :h' : '#h = :h AND #pk > :from',
+          ExpressionAttributeNames: {
+            '#h': T.hourIndex.partitionKey,
+            ...(from === null ? {} : { '#pk': T.partitionKey }),
+          },
+          ExpressionAttributeValues: {
+            ':h': S(hour),
+            ...(from === null ? {} : { ':from': S(from) }),
+          },
+          ExclusiveStartKey: page,
+          Limit: 1000,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const pk = item[T.partitionKey]?.S;
+        if (pk !== undefined) yield Buffer.from(pk, 'utf8');
+      }
+      page = out.LastEvaluatedKey;
+    } while (page !== undefined);
+  }
+
+  async *allKeys(after: KeyRef | null = null): AsyncIterable<KeyRef> {
+    const keys: KeyRef[] = [];
+    for await (const k of this.distinctKeys(new Set(), (from) =>
       this.client.send(
         new ScanCommand({
           TableName: this.table,
@@ -498,7 +545,9 @@ export class DynamoDbUploadStore implements UploadStore {
           ExclusiveStartKey: from,
         }),
       ),
-    );
+    ))
+      if (after === null || compareKeyOrder(k, after) > 0) keys.push(k);
+    yield* keys.sort(compareKeyOrder);
   }
 
   /** The keys named by the pages of a query or scan of the hour index, once each. */

@@ -3,8 +3,10 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
 import { ContributionBuilder } from '../../core/ingest/contribution.ts';
+import { compareKeyOrder } from '../../core/ports.ts';
 import { simulateDay } from '../../core/simulate/simulate.ts';
 import { createStatusApiHandler } from '../../handlers/status-api.ts';
+import { LocalFunctionUrl } from '../../local/function-url.ts';
 import { LocalStack } from '../../local/stack.ts';
 
 const day = simulateDay({
@@ -109,21 +111,111 @@ describe('status API', () => {
     expect((await api()(get('/status'))).statusCode).toBe(400);
   });
 
-  it('lists the keys needing attention on a day', async () => {
+  const attentionKeys = () =>
+    day.expected.keys
+      .filter((k) => ['FAILED', 'ABORTED', 'INCOMPLETE'].includes(k.status))
+      .map((k) => ({ bucket: k.bucket, key: k.key }))
+      .sort(compareKeyOrder)
+      .map((k) => k.key);
+
+  it('lists the keys needing attention on a day, in key order, in one page when they fit', async () => {
     const res = await api()(get('/attention', { date: '2026-03-14' }));
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body ?? '');
-    const expected = day.expected.keys
-      .filter((k) => ['FAILED', 'ABORTED', 'INCOMPLETE'].includes(k.status))
-      .map((k) => k.key)
-      .sort();
-    expect(body.records.map((r: { key: string }) => r.key).sort()).toEqual(
-      expected,
-    );
+    const expected = attentionKeys();
+    expect(body.records.map((r: { key: string }) => r.key)).toEqual(expected);
     expect(body.count).toBe(expected.length);
+    expect(body.nextCursor).toBeNull();
     expect(
       (await api()(get('/attention', { date: '2026-02-30' }))).statusCode,
     ).toBe(400);
+  });
+
+  /** Every page of a listing through a local function URL, and the keys. */
+  async function readWhole(
+    url: string,
+    query: Record<string, string>,
+  ): Promise<{ keys: string[]; pages: number; asOf: Set<string> }> {
+    const keys: string[] = [];
+    const asOfs = new Set<string>();
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const q: URLSearchParams = new URLSearchParams({
+        date: '2026-03-14',
+        ...query,
+        ...(cursor === null ? {} : { cursor }),
+      });
+      const res: Response = await fetch(`${url}/attention?${q}`);
+      expect(res.status).toBe(200);
+      const body: {
+        asOf: string;
+        count: number;
+        records: { key: string }[];
+        nextCursor: string | null;
+      } = await res.json();
+      pages++;
+      asOfs.add(body.asOf);
+      expect(body.count).toBe(body.records.length);
+      keys.push(...body.records.map((r: { key: string }) => r.key));
+      cursor = body.nextCursor;
+    } while (cursor !== null && pages < 100);
+    return { keys, pages, asOf: asOfs };
+  }
+
+  it('pages: a limit and a cursor read the whole day, each key once, at one as-of time', async () => {
+    let clock = asOf;
+    const url = await LocalFunctionUrl.start(
+      createStatusApiHandler({
+        store: stack.store,
+        stallWindowMs: day.expected.stallWindowMs,
+        timeZone: 'UTC',
+        // Time passes between pages: the cursor keeps the first page's.
+        now: () => (clock += 3_600_000),
+      }),
+    );
+    try {
+      const expected = attentionKeys();
+      expect(expected.length).toBeGreaterThan(7);
+      const whole = await readWhole(url.url, { limit: '3' });
+      expect(whole.keys).toEqual(expected);
+      expect(whole.pages).toBe(Math.ceil(expected.length / 3));
+      expect(whole.asOf.size).toBe(1);
+      // A bad cursor or limit is a 400 that says what to do.
+      for (const q of [
+        'cursor=nope!',
+        'cursor=WyJhIl0',
+        'limit=0',
+        'limit=1001',
+        'limit=x',
+      ]) {
+        const res = await fetch(`${url.url}/attention?date=2026-03-14&${q}`);
+        expect(res.status, q).toBe(400);
+        expect((await res.json()).error).toMatch(/query parameter/);
+      }
+    } finally {
+      await url.stop();
+    }
+  });
+
+  it('pages: a page stays under its byte budget whatever the limit', async () => {
+    const url = await LocalFunctionUrl.start(
+      createStatusApiHandler({
+        store: stack.store,
+        stallWindowMs: day.expected.stallWindowMs,
+        timeZone: 'UTC',
+        now: () => asOf,
+        // Less than any record: every page holds the one record it must.
+        maxPageBytes: 1,
+      }),
+    );
+    try {
+      const whole = await readWhole(url.url, { limit: '1000' });
+      expect(whole.keys).toEqual(attentionKeys());
+      expect(whole.pages).toBe(whole.keys.length);
+    } finally {
+      await url.stop();
+    }
   });
 
   it('refuses other methods and paths', async () => {
