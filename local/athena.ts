@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   DuckDbReconcileQueryRunner,
+  type LogScan,
   type PartitionFileLister,
 } from '../adapters/duckdb/duckdb-query-runner.ts';
 import type { ReconcileRow } from '../core/reconcile/ports.ts';
@@ -96,6 +97,11 @@ export interface LocalAthenaOptions {
 export class LocalAthena {
   private readonly results = new Map<string, ReconcileRow[]>();
   private readonly runner: DuckDbReconcileQueryRunner;
+
+  /** What the last query read of the local logs (files, bytes, lines). */
+  get lastScan(): LogScan | null {
+    return this.runner.lastScan;
+  }
   private server: LocalServer | null = null;
 
   private constructor(o: LocalAthenaOptions) {
@@ -159,7 +165,7 @@ export class LocalAthena {
           SubmissionDateTime: submitted.toISOString(),
           CompletionDateTime: new Date().toISOString(),
         },
-        Statistics: { DataScannedInBytes: 0 },
+        Statistics: { DataScannedInBytes: this.runner.lastScan?.bytes ?? 0 },
       },
     };
   }

@@ -4,6 +4,7 @@
  * `s3://` paths are not read) and returns rows as text, like Athena's
  * GetQueryResults.
  */
+import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -23,9 +24,11 @@ import type {
 } from '../../core/reconcile/ports.ts';
 import type { ReconcileWindow } from '../../core/reconcile/window.ts';
 import {
+  DUCKDB_ACCESS_LOG_LINES,
   DUCKDB_ACCESS_LOG_TABLE,
   duckDbLogFiles,
   renderDuckDbAccessLogTable,
+  renderDuckDbLinesTable,
 } from '../../workflows/sql/access-log-table.ts';
 import {
   type ParameterValue,
@@ -34,6 +37,7 @@ import {
   renderReconcileQuery,
   SqlDialect,
 } from '../../workflows/sql/reconcile-query.ts';
+import { TextInputLines } from './text-input-lines.ts';
 
 /** Lists the log files of the given partitions (`yyyy/MM/dd` dates). */
 export type PartitionFileLister = (
@@ -86,18 +90,55 @@ function bindable(
   return [listValue([...v]), LIST(VARCHAR)];
 }
 
+/** What loading the stand-in table read. */
+export interface LogScan {
+  files: number;
+  /** Bytes of the files: what Athena would report as data scanned. */
+  bytes: number;
+  lines: number;
+}
+
 /**
  * Fills DuckDB's stand-in for the Glue table (`DUCKDB_ACCESS_LOG_TABLE`, a
  * temporary table of `connection`) from local log files, replacing what it
- * held. The paths are bound as a prepared parameter (`duckDbLogFiles`).
+ * held: each file read as Athena's table reads it (`TextInputLines`: lines
+ * end at LF, CR or CRLF; invalid UTF-8 becomes U+FFFD; control bytes
+ * kept), its lines appended to `DUCKDB_ACCESS_LOG_LINES`, then parsed by
+ * the table's regular expression in SQL.
  */
 export async function loadDuckDbAccessLog(
   connection: DuckDBConnection,
   files: readonly string[],
-): Promise<void> {
-  await runDuckDbQuery(connection, renderDuckDbAccessLogTable(), [
-    duckDbLogFiles(files),
-  ]);
+): Promise<LogScan> {
+  const scan: LogScan = { files: 0, bytes: 0, lines: 0 };
+  await connection.run(renderDuckDbLinesTable());
+  const appender = await connection.createAppender(DUCKDB_ACCESS_LOG_LINES);
+  try {
+    for (const file of duckDbLogFiles(files)) {
+      const lines = new TextInputLines((line) => {
+        if (line === '') return;
+        appender.appendVarchar(line);
+        appender.appendVarchar(file);
+        appender.endRow();
+      });
+      for await (const chunk of createReadStream(file, {
+        highWaterMark: 1 << 20,
+      }))
+        lines.push(chunk as Buffer);
+      lines.end();
+      scan.files++;
+      scan.bytes += lines.bytes;
+      scan.lines += lines.lines;
+    }
+  } finally {
+    appender.closeSync();
+  }
+  try {
+    await runDuckDbQuery(connection, renderDuckDbAccessLogTable(), []);
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS ${DUCKDB_ACCESS_LOG_LINES}`);
+  }
+  return scan;
 }
 
 /**
@@ -146,10 +187,9 @@ export interface DuckDbReconcileQueryRunnerOptions {
  *
  * Each run loads the files into the stand-in table (`loadDuckDbAccessLog`),
  * runs the query with the window's dates and bounds as `$n` parameters, and
- * drops the table. The file paths reach DuckDB as a `VARCHAR[]` prepared
- * parameter of `read_csv`, not as SQL text: nothing to quote, nothing to
- * inject. DuckDB still expands glob characters inside those paths and reads
- * URLs, so they are checked to be plain absolute paths first.
+ * drops the table. The files are read by this process, so their paths never
+ * reach DuckDB as SQL; they are still checked to be plain absolute paths.
+ * `lastScan` says what the last run read.
  */
 export class DuckDbReconcileQueryRunner implements ReconcileQueryRunner {
   private static readonly query: RenderedQuery = renderReconcileQuery({
@@ -161,6 +201,8 @@ export class DuckDbReconcileQueryRunner implements ReconcileQueryRunner {
   private instance: DuckDBInstance | undefined;
   private connection: Promise<DuckDBConnection> | undefined;
   private running: Promise<void> = Promise.resolve();
+  /** What the last run read (files, bytes, lines); `null` before one. */
+  lastScan: LogScan | null = null;
 
   constructor(options: DuckDbReconcileQueryRunnerOptions) {
     this.listFiles = options.listFiles;
@@ -192,12 +234,15 @@ export class DuckDbReconcileQueryRunner implements ReconcileQueryRunner {
 
   private async run(window: ReconcileWindow): Promise<ReconcileRow[]> {
     const files = await this.listFiles(window.partitionDates);
-    if (files.length === 0) return []; // read_csv refuses an empty list
+    if (files.length === 0) {
+      this.lastScan = { files: 0, bytes: 0, lines: 0 };
+      return [];
+    }
     const query = DuckDbReconcileQueryRunner.query;
     const values = reconcileParameterValues(query, window);
     const connection = await this.connect();
     try {
-      await loadDuckDbAccessLog(connection, files);
+      this.lastScan = await loadDuckDbAccessLog(connection, files);
       return await runDuckDbQuery(connection, query.sql, values);
     } finally {
       await connection.run(`DROP TABLE IF EXISTS ${DUCKDB_ACCESS_LOG_TABLE}`);

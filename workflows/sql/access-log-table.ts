@@ -312,17 +312,27 @@ const DATE_FOLDER = '([0-9]{4}/[0-9]{2}/[0-9]{2})/[^/]*$';
 export const DUCKDB_ACCESS_LOG_TABLE = 'access_log';
 
 /**
+ * The lines DuckDB's stand-in table is made from: one row per line of the
+ * log files, read the way Athena's table reads them (`line`, the file's
+ * `filename`). Filled by the caller (`adapters/duckdb`): DuckDB's own CSV
+ * reader cannot read lines as Hadoop's text input format does (it throws
+ * on a lone carriage return, drops a line of invalid UTF-8 or holding its
+ * delimiter, and stops at 2 MB).
+ */
+export const DUCKDB_ACCESS_LOG_LINES = 'access_log_lines';
+
+/** The statement that creates `DUCKDB_ACCESS_LOG_LINES`, empty. */
+export function renderDuckDbLinesTable(): string {
+  return `CREATE OR REPLACE TEMPORARY TABLE ${DUCKDB_ACCESS_LOG_LINES} (line VARCHAR, filename VARCHAR)`;
+}
+
+/**
  * DuckDB's stand-in for the Glue table: a statement that creates the
  * temporary table `DUCKDB_ACCESS_LOG_TABLE` with the same columns (and the
  * `timestamp` partition, read from the `yyyy/MM/dd` folder of each file's
- * path) from the local log files in its one parameter, `$1`, a `VARCHAR[]`
- * of paths. Queries then read it as Athena reads the Glue table.
- *
- * Lines are read whole (`quote` and `escape` off, a control character as
- * delimiter); a line that does not match has NULL in every column, as in
- * Athena. Lines that are not valid UTF-8 (or hold the delimiter) are skipped
- * by DuckDB (`ignore_errors`), where Athena reads them with replacement
- * characters.
+ * path) from the lines in `DUCKDB_ACCESS_LOG_LINES`. Queries then read it
+ * as Athena reads the Glue table. A line that does not match has NULL in
+ * every column, as in Athena.
  *
  * A table rather than a view or subquery: DuckDB would inline the regular
  * expression into every filter that reads one of its groups and run it many
@@ -338,22 +348,14 @@ export function renderDuckDbAccessLogTable(): string {
   });
   return [
     `CREATE OR REPLACE TEMPORARY TABLE ${DUCKDB_ACCESS_LOG_TABLE} AS`,
-    // Lines first, so the expression runs over full vectors rather than
-    // over each small log object's few lines.
-    'WITH raw AS MATERIALIZED (',
-    '  SELECT line, filename',
-    "  FROM read_csv($1, columns = {'line': 'VARCHAR'},",
-    "    delim = E'\\x01', quote = '', escape = '', header = false,",
-    '    auto_detect = false, filename = true, ignore_errors = true)',
-    '  WHERE line IS NOT NULL',
-    ')',
     'SELECT',
     `  ${[...columns, 'partition_date AS "timestamp"'].join(',\n  ')}`,
     'FROM (',
     '  SELECT',
     `    regexp_extract(line, ${sqlString(ACCESS_LOG_REGEX)}, [${names}]) AS f,`,
     `    NULLIF(regexp_extract(filename, ${sqlString(DATE_FOLDER)}, 1), '') AS partition_date`,
-    '  FROM raw',
+    `  FROM ${DUCKDB_ACCESS_LOG_LINES}`,
+    '  WHERE line IS NOT NULL',
     ')',
   ].join('\n');
 }
@@ -367,10 +369,8 @@ export class LogFileListError extends Error {
 const PLAIN_PATH = /^\/[^*?[\]{}\\\n\r]*$/;
 
 /**
- * The `$1` of `renderDuckDbAccessLogTable`: the paths, checked to be plain
- * absolute paths. They reach DuckDB as a `VARCHAR[]` prepared parameter, not
- * as SQL text, so there is nothing to quote; but DuckDB expands `*`, `?`,
- * `[...]` (and `{...}`) in file lists and would read URLs, hence the check.
+ * The log files the stand-in reads, checked to be plain absolute paths (no
+ * glob or URL syntax): they are read by path and named in the lines table.
  */
 export function duckDbLogFiles(files: readonly string[]): readonly string[] {
   if (files.length === 0) throw new LogFileListError('no files to read');
