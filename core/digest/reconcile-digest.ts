@@ -329,6 +329,10 @@ export async function reconcileDigest(
     alerts,
     health: await health(deps, window),
   });
+  // Athena's table does not see the day's logs: the admin hears it in one
+  // line (the report says the same).
+  if (report.coverage.athena === 'NO_LOGS' && report.coverage.athenaError)
+    report.alerts.push(report.coverage.athenaError);
   const repairedKeys = await repair(deps, report, athenaStates);
   const ref: ReportRef = await deps.reports.put(
     `${folder}report.json`,

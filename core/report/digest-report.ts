@@ -182,9 +182,16 @@ export interface S3Coverage {
 
 /** Index against Athena, and both against S3. */
 export interface Coverage {
-  /** `AGREED`, `DISAGREED`, or `UNAVAILABLE` when Athena failed. */
-  athena: 'AGREED' | 'DISAGREED' | 'UNAVAILABLE';
-  /** Why Athena is unavailable, as the caller reported it. */
+  /**
+   * `AGREED`, `DISAGREED`, `UNAVAILABLE` when Athena failed, or `NO_LOGS`
+   * when it ran but saw no upload request of a day the index has keys for
+   * (the logs are not where its table reads them: nothing to compare).
+   */
+  athena: 'AGREED' | 'DISAGREED' | 'UNAVAILABLE' | 'NO_LOGS';
+  /**
+   * Why Athena is unavailable, as the caller reported it; for `NO_LOGS`,
+   * one sentence on the likely cause and what to do.
+   */
   athenaError: string | null;
   indexKeys: number;
   athenaKeys: number | null;

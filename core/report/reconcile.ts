@@ -287,6 +287,25 @@ function compareViews(
   const indexOnly: UploadRef[] = [];
   const disagreements: Disagreement[] = [];
   let agreedKeys = 0;
+  if (input.athena !== null && athena.size === 0 && index.size > 0) {
+    // Athena read nothing of a day the index has: its table does not see
+    // these logs. One sentence says so; no key is a disagreement.
+    for (const r of index.values())
+      entries.push({ record: r, source: RecordSource.INDEX, disputedBy: null });
+    return {
+      entries,
+      coverage: {
+        athena: 'NO_LOGS',
+        athenaError: noLogsSentence(input.day.date, index.size),
+        indexKeys: index.size,
+        athenaKeys: 0,
+        agreedKeys: 0,
+        repaired: [],
+        indexOnly: [],
+        disagreements: [],
+      },
+    };
+  }
   if (input.athena === null) {
     for (const r of index.values())
       entries.push({ record: r, source: RecordSource.INDEX, disputedBy: null });
@@ -359,6 +378,11 @@ function compareViews(
       disagreements,
     },
   };
+}
+
+/** Why Athena saw none of a day the index has keys of, and what to do. */
+export function noLogsSentence(date: string, indexKeys: number): string {
+  return `Athena's scan found no upload request on ${date} although the index has ${indexKeys} key${indexKeys === 1 ? '' : 's'} with uploads that day: the day's access logs are not where its table reads them (log objects outside the date-partitioned layout <prefix><account>/<region>/<bucket>/YYYY/MM/DD/, for example delivered with the simple key format or ingested from another folder, or under another prefix); check the recordings bucket's server access logging (partitioned prefix, event time) and the table's location, then run the digest again.`;
 }
 
 const describeFailure = (f: {

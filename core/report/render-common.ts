@@ -192,6 +192,7 @@ export function headline(r: DigestReport): Headline {
 export function unconfirmedReason(r: DigestReport): string | null {
   if (r.confirmed) return null;
   const c = r.coverage;
+  if (c.athena === 'NO_LOGS') return c.athenaError ?? 'Athena saw no logs.';
   if (c.athena === 'UNAVAILABLE') {
     const why = c.athenaError === null ? '' : ` (${c.athenaError})`;
     return `Athena's independent scan of the day did not run${why}: this digest comes from the real-time index alone.`;

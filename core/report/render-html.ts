@@ -278,11 +278,13 @@ const statusText = (s: UploadStatus | null) =>
 function coverage(r: DigestReport, max: number): SafeHtml {
   const c = r.coverage;
   const athena =
-    c.athena === 'UNAVAILABLE'
-      ? markup`Athena's independent scan did not run${c.athenaError === null ? '' : markup`: <span style="font-family:${MONO}">${c.athenaError}</span>`}. The report comes from the real-time index alone.`
-      : c.athena === 'AGREED'
-        ? markup`Athena's independent scan of the day agreed with the index on all ${int(c.agreedKeys)} keys.`
-        : markup`Athena's independent scan saw ${int(c.athenaKeys ?? 0)} keys; ${int(c.agreedKeys)} of the index's ${int(c.indexKeys)} agree.`;
+    c.athena === 'NO_LOGS'
+      ? markup`${c.athenaError ?? ''}`
+      : c.athena === 'UNAVAILABLE'
+        ? markup`Athena's independent scan did not run${c.athenaError === null ? '' : markup`: <span style="font-family:${MONO}">${c.athenaError}</span>`}. The report comes from the real-time index alone.`
+        : c.athena === 'AGREED'
+          ? markup`Athena's independent scan of the day agreed with the index on all ${int(c.agreedKeys)} keys.`
+          : markup`Athena's independent scan saw ${int(c.athenaKeys ?? 0)} keys; ${int(c.agreedKeys)} of the index's ${int(c.indexKeys)} agree.`;
   const s3 = c.s3;
   const heads = s3.headsChecked
     ? markup`S3 holds ${int(s3.verified)} of the completed objects as logged${s3.unverified.length > 0 ? markup`; ${int(s3.unverified.length)} were not checked` : ''}.`

@@ -83,7 +83,11 @@ function recoveredLine(r: KeyStatusRecord): string {
 function coverageLines(r: DigestReport, max: number): string[] {
   const c = r.coverage;
   const out: string[] = [];
-  if (c.athena === 'UNAVAILABLE')
+  if (c.athena === 'NO_LOGS')
+    out.push(
+      `  Athena: saw no logs of the day: ${visible(c.athenaError ?? '')}`,
+    );
+  else if (c.athena === 'UNAVAILABLE')
     out.push(
       `  Athena: did not run${c.athenaError === null ? '' : ` (${visible(c.athenaError)})`}`,
     );
