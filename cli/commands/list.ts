@@ -5,7 +5,8 @@ import {
   isUploadStatus,
   UploadStatus,
 } from '../../core/model/status.ts';
-import { listActive } from '../../core/queries.ts';
+import type { KeyRef } from '../../core/ports.ts';
+import { decodeCursor, encodeCursor, listPage } from '../../core/queries.ts';
 import { dayWindowMs } from '../../core/time/day-window.ts';
 import {
   bool,
@@ -13,6 +14,7 @@ import {
   duration,
   type Flags,
   instant,
+  integer,
   parse,
   str,
 } from '../args.ts';
@@ -25,7 +27,9 @@ import { indexFlags, indexHelp, openIndex, targetOf } from '../target.ts';
 export const help = `Usage: upload-sentinel list [options]
 
 Lists the status records of the keys in the uploads index: all of them, or
-those with upload activity on a day, filtered by status.
+those with upload activity on a day, filtered by status, in key order. The
+index is read page by page, so memory stays flat with --json whatever the
+day; --limit prints one page and, on stderr, the --cursor of the next.
 
 Options:
   --status S,...         only these statuses (${Object.values(UploadStatus).join(', ')})
@@ -34,6 +38,11 @@ Options:
   --as-of ISO            evaluate at this time (default: now)
   --stall-window DUR     idle time before an open upload is INCOMPLETE (default 6h)
   --json                 NDJSON status records (a table otherwise)
+  --limit N              print at most N records (1 to 100000), then the
+                         cursor of the next page on stderr
+  --cursor C             go on where an earlier --limit page stopped (same
+                         options; the page is evaluated at the first page's
+                         as-of time, so not with --as-of)
   --check EXPECTED_JSON  compare with a simulated day's expected.json; exit 1
                          and list the differences when any key differs
 ${indexHelp}
@@ -44,7 +53,9 @@ Exit codes: 0 listed (even none), 2 bad usage, 1 the index could not be read
 
 Examples:
   upload-sentinel list --status FAILED,ABORTED,INCOMPLETE --date 2026-03-14
-  upload-sentinel list --json | jq -r 'select(.status=="FAILED") | .key'`;
+  upload-sentinel list --json | jq -r 'select(.status=="FAILED") | .key'
+  upload-sentinel list --date 2026-03-14 --status FAILED --json --limit 1000
+  upload-sentinel list --date 2026-03-14 --status FAILED --json --limit 1000 --cursor C`;
 
 export const flags: Flags = {
   status: { type: 'string' },
@@ -53,6 +64,8 @@ export const flags: Flags = {
   'as-of': { type: 'string' },
   'stall-window': { type: 'string' },
   json: { type: 'boolean' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
   check: { type: 'string' },
   ...indexFlags,
 };
@@ -84,26 +97,53 @@ export async function run(argv: string[]): Promise<number> {
   if (!isTimeZone(tz))
     throw new UsageError(`--time-zone: not an IANA time zone: '${tz}'`);
   const window = day === undefined ? null : dayWindowMs(day, tz);
-  const asOf = instant(p, 'as-of') ?? Date.now();
+  const limit = integer(p, 'limit', 1, 100_000);
+  const cursorText = str(p, 'cursor');
+  const cursor =
+    cursorText === undefined ? undefined : decodeCursor(cursorText);
+  if (cursor === null)
+    throw new UsageError(
+      "--cursor: not a cursor list printed (pass the 'next page' cursor as it is)",
+    );
+  if (cursor !== undefined && str(p, 'as-of') !== undefined)
+    throw new UsageError(
+      '--cursor carries the as-of time of its first page: leave out --as-of',
+    );
+  const asOf = cursor?.asOf ?? instant(p, 'as-of') ?? Date.now();
   const stallWindowMs = duration(p, 'stall-window') ?? DEFAULT_STALL_WINDOW_MS;
   const checkPath = str(p, 'check');
   const expected =
     checkPath === undefined ? undefined : await readExpected(checkPath);
   const index = await openIndex(p);
-  let records: KeyStatusRecord[];
+  const json = bool(p, 'json');
+  // Records are kept only when a table or a check needs them all.
+  const keep = !json || expected !== undefined;
+  const records: KeyStatusRecord[] = [];
+  let next: KeyRef | null = null;
   try {
-    records = await listActive(index.store, {
-      start: window?.start ?? null,
-      end: window?.end ?? null,
-      asOf,
-      stallWindowMs,
-      statuses,
-    });
-    if (bool(p, 'json')) {
-      const out = new LineWriter();
-      for (const r of records) await out.line(JSON.stringify(r));
-      await out.flush();
-    } else {
+    const out = new LineWriter();
+    let after = cursor?.after ?? null;
+    let left = limit ?? Number.POSITIVE_INFINITY;
+    do {
+      const page = await listPage(index.store, {
+        start: window?.start ?? null,
+        end: window?.end ?? null,
+        asOf,
+        stallWindowMs,
+        statuses,
+        after,
+        limit: Math.min(left, 1000),
+      });
+      for (const r of page.records) {
+        if (json) await out.line(JSON.stringify(r));
+        if (keep) records.push(r);
+      }
+      left -= page.records.length;
+      after = page.next;
+    } while (after !== null && left > 0);
+    next = after;
+    await out.flush();
+    if (!json) {
       console.log(statusTable(records));
       console.log(
         `\n${records.length} keys  ${countsLine(countStatuses(records))}`,
@@ -112,6 +152,12 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await index.close();
   }
+  if (limit !== undefined)
+    console.error(
+      next === null
+        ? 'last page'
+        : `next page: --cursor ${encodeCursor({ after: next, asOf })}`,
+    );
   if (expected !== undefined && checkPath !== undefined)
     reportCheck(records, expected, checkPath);
   return 0;

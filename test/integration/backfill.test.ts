@@ -92,6 +92,31 @@ describe('backfill', () => {
         `check: ${day.expected.keys.length} of ${day.expected.keys.length} keys as expected`,
       ),
     );
+
+    // Paged: --limit pages, each --cursor going on, read the day whole.
+    const day14 = ['list', '--state', state, '--date', '2026-03-14', '--json'];
+    const whole = await cli([...day14, '--as-of', day.expected.asOf]);
+    expect(whole.code, whole.stderr).toBe(0);
+    const all = whole.stdout.trim().split('\n');
+    expect(all.length).toBeGreaterThan(20);
+    const paged: string[] = [];
+    let next: string[] = ['--as-of', day.expected.asOf];
+    for (let pages = 0; pages < 50; pages++) {
+      const r = await cli([...day14, '--limit', '7', ...next]);
+      expect(r.code, r.stderr).toBe(0);
+      paged.push(...r.stdout.trim().split('\n').filter(Boolean));
+      const m = /^next page: --cursor ([A-Za-z0-9_-]+)$/m.exec(r.stderr);
+      if (m === null) {
+        expect(r.stderr.trim()).toBe('last page');
+        break;
+      }
+      expect(r.stdout.trim().split('\n')).toHaveLength(7);
+      next = ['--cursor', m[1] as string];
+    }
+    expect(paged).toEqual(all);
+    const bad = await cli([...day14, '--cursor', 'not-a-cursor']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it("--target aws applies the stack's log prefix, recording prefix and index retention, or the flags'", async () => {
