@@ -253,7 +253,7 @@ function recovered(r: DigestReport, max: number): SafeHtml {
     const codes = errorCodesOf(x);
     const uploads =
       x.uploads.length === 1 ? '' : markup`, ${x.uploads.length} uploads`;
-    return markup`<li style="margin:0 0 3px 0">${keyText(x)} <span style="color:${MUTED}">(${codes.length === 0 ? 'no error code' : codes.join(' ')}${uploads})</span></li>`;
+    return markup`<li style="margin:0 0 3px 0">${keyText(x, oneBucket(r) === null)} <span style="color:${MUTED}">(${codes.length === 0 ? 'no error code' : codes.join(' ')}${uploads})</span></li>`;
   });
   return section(
     'recovered',
@@ -301,7 +301,7 @@ function coverage(r: DigestReport, max: number): SafeHtml {
         .slice(0, max)
         .map(
           (x) =>
-            markup`${keyText(x)}: index ${statusText(x.indexStatus)}, Athena ${statusText(x.record.status)}`,
+            markup`${keyText(x, oneBucket(r) === null)}: index ${statusText(x.indexStatus)}, Athena ${statusText(x.record.status)}`,
         ),
       c.repaired.length,
       max,
@@ -311,7 +311,7 @@ function coverage(r: DigestReport, max: number): SafeHtml {
         .slice(0, max)
         .map(
           (x) =>
-            markup`${keyText(x)} <span style="font-family:${MONO};color:${MUTED}">${x.uploadId ?? 'no upload id'}</span> ${statusText(x.status)}`,
+            markup`${keyText(x, oneBucket(r) === null)} <span style="font-family:${MONO};color:${MUTED}">${x.uploadId ?? 'no upload id'}</span> ${statusText(x.status)}`,
         ),
       c.indexOnly.length,
       max,
@@ -321,7 +321,7 @@ function coverage(r: DigestReport, max: number): SafeHtml {
         .slice(0, max)
         .map(
           (x) =>
-            markup`${keyText(x)}: index ${statusText(x.index)}, Athena ${statusText(x.athena)}`,
+            markup`${keyText(x, oneBucket(r) === null)}: index ${statusText(x.index)}, Athena ${statusText(x.athena)}`,
         ),
       c.disagreements.length,
       max,
