@@ -1,30 +1,146 @@
 /**
- * Argument parsing on `node:util` parseArgs, strict: an unknown flag or a
- * missing value is a UsageError with one line that says what to do.
+ * Each command's options, declared once (`CommandSpec`): the parser
+ * (node:util parseArgs, strict), the Options section of its `--help`, and
+ * the check that refuses AWS-only options in local mode are all derived
+ * from the same table. Then one reader per kind of value, each failing with
+ * a UsageError that names the option.
  */
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../config/load-config.ts';
 import { isIsoDate } from '../core/time/day-window.ts';
 import { UsageError } from './errors.ts';
 
-export interface FlagSpec {
-  type: 'string' | 'boolean';
-  short?: string;
-  multiple?: boolean;
+export interface Option {
+  readonly type: 'string' | 'boolean';
+  /** The value's placeholder in `--help` (`ISO`, `DIR`...); strings only. */
+  readonly value?: string;
+  readonly short?: string;
+  /** What the option does, one sentence or two (wrapped in `--help`). */
+  readonly help: string;
+  /**
+   * Meaningful only for a deployed stack: refused in local mode, rather
+   * than silently ignored (`--table` would show the local index while the
+   * user believes it is the deployed one).
+   */
+  readonly awsOnly?: boolean;
 }
 
-export type Flags = Record<string, FlagSpec>;
+export type Options = Readonly<Record<string, Option>>;
+
+export interface CommandSpec {
+  readonly name: string;
+  /** The synopsis, after `Usage: upload-sentinel `. */
+  readonly usage: string;
+  /** What the command does: the paragraphs before the options. */
+  readonly about: string;
+  readonly options: Options;
+  /** Exit codes, examples and notes: the text after the options. */
+  readonly more: string;
+}
 
 export interface Parsed {
-  values: Record<string, string | boolean | string[] | undefined>;
+  values: Record<string, string | boolean | undefined>;
   positionals: string[];
 }
 
-export function parse(command: string, argv: string[], flags: Flags): Parsed {
+const HELP_OPTION: Option = {
+  type: 'boolean',
+  short: 'h',
+  help: 'show this help',
+};
+
+/** Column where an option's description starts in `--help`. */
+const DESCRIPTION_AT = 25;
+const WIDTH = 80;
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** One option's entry in `--help`: name and value, then the wrapped text. */
+export function optionEntry(name: string, o: Option): string {
+  const short = o.short === undefined ? '' : `-${o.short}, `;
+  const flag = `  ${short}--${name}${o.value === undefined ? '' : ` ${o.value}`}`;
+  const text = wrap(
+    o.awsOnly === true ? `with --target aws: ${o.help}` : o.help,
+    WIDTH - DESCRIPTION_AT,
+  );
+  const indent = ' '.repeat(DESCRIPTION_AT);
+  const first =
+    flag.length < DESCRIPTION_AT - 1
+      ? `${flag.padEnd(DESCRIPTION_AT)}${text[0] ?? ''}`
+      : `${flag}\n${indent}${text[0] ?? ''}`;
+  return [first, ...text.slice(1).map((l) => `${indent}${l}`)].join('\n');
+}
+
+/** The whole `--help` of a command. */
+export function helpOf(spec: CommandSpec): string {
+  const options = Object.entries({ ...spec.options, help: HELP_OPTION }).map(
+    ([name, o]) => optionEntry(name, o),
+  );
+  return [
+    `Usage: upload-sentinel ${spec.usage}`,
+    '',
+    spec.about.trim(),
+    '',
+    'Options:',
+    ...options,
+    ...(spec.more.trim() === '' ? [] : ['', spec.more.trim()]),
+  ].join('\n');
+}
+
+/**
+ * Parses a command's arguments. An unknown option or a missing value is a
+ * UsageError with one line that says what to read; so is an AWS-only
+ * option in local mode (a command with `--target`, not set to `aws`).
+ */
+export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
+  const p = parseOptions(spec, argv);
+  if (p.values.help === true) return p;
+  if ('target' in spec.options) {
+    const target = str(p, 'target') ?? 'local';
+    if (target !== 'local' && target !== 'aws')
+      throw new UsageError(`--target must be local or aws, got '${target}'`);
+    const given = Object.entries(spec.options).find(
+      ([name, o]) => o.awsOnly === true && p.values[name] !== undefined,
+    )?.[0];
+    if (target === 'local' && given !== undefined)
+      throw new UsageError(
+        `--${given} only applies to a deployed stack: add --target aws, or leave --${given} out`,
+      );
+  }
+  return p;
+}
+
+function parseOptions(spec: CommandSpec, argv: string[]): Parsed {
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; short?: string }
+  > = {};
+  for (const [name, o] of Object.entries({
+    ...spec.options,
+    help: HELP_OPTION,
+  })) {
+    options[name] =
+      o.short === undefined
+        ? { type: o.type }
+        : { type: o.type, short: o.short };
+  }
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { help: { type: 'boolean', short: 'h' }, ...flags },
+      options,
       allowPositionals: true,
       strict: true,
     });
@@ -35,7 +151,9 @@ export function parse(command: string, argv: string[], flags: Flags): Parsed {
     const first = msg
       .split(/\.\s|\n/)[0]
       ?.replace(/^Unknown option/, 'unknown option');
-    throw new UsageError(`${first} (see 'upload-sentinel ${command} --help')`);
+    throw new UsageError(
+      `${first} (see 'upload-sentinel ${spec.name} --help')`,
+    );
   }
 }
 

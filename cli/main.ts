@@ -6,6 +6,7 @@
 
 import { visible } from '../core/report/escape.ts';
 import pkg from '../package.json' with { type: 'json' };
+import { bool, helpOf, parseCommand } from './args.ts';
 import {
   CliError,
   isCredentialsError,
@@ -58,7 +59,12 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const mod = await command.load();
-  return mod.run(rest);
+  const p = parseCommand(mod.spec, rest);
+  if (bool(p, 'help')) {
+    console.log(helpOf(mod.spec));
+    return 0;
+  }
+  return mod.run(p);
 }
 
 /**

@@ -1,10 +1,13 @@
 /** Every command of `upload-sentinel`, loaded on demand. */
-import type { Flags } from './args.ts';
+import type { CommandSpec, Parsed } from './args.ts';
 
+/**
+ * A command: its options and help (`spec`) and what it does with the parsed
+ * arguments (`main.ts` parses them and answers `--help`).
+ */
 export interface CommandModule {
-  run(argv: string[]): Promise<number>;
-  help: string;
-  flags: Flags;
+  spec: CommandSpec;
+  run(p: Parsed): Promise<number>;
 }
 
 export interface Command {

@@ -24,7 +24,7 @@ import {
   StateDamagedError,
   StateInUseError,
 } from '../local/stack.ts';
-import { type Flags, type Parsed, str } from './args.ts';
+import { type Option, type Options, type Parsed, str } from './args.ts';
 import {
   isCredentialsError,
   NO_CREDENTIALS,
@@ -34,86 +34,50 @@ import {
 import { writableFolder } from './folders.ts';
 import { takeLock } from './lock.ts';
 
-/**
- * Flags every command that works on a target accepts: ingest, status, list,
- * backfill (digest declares its own, with --state-machine).
- */
-export const targetFlags: Flags = {
-  state: { type: 'string' },
-  target: { type: 'string' },
-  stack: { type: 'string' },
-  region: { type: 'string' },
+/** The local state folder, as every command that keeps state takes it. */
+export const stateOption: Option = {
+  type: 'string',
+  value: 'DIR',
+  help: 'local state folder (default .sentinel, or $SENTINEL_STATE)',
 };
-
-/** `targetFlags` plus `--table`, for the commands that use the index. */
-export const indexFlags: Flags = {
-  ...targetFlags,
-  table: { type: 'string' },
-};
-
-const HELP = {
-  state:
-    '  --state DIR            local state folder (default .sentinel, or $SENTINEL_STATE)',
-  target: '  --target T             local (default) or aws',
-  stack:
-    '  --stack NAME           with --target aws: the stack to read names from (default UploadSentinel)',
-  table:
-    "  --table NAME           with --target aws: the uploads table (instead of the stack's output)",
-  region:
-    '  --region REGION        with --target aws: AWS Region (default from your AWS config)',
-};
-
-/** The help lines of `targetFlags`. */
-export const targetHelp = [
-  HELP.state,
-  HELP.target,
-  HELP.stack,
-  HELP.region,
-].join('\n');
-
-/** The help lines of `indexFlags`. */
-export const indexHelp = [
-  HELP.state,
-  HELP.target,
-  HELP.stack,
-  HELP.table,
-  HELP.region,
-].join('\n');
 
 /**
- * Flags that only mean something for a deployed stack. A command that takes
- * one rejects it in local mode rather than ignoring it (`targetOf`).
+ * Options of every command that works on a target: ingest, status, list,
+ * backfill, digest.
  */
-export const awsOnlyFlags: readonly string[] = [
-  'stack',
-  'table',
-  'region',
-  'log-bucket',
-  'state-machine',
-  'log-prefix',
-  'recording-prefix',
-  'retention-days',
-];
+export const targetOptions: Options = {
+  state: stateOption,
+  target: { type: 'string', value: 'T', help: 'local (default) or aws' },
+  stack: {
+    type: 'string',
+    value: 'NAME',
+    awsOnly: true,
+    help: 'the stack to read names from (default UploadSentinel)',
+  },
+  region: {
+    type: 'string',
+    value: 'REGION',
+    awsOnly: true,
+    help: 'AWS Region (default from your AWS config)',
+  },
+};
+
+/** `targetOptions` plus `--table`, for the commands that read the index. */
+export const indexOptions: Options = {
+  ...targetOptions,
+  table: {
+    type: 'string',
+    value: 'NAME',
+    awsOnly: true,
+    help: "the uploads table (instead of the stack's output)",
+  },
+};
 
 export type Target = 'local' | 'aws';
 
-/**
- * The target `--target` names (default local). In local mode, an AWS-only
- * flag (`awsOnlyFlags`) is a UsageError: silently ignoring `--table` would
- * show the local index while the user believes it is the deployed one.
- */
+/** The target `--target` names (default local; checked when parsed). */
 export function targetOf(p: Parsed): Target {
-  const t = str(p, 'target') ?? 'local';
-  if (t !== 'local' && t !== 'aws')
-    throw new UsageError(`--target must be local or aws, got '${t}'`);
-  if (t === 'local') {
-    const given = awsOnlyFlags.find((f) => p.values[f] !== undefined);
-    if (given !== undefined)
-      throw new UsageError(
-        `--${given} only applies to a deployed stack: add --target aws, or leave --${given} out`,
-      );
-  }
-  return t;
+  return str(p, 'target') === 'aws' ? 'aws' : 'local';
 }
 
 export function stateDir(p: Parsed): string {

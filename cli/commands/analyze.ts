@@ -6,48 +6,54 @@ import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
 import { compareByKey } from '../../core/queries.ts';
 import { visible } from '../../core/report/escape.ts';
 import { analyzeFiles } from '../analysis.ts';
-import { bool, duration, type Flags, instant, parse, str } from '../args.ts';
+import {
+  bool,
+  type CommandSpec,
+  duration,
+  instant,
+  type Parsed,
+  str,
+} from '../args.ts';
 import { readExpected, reportCheck } from '../check.ts';
 import { UsageError } from '../errors.ts';
 import { listInputs } from '../inputs.ts';
 import { color, LineWriter, Progress } from '../output.ts';
 import { countStatuses, countsLine, statusTable } from '../render.ts';
 
-export const help = `Usage: upload-sentinel analyze PATH... [--as-of ISO] [--json]
-
-A stateless audit: reads S3 server access log files or folders, and prints
-the status of every key that had upload requests. No store, no stand-ins.
-
-Options:
-  --as-of ISO            evaluate statuses at this time (default: now);
-                         uploads idle longer than the stall window are INCOMPLETE
-  --stall-window DUR     idle time before an open upload is INCOMPLETE
-                         (default 6h; e.g. 90m, 12h)
-  --json                 one status record per line (NDJSON), sorted by key
-  --check EXPECTED_JSON  compare with a simulated day's expected.json; exit 1
-                         and list the differences when any key differs
-  -h, --help             show this help
-
-Exit codes: 0 done, 1 --check found differences, 2 bad usage or unreadable input.
+export const spec: CommandSpec = {
+  name: 'analyze',
+  usage: 'analyze PATH... [--as-of ISO] [--json]',
+  about: `A stateless audit: reads S3 server access log files or folders, and prints
+the status of every key that had upload requests. No store, no stand-ins.`,
+  options: {
+    'as-of': {
+      type: 'string',
+      value: 'ISO',
+      help: 'evaluate statuses at this time (default: now); uploads idle longer than the stall window are INCOMPLETE',
+    },
+    'stall-window': {
+      type: 'string',
+      value: 'DUR',
+      help: 'idle time before an open upload is INCOMPLETE (default 6h; e.g. 90m, 12h)',
+    },
+    json: {
+      type: 'boolean',
+      help: 'one status record per line (NDJSON), sorted by key',
+    },
+    check: {
+      type: 'string',
+      value: 'EXPECTED_JSON',
+      help: `compare with a simulated day's expected.json; exit 1 and list the differences when any key differs`,
+    },
+  },
+  more: `Exit codes: 0 done, 1 --check found differences, 2 bad usage or unreadable input.
 
 Examples:
   upload-sentinel analyze day/logs --as-of 2026-03-15T03:00:00Z
-  upload-sentinel analyze day/logs --json | jq 'select(.status=="FAILED")'`;
-
-/** The options this command accepts (a test checks them against `help`). */
-export const flags: Flags = {
-  'as-of': { type: 'string' },
-  'stall-window': { type: 'string' },
-  json: { type: 'boolean' },
-  check: { type: 'string' },
+  upload-sentinel analyze day/logs --json | jq 'select(.status=="FAILED")'`,
 };
 
-export async function run(argv: string[]): Promise<number> {
-  const p = parse('analyze', argv, flags);
-  if (bool(p, 'help')) {
-    console.log(help);
-    return 0;
-  }
+export async function run(p: Parsed): Promise<number> {
   if (p.positionals.length === 0)
     throw new UsageError(
       "analyze needs at least one log file or folder (see 'upload-sentinel analyze --help')",

@@ -15,7 +15,7 @@ import {
   type IngestHandler,
 } from '../../handlers/ingest.ts';
 import { CollectingMetrics } from '../../local/stack.ts';
-import { bool, date, type Flags, parse, str } from '../args.ts';
+import { bool, type CommandSpec, date, type Parsed, str } from '../args.ts';
 import { RunError, UsageError } from '../errors.ts';
 import { color, Progress } from '../output.ts';
 import {
@@ -24,16 +24,16 @@ import {
   awsPrefix,
   awsRetentionDays,
   awsS3,
-  indexFlags,
-  indexHelp,
+  indexOptions,
   startLocal,
   stateDir,
   targetOf,
 } from '../target.ts';
 
-export const help = `Usage: upload-sentinel backfill s3://LOGBUCKET/PREFIX [options]
-
-Ingests log objects that already exist in a log bucket (the local one, or a
+export const spec: CommandSpec = {
+  name: 'backfill',
+  usage: 'backfill s3://LOGBUCKET/PREFIX [options]',
+  about: `Ingests log objects that already exist in a log bucket (the local one, or a
 real one with --target aws), through the ingest handler, in batches, with a
 progress bar. Resumable: objects done are recorded under the state folder,
 and a second run picks up where the first stopped. Ingesting an object twice
@@ -44,40 +44,42 @@ ingest function does: only log objects under the log prefix are read, only
 recordings under the recording prefix are indexed, and index items expire
 after the index retention (the stack's LogPrefix, RecordingPrefix and
 IndexRetentionDays outputs, or the flags below). A log bucket the stack does
-not own needs --log-prefix: its logs are not under the stack's log prefix.
-
-Options:
-  --since YYYY-MM-DD     only objects whose name dates from that day on
-  --restart              forget the progress of earlier runs
-  --json                 print one JSON summary
-  --log-prefix PREFIX    with --target aws: the log prefix in that bucket
-                         ('' for none; instead of the stack's LogPrefix output)
-  --recording-prefix PREFIX
-                         with --target aws: index only recordings under PREFIX
-                         ('' for the whole bucket; instead of the stack's
-                         RecordingPrefix output)
-  --retention-days N     with --target aws: days an index item lives after its
-                         upload's last activity (instead of the stack's
-                         IndexRetentionDays output)
-${indexHelp}
-  -h, --help             show this help
-
-Exit codes: 0 done, 1 some objects failed (listed; run again to retry them),
+not own needs --log-prefix: its logs are not under the stack's log prefix.`,
+  options: {
+    since: {
+      type: 'string',
+      value: 'YYYY-MM-DD',
+      help: 'only objects whose name dates from that day on',
+    },
+    restart: { type: 'boolean', help: 'forget the progress of earlier runs' },
+    json: { type: 'boolean', help: 'print one JSON summary' },
+    'log-prefix': {
+      type: 'string',
+      value: 'PREFIX',
+      awsOnly: true,
+      help: `the log prefix in that bucket ('' for none; instead of the stack's LogPrefix output)`,
+    },
+    'recording-prefix': {
+      type: 'string',
+      value: 'PREFIX',
+      awsOnly: true,
+      help: `index only recordings under PREFIX ('' for the whole bucket; instead of the stack's RecordingPrefix output)`,
+    },
+    'retention-days': {
+      type: 'string',
+      value: 'N',
+      awsOnly: true,
+      help: `days an index item lives after its upload's last activity (instead of the stack's IndexRetentionDays output)`,
+    },
+    ...indexOptions,
+  },
+  more: `Exit codes: 0 done, 1 some objects failed (listed; run again to retry them),
             2 bad usage.
 
 Examples:
   upload-sentinel backfill s3://upload-sentinel-logs/s3-access-logs/ --since 2026-03-01
   upload-sentinel backfill s3://LOGBUCKET/s3-access-logs/ --target aws --stack UploadSentinel
-  upload-sentinel backfill s3://my-old-log-bucket/logs/ --target aws --log-prefix logs/`;
-
-export const flags: Flags = {
-  since: { type: 'string' },
-  restart: { type: 'boolean' },
-  json: { type: 'boolean' },
-  'log-prefix': { type: 'string' },
-  'recording-prefix': { type: 'string' },
-  'retention-days': { type: 'string' },
-  ...indexFlags,
+  upload-sentinel backfill s3://my-old-log-bucket/logs/ --target aws --log-prefix logs/`,
 };
 
 const BATCH = 25;
@@ -142,12 +144,7 @@ function event(bucket: string, keys: string[]): SQSEvent {
   };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const p = parse('backfill', argv, flags);
-  if (bool(p, 'help')) {
-    console.log(help);
-    return 0;
-  }
+export async function run(p: Parsed): Promise<number> {
   const target = targetOf(p);
   if (p.positionals.length !== 1)
     throw new UsageError(

@@ -2,18 +2,34 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { shellQuote, visible } from '../../core/report/escape.ts';
 import type { ExpectedDay } from '../../core/simulate/simulate.ts';
-import { bool, type Flags, integer, parse } from '../args.ts';
+import {
+  type CommandSpec,
+  integer,
+  type Parsed,
+  parseCommand,
+} from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { takeLock } from '../lock.ts';
 import { color } from '../output.ts';
-import { run as digest } from './digest.ts';
-import { run as ingest } from './ingest.ts';
-import { run as simulate } from './simulate.ts';
-import { run as status } from './status.ts';
+import * as digestCommand from './digest.ts';
+import * as ingestCommand from './ingest.ts';
+import * as simulateCommand from './simulate.ts';
+import * as statusCommand from './status.ts';
 
-export const help = `Usage: upload-sentinel demo   (what 'npm start' runs)
+/** Runs another command with arguments as a user would type them. */
+const command =
+  (mod: { spec: CommandSpec; run(p: Parsed): Promise<number> }) =>
+  (argv: string[]) =>
+    mod.run(parseCommand(mod.spec, argv));
+const digest = command(digestCommand);
+const ingest = command(ingestCommand);
+const simulate = command(simulateCommand);
+const status = command(statusCommand);
 
-The whole local pipeline on one simulated day: simulates a day of call-center
+export const spec: CommandSpec = {
+  name: 'demo',
+  usage: `demo   (what 'npm start' runs)`,
+  about: `The whole local pipeline on one simulated day: simulates a day of call-center
 recording uploads (2,500 by default, every kind of failure) and puts the
 recordings into a local recordings bucket (one of them deleted after its
 upload), ingests the day's access logs through the real ingest handler into
@@ -24,15 +40,15 @@ HTML preview are, and what to try next.
 
 Everything lives in .sentinel/demo under the current folder, emptied at the
 start of each run: a re-run starts clean. A second demo started in the same
-folder while one runs stops at once and says so.
-
-Options:
-  --recordings N  recordings in the simulated day (default 2500; 50 to 100000)
-  -h, --help      show this help`;
-
-/** The options this command accepts (a test checks them against \`help\`). */
-export const flags: Flags = {
-  recordings: { type: 'string' },
+folder while one runs stops at once and says so.`,
+  options: {
+    recordings: {
+      type: 'string',
+      value: 'N',
+      help: 'recordings in the simulated day (default 2500; 50 to 100000)',
+    },
+  },
+  more: ``,
 };
 
 /** The report of the latest digest run of `date` under the state folder. */
@@ -54,12 +70,7 @@ async function latestReport(
   }
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const p = parse('demo', argv, flags);
-  if (bool(p, 'help')) {
-    console.log(help);
-    return 0;
-  }
+export async function run(p: Parsed): Promise<number> {
   if (p.positionals.length > 0)
     throw new UsageError(
       `unexpected argument '${visible(p.positionals[0] as string)}' (demo takes --recordings N only)`,

@@ -27,14 +27,29 @@ import {
   type LocalDigestRun,
 } from '../../local/digest.ts';
 import type { SmtpRelay } from '../../local/ses.ts';
-import { bool, date, type Flags, instant, parse, str } from '../args.ts';
+import {
+  bool,
+  type CommandSpec,
+  date,
+  instant,
+  type Parsed,
+  str,
+} from '../args.ts';
 import { digestSummary } from '../digest-summary.ts';
 import { RunError, UsageError } from '../errors.ts';
-import { awsError, awsName, awsS3, startLocal, targetOf } from '../target.ts';
+import {
+  awsError,
+  awsName,
+  awsS3,
+  startLocal,
+  targetOf,
+  targetOptions,
+} from '../target.ts';
 
-export const help = `Usage: upload-sentinel digest [options]
-
-Runs the daily-digest state machine for one day: Athena's independent scan
+export const spec: CommandSpec = {
+  name: 'digest',
+  usage: 'digest [options]',
+  about: `Runs the daily-digest state machine for one day: Athena's independent scan
 of the day's logs, reconciliation with the uploads index and with S3, the
 e-mail through SES (HTML and text, at most 60 KB each whatever the day;
 the CSV of every row needing attention attached, zipped when large; the JSON
@@ -53,44 +68,48 @@ listed in SENTINEL_LOCAL_SES_UNVERIFIED (comma-separated), to try what
 happens to a recipient SES has not verified.
 
 With --target aws it starts the deployed state machine and waits for it; the
-report and the e-mail stay in the stack's reports bucket.
-
-Options:
-  --date YYYY-MM-DD      the report day (default: yesterday in the time zone)
-  --as-of ISO            statuses as of this time (default: now)
-  --time-zone TZ         IANA time zone of the day (default $SENTINEL_TIME_ZONE or UTC)
-  --json                 print the report as JSON (date, asOf, confirmed, counts,
-                         attention, recovered, coverage, emailPath, ...)
-  --smtp HOST:PORT       locally, also deliver the e-mail to this SMTP server on
-                         this machine (localhost, 127.0.0.1 or [::1])
-  --state DIR            local state folder (default .sentinel, or $SENTINEL_STATE)
-  --target T             local (default) or aws
-  --state-machine ARN    with --target aws: the state machine (instead of the stack's output)
-  --stack NAME           with --target aws: the stack to read names from (default UploadSentinel)
-  --region REGION        with --target aws: AWS Region (default from your AWS config)
-  -h, --help             show this help
-
-Exit codes: 0 the digest was sent (even with recipients left out: see the
+report and the e-mail stay in the stack's reports bucket.`,
+  options: {
+    date: {
+      type: 'string',
+      value: 'YYYY-MM-DD',
+      help: 'the report day (default: yesterday in the time zone)',
+    },
+    'as-of': {
+      type: 'string',
+      value: 'ISO',
+      help: 'statuses as of this time (default: now)',
+    },
+    'time-zone': {
+      type: 'string',
+      value: 'TZ',
+      help: 'IANA time zone of the day (default $SENTINEL_TIME_ZONE or UTC)',
+    },
+    json: {
+      type: 'boolean',
+      help: 'print the report as JSON (date, asOf, confirmed, counts, attention, recovered, coverage, emailPath, ...)',
+    },
+    smtp: {
+      type: 'string',
+      value: 'HOST:PORT',
+      help: 'locally, also deliver the e-mail to this SMTP server on this machine (localhost, 127.0.0.1 or [::1])',
+    },
+    'state-machine': {
+      type: 'string',
+      value: 'ARN',
+      awsOnly: true,
+      help: `the state machine (instead of the stack's output)`,
+    },
+    ...targetOptions,
+  },
+  more: `Exit codes: 0 the digest was sent (even with recipients left out: see the
             admin notification), 1 the workflow failed or the digest reached
             no recipient (the admin was alerted), 2 bad usage.
 
 Examples:
   upload-sentinel digest --date 2026-03-14 --as-of 2026-03-15T03:00:00Z
   upload-sentinel digest --date 2026-03-14 --json | jq '.attention[].key'
-  upload-sentinel digest --target aws --date 2026-03-14`;
-
-/** The options this command accepts (a test checks them against `help`). */
-export const flags: Flags = {
-  date: { type: 'string' },
-  'as-of': { type: 'string' },
-  'time-zone': { type: 'string' },
-  json: { type: 'boolean' },
-  smtp: { type: 'string' },
-  state: { type: 'string' },
-  target: { type: 'string' },
-  'state-machine': { type: 'string' },
-  stack: { type: 'string' },
-  region: { type: 'string' },
+  upload-sentinel digest --target aws --date 2026-03-14`,
 };
 
 function smtpOf(v: string | undefined): SmtpRelay | null {
@@ -112,7 +131,7 @@ function smtpOf(v: string | undefined): SmtpRelay | null {
 }
 
 /** What the run's input is, from the flags. */
-function executionInput(p: ReturnType<typeof parse>): DigestExecutionInput {
+function executionInput(p: Parsed): DigestExecutionInput {
   const input: DigestExecutionInput = {};
   const day = date(p, 'date');
   const asOf = instant(p, 'as-of');
@@ -148,7 +167,7 @@ function failedState(run: LocalDigestRun): string {
 }
 
 async function runLocal(
-  p: ReturnType<typeof parse>,
+  p: Parsed,
   input: DigestExecutionInput,
 ): Promise<number> {
   let config: ReturnType<typeof loadDigestConfig>;
@@ -239,10 +258,7 @@ function refAt(output: unknown, path: [string, string]): ReportRef | null {
     : null;
 }
 
-async function runAws(
-  p: ReturnType<typeof parse>,
-  input: DigestExecutionInput,
-): Promise<number> {
+async function runAws(p: Parsed, input: DigestExecutionInput): Promise<number> {
   if (str(p, 'smtp') !== undefined)
     throw new UsageError('--smtp only applies to local runs');
   const arn = await awsName(p, 'state-machine', 'StateMachineArn');
@@ -326,12 +342,7 @@ async function runAws(
   }
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const p = parse('digest', argv, flags);
-  if (bool(p, 'help')) {
-    console.log(help);
-    return 0;
-  }
+export async function run(p: Parsed): Promise<number> {
   if (p.positionals.length > 0)
     throw new UsageError(
       `unexpected argument '${p.positionals[0]}' (digest takes options only)`,

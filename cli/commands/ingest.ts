@@ -18,7 +18,7 @@ import { visible } from '../../core/report/escape.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
 import { parseMessageBody } from '../../handlers/sqs-s3-events.ts';
 import { deadLetterDepth } from '../../local/queue.ts';
-import { bool, type Flags, type Parsed, parse, str } from '../args.ts';
+import { bool, type CommandSpec, type Parsed, str } from '../args.ts';
 import { RunError, UsageError } from '../errors.ts';
 import {
   type InputFile,
@@ -33,14 +33,14 @@ import {
   awsS3,
   stackOutputs,
   startLocal,
-  targetFlags,
-  targetHelp,
   targetOf,
+  targetOptions,
 } from '../target.ts';
 
-export const help = `Usage: upload-sentinel ingest PATH... [options]
-
-Ingests S3 server access log files or folders into the uploads index through
+export const spec: CommandSpec = {
+  name: 'ingest',
+  usage: 'ingest PATH... [options]',
+  about: `Ingests S3 server access log files or folders into the uploads index through
 the real ingest handler: each file is put into the local log bucket, whose
 event notification reaches the handler through the local queue, as in AWS.
 Files keep their log object names (the relative path under a folder);
@@ -62,43 +62,32 @@ date-partitioned layout (ACCOUNT/REGION/BUCKET/YYYY/MM/DD/NAME, as simulate
 writes it) keeps that layout, a file named like a log object
 (YYYY-MM-DD-HH-MM-SS-ID) keeps that name, any other file gets one from its
 modification time. The deployed pipeline ingests them. Nothing is uploaded
-when a name cannot be made.
-
-Options:
-  --manifest             the files are manifests of expected recordings
-  --json                 print one JSON summary; locally: files, objects,
-                         skipped, lines, uploadRequests, malformed, storeWrites
-                         (write calls to the index; a batch of up to 25 items
-                         counts one), storeItemWrites (items written),
-                         writesPer1000UploadRequests and
-                         itemWritesPer1000UploadRequests (the two per 1,000
-                         upload requests), alerts, deadLettered, deadLetters
-                         (each object not ingested: file, object, reason),
-                         seconds, state (the state folder), manifests (read,
-                         rejected, expected, rows and rows rejected, and per
-                         manifest its key, counts, rejected reason and
-                         samples of bad rows); with --target aws: files,
-                         bucket (the log bucket they were uploaded to), prefix
-                         (the log prefix they were put under), seconds
-  --log-bucket NAME      with --target aws: the log bucket (instead of the
-                         stack's outputs; the files go under ${DEFAULT_LOG_PREFIX})
-${targetHelp}
-  -h, --help             show this help
-
-Exit codes: 0 ingested, 1 some object failed (each is named with its reason,
+when a name cannot be made.`,
+  options: {
+    manifest: {
+      type: 'boolean',
+      help: 'the files are manifests of expected recordings',
+    },
+    json: {
+      type: 'boolean',
+      help: 'print one JSON summary; locally: files, objects, skipped, lines, uploadRequests, malformed, storeWrites (write calls to the index; a batch of up to 25 items counts one), storeItemWrites (items written), writesPer1000UploadRequests and itemWritesPer1000UploadRequests (the two per 1,000 upload requests), alerts, deadLettered, deadLetters (each object not ingested: file, object, reason), seconds, state (the state folder), manifests (read, rejected, expected, rows and rows rejected, and per manifest its key, counts, rejected reason and samples of bad rows); with --target aws: files, bucket (the log bucket they were uploaded to), prefix (the log prefix they were put under), seconds',
+    },
+    'log-bucket': {
+      type: 'string',
+      value: 'NAME',
+      awsOnly: true,
+      help: `the log bucket (instead of the stack's outputs; the files go under ${DEFAULT_LOG_PREFIX})`,
+    },
+    ...targetOptions,
+  },
+  more: `Exit codes: 0 ingested, 1 some object failed (each is named with its reason,
             and its message is in the dead-letter folder), 2 bad usage or
             unreadable input.
 
 Examples:
   upload-sentinel ingest day/logs
   upload-sentinel ingest day/logs --state /tmp/sentinel --json
-  upload-sentinel ingest day/logs --target aws --stack UploadSentinel`;
-
-export const flags: Flags = {
-  manifest: { type: 'boolean' },
-  json: { type: 'boolean' },
-  'log-bucket': { type: 'string' },
-  ...targetFlags,
+  upload-sentinel ingest day/logs --target aws --stack UploadSentinel`,
 };
 
 async function byModificationTime(files: InputFile[]): Promise<InputFile[]> {
@@ -356,12 +345,7 @@ function per1000(n: number, of: number): number {
   return of === 0 ? 0 : Number(((1000 * n) / of).toFixed(1));
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const p = parse('ingest', argv, flags);
-  if (bool(p, 'help')) {
-    console.log(help);
-    return 0;
-  }
+export async function run(p: Parsed): Promise<number> {
   const target = targetOf(p);
   if (p.positionals.length === 0)
     throw new UsageError(

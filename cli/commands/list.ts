@@ -10,72 +10,85 @@ import { decodeCursor, encodeCursor, listPage } from '../../core/queries.ts';
 import { dayWindowMs } from '../../core/time/day-window.ts';
 import {
   bool,
+  type CommandSpec,
   date,
   duration,
-  type Flags,
   instant,
   integer,
-  parse,
+  type Parsed,
   str,
 } from '../args.ts';
 import { readExpected, reportCheck } from '../check.ts';
 import { UsageError } from '../errors.ts';
 import { LineWriter } from '../output.ts';
 import { countStatuses, countsLine, statusTable } from '../render.ts';
-import { indexFlags, indexHelp, openIndex, targetOf } from '../target.ts';
+import { indexOptions, openIndex, targetOf } from '../target.ts';
 
-export const help = `Usage: upload-sentinel list [options]
-
-Lists the status records of the keys in the uploads index: all of them, or
+export const spec: CommandSpec = {
+  name: 'list',
+  usage: 'list [options]',
+  about: `Lists the status records of the keys in the uploads index: all of them, or
 those with upload activity on a day, filtered by status, in key order. The
 index is read page by page, so memory stays flat with --json whatever the
-day; --limit prints one page and, on stderr, the --cursor of the next.
-
-Options:
-  --status S,...         only these statuses (${Object.values(UploadStatus).join(', ')})
-  --date YYYY-MM-DD      only keys with upload activity that day
-  --time-zone TZ         IANA time zone of --date (default UTC)
-  --as-of ISO            evaluate at this time (default: now)
-  --stall-window DUR     idle time before an open upload is INCOMPLETE (default 6h)
-  --json                 NDJSON status records (a table otherwise)
-  --limit N              print at most N records (1 to 100000), then the
-                         cursor of the next page on stderr
-  --cursor C             go on where an earlier --limit page stopped (same
-                         options; the page is evaluated at the first page's
-                         as-of time, so not with --as-of)
-  --check EXPECTED_JSON  compare with a simulated day's expected.json; exit 1
-                         and list the differences when any key differs
-${indexHelp}
-  -h, --help             show this help
-
-Exit codes: 0 listed (even none), 2 bad usage, 1 the index could not be read
+day; --limit prints one page and, on stderr, the --cursor of the next.`,
+  options: {
+    status: {
+      type: 'string',
+      value: 'S,...',
+      help: `only these statuses (${Object.values(UploadStatus).join(', ')})`,
+    },
+    date: {
+      type: 'string',
+      value: 'YYYY-MM-DD',
+      help: 'only keys with upload activity that day',
+    },
+    'time-zone': {
+      type: 'string',
+      value: 'TZ',
+      help: 'IANA time zone of --date (default UTC)',
+    },
+    'as-of': {
+      type: 'string',
+      value: 'ISO',
+      help: 'evaluate at this time (default: now)',
+    },
+    'stall-window': {
+      type: 'string',
+      value: 'DUR',
+      help: 'idle time before an open upload is INCOMPLETE (default 6h)',
+    },
+    json: {
+      type: 'boolean',
+      help: 'NDJSON status records (a table otherwise)',
+    },
+    limit: {
+      type: 'string',
+      value: 'N',
+      help: 'print at most N records (1 to 100000), then the cursor of the next page on stderr',
+    },
+    cursor: {
+      type: 'string',
+      value: 'C',
+      help: `go on where an earlier --limit page stopped (same options; the page is evaluated at the first page's as-of time, so not with --as-of)`,
+    },
+    check: {
+      type: 'string',
+      value: 'EXPECTED_JSON',
+      help: `compare with a simulated day's expected.json; exit 1 and list the differences when any key differs`,
+    },
+    ...indexOptions,
+  },
+  more: `Exit codes: 0 listed (even none), 2 bad usage, 1 the index could not be read
             or --check found differences.
 
 Examples:
   upload-sentinel list --status FAILED,ABORTED,INCOMPLETE --date 2026-03-14
   upload-sentinel list --json | jq -r 'select(.status=="FAILED") | .key'
   upload-sentinel list --date 2026-03-14 --status FAILED --json --limit 1000
-  upload-sentinel list --date 2026-03-14 --status FAILED --json --limit 1000 --cursor C`;
-
-export const flags: Flags = {
-  status: { type: 'string' },
-  date: { type: 'string' },
-  'time-zone': { type: 'string' },
-  'as-of': { type: 'string' },
-  'stall-window': { type: 'string' },
-  json: { type: 'boolean' },
-  limit: { type: 'string' },
-  cursor: { type: 'string' },
-  check: { type: 'string' },
-  ...indexFlags,
+  upload-sentinel list --date 2026-03-14 --status FAILED --json --limit 1000 --cursor C`,
 };
 
-export async function run(argv: string[]): Promise<number> {
-  const p = parse('list', argv, flags);
-  if (bool(p, 'help')) {
-    console.log(help);
-    return 0;
-  }
+export async function run(p: Parsed): Promise<number> {
   targetOf(p);
   if (p.positionals.length > 0)
     throw new UsageError(

@@ -1,42 +1,33 @@
 import { AccessLogParser } from '../../core/access-log/parse.ts';
 import { factKindOf } from '../../core/model/facts.ts';
 import { visible } from '../../core/report/escape.ts';
-import { bool, type Flags, parse } from '../args.ts';
+import { bool, type CommandSpec, type Parsed } from '../args.ts';
 import { listInputs, readInput } from '../inputs.ts';
 import { LineWriter } from '../output.ts';
 
-export const help = `Usage: upload-sentinel parse [FILE|FOLDER...] [--stats] [--strict]
-
-Reads S3 server access log files (or stdin when no file is given, or '-')
+export const spec: CommandSpec = {
+  name: 'parse',
+  usage: 'parse [FILE|FOLDER...] [--stats] [--strict]',
+  about: `Reads S3 server access log files (or stdin when no file is given, or '-')
 and prints one JSON object per valid line (NDJSON). A malformed line is
-reported on stderr as FILE:LINE: reason and counted; parsing goes on.
-
-Options:
-  --stats     parse everything but print only one JSON summary:
-              lines, records, malformed, uploadRequests, seconds
-  --strict    exit 2 if any line was malformed
-  -h, --help  show this help
-
-Exit codes: 0 parsed (even with malformed lines, unless --strict),
+reported on stderr as FILE:LINE: reason and counted; parsing goes on.`,
+  options: {
+    stats: {
+      type: 'boolean',
+      help: 'parse everything but print only one JSON summary: lines, records, malformed, uploadRequests, seconds',
+    },
+    strict: { type: 'boolean', help: 'exit 2 if any line was malformed' },
+  },
+  more: `Exit codes: 0 parsed (even with malformed lines, unless --strict),
             2 bad usage, unreadable input, or malformed lines with --strict.
 
 Examples:
   upload-sentinel parse test/fixtures/public-samples.log
   upload-sentinel parse logs/ --stats
-  cat some.log | upload-sentinel parse | jq .key`;
-
-/** The options this command accepts (a test checks them against `help`). */
-export const flags: Flags = {
-  stats: { type: 'boolean' },
-  strict: { type: 'boolean' },
+  cat some.log | upload-sentinel parse | jq .key`,
 };
 
-export async function run(argv: string[]): Promise<number> {
-  const p = parse('parse', argv, flags);
-  if (bool(p, 'help')) {
-    console.log(help);
-    return 0;
-  }
+export async function run(p: Parsed): Promise<number> {
   const stats = bool(p, 'stats');
   const files =
     p.positionals.length === 0 ? ['-'] : await listInputs(p.positionals);

@@ -32,16 +32,24 @@ import {
   simulateDayStream,
 } from '../../core/simulate/simulate.ts';
 import { materializeRecordings } from '../../local/recordings.ts';
-import { bool, date, type Flags, integer, parse, str } from '../args.ts';
+import {
+  bool,
+  type CommandSpec,
+  date,
+  integer,
+  type Parsed,
+  str,
+} from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { writableFolder } from '../folders.ts';
 import { color, Progress } from '../output.ts';
 import { countsLine } from '../render.ts';
 import { startLocal } from '../target.ts';
 
-export const help = `Usage: upload-sentinel simulate --out DIR [options]
-
-Writes a realistic day of S3 server access logs for a call-center recordings
+export const spec: CommandSpec = {
+  name: 'simulate',
+  usage: 'simulate --out DIR [options]',
+  about: `Writes a realistic day of S3 server access logs for a call-center recordings
 bucket: multipart and single-PUT uploads in every status (clean, retried,
 failed, aborted by the client or by lifecycle, stalled, in progress,
 re-uploaded), noise (reads, listings, expirations, other prefixes), delivery
@@ -75,58 +83,72 @@ completed or recovered key) are also put into the local recordings bucket
 of that state folder, as small placeholders, for the digest's HeadObject
 check; --missing-objects N has N completed recordings deleted after their
 upload (a DELETE in the log, no object in the bucket): the digest reports
-them as MISSING_OBJECT, and expected.json lists them in missingObjects.
-
-Options:
-  --out DIR              where to write (required)
-  --recordings N         recordings uploaded that day (default 500)
-  --seed S               seed of the day (default 1)
-  --date YYYY-MM-DD      the day, UTC (default: yesterday)
-  --failure-rate F       share of recordings that run into trouble, 0..1 (default 0.1)
-  --bucket NAME          recordings bucket name (default rec-archive-prod)
-  --layout L             log key layout: partitioned (default) or simple
-  --missing-objects N    completed recordings deleted after upload (default 0)
-  --manifest             also write manifests of the recordings made
-  --silent-site NAME     this site (lon-01, par-02, ber-03, nyc-04) stops
-                         uploading at noon
-  --days N               also write the N days before the day (0 to 60; default 0)
-  --state DIR            also put the day's recordings into the local
-                         recordings bucket of this state folder
-  --json                 print the summary as JSON
-  -h, --help             show this help
-
-Examples:
+them as MISSING_OBJECT, and expected.json lists them in missingObjects.`,
+  options: {
+    out: { type: 'string', value: 'DIR', help: 'where to write (required)' },
+    recordings: {
+      type: 'string',
+      value: 'N',
+      help: 'recordings uploaded that day (default 500)',
+    },
+    seed: { type: 'string', value: 'S', help: 'seed of the day (default 1)' },
+    date: {
+      type: 'string',
+      value: 'YYYY-MM-DD',
+      help: 'the day, UTC (default: yesterday)',
+    },
+    'failure-rate': {
+      type: 'string',
+      value: 'F',
+      help: 'share of recordings that run into trouble, 0..1 (default 0.1)',
+    },
+    bucket: {
+      type: 'string',
+      value: 'NAME',
+      help: 'recordings bucket name (default rec-archive-prod)',
+    },
+    layout: {
+      type: 'string',
+      value: 'L',
+      help: 'log key layout: partitioned (default) or simple',
+    },
+    'missing-objects': {
+      type: 'string',
+      value: 'N',
+      help: 'completed recordings deleted after upload (default 0)',
+    },
+    manifest: {
+      type: 'boolean',
+      help: 'also write manifests of the recordings made',
+    },
+    'silent-site': {
+      type: 'string',
+      value: 'NAME',
+      help: 'this site (lon-01, par-02, ber-03, nyc-04) stops uploading at noon',
+    },
+    days: {
+      type: 'string',
+      value: 'N',
+      help: 'also write the N days before the day (0 to 60; default 0)',
+    },
+    state: {
+      type: 'string',
+      value: 'DIR',
+      help: `also put the day's recordings into the local recordings bucket of this state folder`,
+    },
+    json: { type: 'boolean', help: 'print the summary as JSON' },
+  },
+  more: `Examples:
   upload-sentinel simulate --out /tmp/day --seed 7
   upload-sentinel simulate --out /tmp/day --seed 7 --state /tmp/sentinel --missing-objects 1
-  upload-sentinel analyze /tmp/day/logs --as-of 2026-03-15T03:00:00Z --check /tmp/day/expected.json`;
+  upload-sentinel analyze /tmp/day/logs --as-of 2026-03-15T03:00:00Z --check /tmp/day/expected.json`,
+};
 
 function yesterday(): string {
   return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 }
 
-/** The options this command accepts (a test checks them against `help`). */
-export const flags: Flags = {
-  out: { type: 'string' },
-  recordings: { type: 'string' },
-  seed: { type: 'string' },
-  date: { type: 'string' },
-  'failure-rate': { type: 'string' },
-  bucket: { type: 'string' },
-  layout: { type: 'string' },
-  'missing-objects': { type: 'string' },
-  manifest: { type: 'boolean' },
-  'silent-site': { type: 'string' },
-  days: { type: 'string' },
-  state: { type: 'string' },
-  json: { type: 'boolean' },
-};
-
-export async function run(argv: string[]): Promise<number> {
-  const p = parse('simulate', argv, flags);
-  if (bool(p, 'help')) {
-    console.log(help);
-    return 0;
-  }
+export async function run(p: Parsed): Promise<number> {
   if (p.positionals.length > 0)
     throw new UsageError(
       `unexpected argument '${p.positionals[0]}' (simulate takes --out DIR)`,

@@ -2,55 +2,59 @@ import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
 import { recordingStatus } from '../../core/queries.ts';
 import { visible } from '../../core/report/escape.ts';
 import { parseS3Uri, type S3Location } from '../../core/s3-uri.ts';
-import { bool, duration, type Flags, instant, parse } from '../args.ts';
+import {
+  bool,
+  type CommandSpec,
+  duration,
+  instant,
+  type Parsed,
+} from '../args.ts';
 import { NotFoundError, UsageError } from '../errors.ts';
 import { LineWriter } from '../output.ts';
 import { statusBlock } from '../render.ts';
-import { indexFlags, indexHelp, openIndex, targetOf } from '../target.ts';
+import { indexOptions, openIndex, targetOf } from '../target.ts';
 
-export const help = `Usage: upload-sentinel status s3://BUCKET/KEY... [options]
-
-Prints the status record of each recording key from the uploads index: its
+export const spec: CommandSpec = {
+  name: 'status',
+  usage: 'status s3://BUCKET/KEY... [options]',
+  about: `Prints the status record of each recording key from the uploads index: its
 status, and each upload with its parts, failures and error codes.
 
 A key that a manifest of expected recordings names (docs/manifests.md) but
 no upload request shows is MISSING once the grace period after its expected
 time has passed, and EXPECTED before that; its record names the manifests
 (field "expected" with --json). Any upload request replaces MISSING with the
-upload's status.
-
-Options:
-  --as-of ISO            evaluate at this time (default: now)
-  --stall-window DUR     idle time before an open upload is INCOMPLETE (default 6h)
-  --grace DUR            time after its expected time before a recording with
-                         no upload is MISSING (default: the stall window)
-  --json                 one status record per line (NDJSON)
-${indexHelp}
-  -h, --help             show this help
-
-Exit codes: 0 every key has a status, MISSING included (it is a status, like
+upload's status.`,
+  options: {
+    'as-of': {
+      type: 'string',
+      value: 'ISO',
+      help: 'evaluate at this time (default: now)',
+    },
+    'stall-window': {
+      type: 'string',
+      value: 'DUR',
+      help: 'idle time before an open upload is INCOMPLETE (default 6h)',
+    },
+    grace: {
+      type: 'string',
+      value: 'DUR',
+      help: 'time after its expected time before a recording with no upload is MISSING (default: the stall window)',
+    },
+    json: { type: 'boolean', help: 'one status record per line (NDJSON)' },
+    ...indexOptions,
+  },
+  more: `Exit codes: 0 every key has a status, MISSING included (it is a status, like
             FAILED: read it from the output); 3 some key is unknown to both the
             logs and the manifests; 2 a malformed URI or bad usage; 1 the index
             could not be read.
 
 Examples:
   upload-sentinel status 's3://rec-archive-prod/recordings/2026/03/14/lon-01/agent-101/call-20260314-000001.tar'
-  upload-sentinel status s3://bucket/a.tar s3://bucket/b.tar --json`;
-
-export const flags: Flags = {
-  'as-of': { type: 'string' },
-  'stall-window': { type: 'string' },
-  grace: { type: 'string' },
-  json: { type: 'boolean' },
-  ...indexFlags,
+  upload-sentinel status s3://bucket/a.tar s3://bucket/b.tar --json`,
 };
 
-export async function run(argv: string[]): Promise<number> {
-  const p = parse('status', argv, flags);
-  if (bool(p, 'help')) {
-    console.log(help);
-    return 0;
-  }
+export async function run(p: Parsed): Promise<number> {
   const target = targetOf(p);
   if (p.positionals.length === 0)
     throw new UsageError(
