@@ -1,6 +1,8 @@
 /**
  * Ports: what core needs from the outside world, implemented in adapters/.
  */
+
+import type { AlertClaim } from './ingest/alerts.ts';
 import type { ManifestSummary } from './manifest/manifest-reader.ts';
 import type { Expectation, ExpectedState } from './model/expected.ts';
 import type { KeyState } from './model/state.ts';
@@ -142,12 +144,48 @@ export interface UploadStore {
    */
   allKeys(after?: KeyRef | null): AsyncIterable<KeyRef>;
   /**
-   * Claims the one alert of an upload: true the first time for `alertId`,
-   * false after. `release` gives the claim back when the alert could not be
-   * sent, so a retry sends it.
+   * The merged state of a key and its alert claims (keyed by
+   * `alertKeyOf(identity)`), read together and strongly consistent: what
+   * deciding an alert needs.
    */
-  claimAlert(bucket: string, key: string, alertId: string): Promise<boolean>;
-  releaseAlert(bucket: string, key: string, alertId: string): Promise<void>;
+  alertView(
+    bucket: string,
+    key: string,
+  ): Promise<{ state: KeyState | null; claims: Map<string, AlertClaim> }>;
+  /**
+   * Claims an alert for `owner` (a conditional write that succeeds when no
+   * one holds it, when `owner` does already, so a retried write whose first
+   * answer was lost finds its own claim, or when an unsent claim's lease
+   * ended). `true` when `owner` holds it; otherwise the claim that stands
+   * (`null` if it vanished meanwhile).
+   */
+  claimAlert(
+    bucket: string,
+    key: string,
+    alertKey: string,
+    owner: string,
+    now: number,
+  ): Promise<true | AlertClaim | null>;
+  /** Marks `owner`'s claim sent (idempotent). */
+  markAlertSent(
+    bucket: string,
+    key: string,
+    alertKey: string,
+    owner: string,
+  ): Promise<void>;
+  /** Gives `owner`'s unsent claim back, so a later run can send it. */
+  releaseAlert(
+    bucket: string,
+    key: string,
+    alertKey: string,
+    owner: string,
+  ): Promise<void>;
+  /** Remembers keys with alerts held until a time (see `HeldAlert`). */
+  holdAlerts(held: readonly HeldAlert[]): Promise<WriteCount>;
+  /** The held alerts due at the log clock `clock` (held up to 2 days). */
+  dueAlerts(clock: number): AsyncIterable<HeldAlert>;
+  /** Forgets one held alert (once its key was handled). */
+  clearHeldAlert(held: HeldAlert): Promise<void>;
   /** Records the receipts of ingested log objects; returns the writes made. */
   recordLogObjects(receipts: readonly LogObjectReceipt[]): Promise<WriteCount>;
   /** The receipts whose `time` lies in [start, end). */
@@ -167,6 +205,21 @@ export interface UploadStore {
   manifests(start: number, end: number): AsyncIterable<ManifestReceipt>;
 }
 
+/**
+ * A key whose alerts wait: some upload is FAILED or ABORTED but not settled
+ * until the log clock reaches `due`, or a run whose lease lasts until
+ * `notBefore` (wall clock) holds its claim. A later ingest, or the digest,
+ * handles the key again then.
+ */
+export interface HeldAlert {
+  bucket: string;
+  key: string;
+  /** Log time (epoch ms) from which the key is handled again. */
+  due: number;
+  /** Wall time (epoch ms) before which it is not (0: no wait). */
+  notBefore: number;
+}
+
 /** Reads log objects as byte streams. */
 export interface LogSource {
   open(ref: LogObjectRef): Promise<AsyncIterable<Uint8Array>>;
@@ -174,6 +227,8 @@ export interface LogSource {
 
 /** A near-real-time alert about one upload. */
 export interface UploadAlert {
+  /** The upload's alert identity: one alert per identity, ever. */
+  alertId: string;
   bucket: string;
   key: string;
   uploadId: string | null;

@@ -8,10 +8,12 @@
  * Environment: SENTINEL_TABLE_NAME, SENTINEL_RECORDINGS_BUCKET,
  * SENTINEL_REPORTS_BUCKET; optional SENTINEL_REPORTS_PREFIX,
  * SENTINEL_DEAD_LETTER_QUEUE_URL, SENTINEL_STALL_WINDOW,
- * SENTINEL_WATCH_PREFIX, SENTINEL_RETENTION_DAYS.
+ * SENTINEL_WATCH_PREFIX, SENTINEL_RETENTION_DAYS, SENTINEL_ALERT_TOPIC_ARN
+ * (the near-real-time alerts held until the day settled are sent).
  *
  * AWS calls: dynamodb:Query on the table and its byHour index,
- * dynamodb:BatchWriteItem and dynamodb:PutItem (repairs from Athena);
+ * dynamodb:BatchWriteItem and dynamodb:PutItem (repairs from Athena; alert
+ * claims), dynamodb:DeleteItem (held alerts handled); sns:Publish (alerts);
  * athena:GetQueryResults (and s3:GetObject on the workgroup's
  * result location); s3:ListBucketMultipartUploads, s3:ListBucket and
  * s3:GetObject (HeadObject) on the recordings bucket; s3:PutObject on the
@@ -21,12 +23,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { AthenaReconcileResults } from '../adapters/athena/athena-results.ts';
 import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
 import { S3RecordingsInspector } from '../adapters/s3/recordings.ts';
 import { S3ReportStore } from '../adapters/s3/report-store.ts';
+import { SnsAlertPublisher } from '../adapters/sns/alert-publisher.ts';
 import { SqsDeadLetterGauge } from '../adapters/sqs/dead-letter-gauge.ts';
 import { Env } from '../config/env.ts';
 import {
@@ -102,6 +106,11 @@ function build(): ReconcileHandler {
     watchPrefix: digest.watchPrefix,
     reportsPrefix: digest.reportsPrefix,
     stallWindowMs: digest.stallWindowMs,
+    alerts:
+      config.alertTopicArn === null
+        ? null
+        : new SnsAlertPublisher(new SNSClient({}), config.alertTopicArn),
+    now: Date.now,
   });
 }
 

@@ -139,6 +139,10 @@ export class UploadSentinelStack extends Stack {
       schedule: s.schedule,
       reportsRetentionDays: s.logRetentionDays,
     });
+    if (s.realtimeAlerts) {
+      // The digest sends the alerts held until the day settled.
+      this.adminTopic.bindAlertPublisher(this.digest.functions.reconcile);
+    }
 
     this.outputs(s);
     this.warnings(s);

@@ -146,6 +146,11 @@ export interface LocalDigestOptions {
    * injection); by default the local recordings bucket, when it holds any.
    */
   recordings?: RecordingsInspector | null;
+  /**
+   * The wall clock the reconcile step's alert claims use (their leases).
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 /** An admin notification published to the (local) SNS topic. */
@@ -318,6 +323,8 @@ export class LocalDigest {
         watchPrefix: '',
         reportsPrefix,
         stallWindowMs,
+        alerts: stack.alerts,
+        now: this.o.now ?? Date.now,
       }),
       [DailyDigestState.CHECK_RECIPIENTS]: createCheckRecipientsHandler({
         sender,

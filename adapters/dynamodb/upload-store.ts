@@ -14,8 +14,13 @@
  *   hour of the key's activity in that object, for the `byHour` index.
  * - `H#<hour>`: the key's other hours of activity in an object (an object
  *   that spans an hour's end, a batch of objects from several hours).
- * - `N#<alert>`: the claim of a near-real-time alert, so it is sent once.
+ * - `N#<alert identity>`: the claim of a near-real-time alert: its owner
+ *   (the run that claimed it), whether it was sent, and until when an
+ *   unsent claim stays its owner's (`core/ingest/alerts.ts`).
  *
+ * one partition per UTC date of held alerts (`pk = A#yyyy-mm-dd`, `sk =
+ * <due>#<key digest>`): keys with an alert held until a log time, which a
+ * later ingest or the digest handles once due;
  * and one partition per UTC date of log-object receipts (`pk = L#yyyy-mm-dd`,
  * `sk = <object>`): what the ingest saw of each log object, for the digest's
  * log-health figures. The date is the receipt's time, which is the same on
@@ -24,6 +29,8 @@
  * Reading a key queries its partition and joins the `C#` items back into
  * the `KeyState` the core model derives status from.
  */
+
+import { createHash } from 'node:crypto';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
@@ -37,6 +44,11 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { UploadsTableSchema as T } from '../../config/table.ts';
+import {
+  ALERT_LEASE_MS,
+  type AlertClaim,
+  alertKeyOf,
+} from '../../core/ingest/alerts.ts';
 import type { ManifestSummary } from '../../core/manifest/manifest-reader.ts';
 import {
   type Expectation,
@@ -52,6 +64,7 @@ import {
 import {
   compareKeyOrder,
   type ExpectedContribution,
+  type HeldAlert,
   type KeyRef,
   type LogObjectReceipt,
   type ManifestReceipt,
@@ -450,9 +463,26 @@ export class DynamoDbUploadStore implements UploadStore {
     return stateFromItems(bucket, key, items);
   }
 
+  async alertView(
+    bucket: string,
+    key: string,
+  ): Promise<{ state: KeyState | null; claims: Map<string, AlertClaim> }> {
+    const items: Record<string, AttributeValue>[] = [];
+    for await (const item of this.partition(partitionKey(bucket, key), true))
+      items.push(item);
+    const claims = new Map<string, AlertClaim>();
+    for (const item of items) {
+      const sk = item[T.sortKey]?.S ?? '';
+      if (!sk.startsWith('N#')) continue;
+      for (const k of claimKeysOf(sk.slice(2))) claims.set(k, claimOf(item));
+    }
+    return { state: stateFromItems(bucket, key, items), claims };
+  }
+
   /** Every item of a partition, page by page. */
   private async *partition(
     pk: string,
+    consistent = false,
   ): AsyncIterable<Record<string, AttributeValue>> {
     let from: Record<string, AttributeValue> | undefined;
     do {
@@ -463,6 +493,7 @@ export class DynamoDbUploadStore implements UploadStore {
           ExpressionAttributeNames: { '#pk': T.partitionKey },
           ExpressionAttributeValues: { ':pk': S(pk) },
           ExclusiveStartKey: from,
+          ...(consistent ? { ConsistentRead: true } : {}),
         }),
       );
       yield* out.Items ?? [];
@@ -575,28 +606,180 @@ export class DynamoDbUploadStore implements UploadStore {
   async claimAlert(
     bucket: string,
     key: string,
-    alertId: string,
-  ): Promise<boolean> {
+    alertKey: string,
+    owner: string,
+    now: number,
+  ): Promise<true | AlertClaim | null> {
+    const id = {
+      [T.partitionKey]: S(partitionKey(bucket, key)),
+      [T.sortKey]: S(`N#${alertKey}`),
+    };
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.table,
           Item: {
-            [T.partitionKey]: S(partitionKey(bucket, key)),
-            [T.sortKey]: S(`N#${alertId}`),
-            [T.ttlAttribute]: this.ttl(Date.now()),
+            ...id,
+            o: S(owner),
+            sent: { BOOL: false },
+            lease: N(now + ALERT_LEASE_MS),
+            [T.ttlAttribute]: this.ttl(now),
           },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': T.partitionKey },
+          // Free; or this owner's own unsent claim (a retried write whose
+          // first answer was lost finds it); or an unsent claim whose
+          // owner's lease ended.
+          ConditionExpression:
+            'attribute_not_exists(#pk) OR (#o = :o AND #sent = :false) OR (#sent = :false AND #lease < :now)',
+          ExpressionAttributeNames: {
+            '#pk': T.partitionKey,
+            '#o': 'o',
+            '#sent': 'sent',
+            '#lease': 'lease',
+          },
+          ExpressionAttributeValues: {
+            ':o': S(owner),
+            ':false': { BOOL: false },
+            ':now': N(now),
+          },
         }),
       );
       return true;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw new StoreError(`alert claim failed: ${(err as Error).message}`, {
-        cause: err,
+      if (!(err instanceof ConditionalCheckFailedException))
+        throw new StoreError(`alert claim failed: ${(err as Error).message}`, {
+          cause: err,
+        });
+    }
+    // The claim that stands (a Query of the one item: the roles that claim
+    // alerts read their keys with Query and need no GetItem).
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk AND #sk = :sk',
+        ExpressionAttributeNames: { '#pk': T.partitionKey, '#sk': T.sortKey },
+        ExpressionAttributeValues: {
+          ':pk': id[T.partitionKey] as AttributeValue,
+          ':sk': id[T.sortKey] as AttributeValue,
+        },
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item === undefined ? null : claimOf(item);
+  }
+
+  async markAlertSent(
+    bucket: string,
+    key: string,
+    alertKey: string,
+    owner: string,
+  ): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          [T.partitionKey]: S(partitionKey(bucket, key)),
+          [T.sortKey]: S(`N#${alertKey}`),
+          o: S(owner),
+          sent: { BOOL: true },
+          lease: N(0),
+          [T.ttlAttribute]: this.ttl(Date.now()),
+        },
+        ConditionExpression: '#o = :o',
+        ExpressionAttributeNames: { '#o': 'o' },
+        ExpressionAttributeValues: { ':o': S(owner) },
+      }),
+    );
+  }
+
+  async releaseAlert(
+    bucket: string,
+    key: string,
+    alertKey: string,
+    owner: string,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: {
+            [T.partitionKey]: S(partitionKey(bucket, key)),
+            [T.sortKey]: S(`N#${alertKey}`),
+          },
+          ConditionExpression: '#o = :o AND #sent = :false',
+          ExpressionAttributeNames: { '#o': 'o', '#sent': 'sent' },
+          ExpressionAttributeValues: {
+            ':o': S(owner),
+            ':false': { BOOL: false },
+          },
+        }),
+      );
+    } catch (err) {
+      // Not ours (any more), or sent: nothing to give back.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  async holdAlerts(held: readonly HeldAlert[]): Promise<WriteCount> {
+    const requests = new Map<string, WriteRequest>();
+    for (const h of held) {
+      const item = heldItem(h);
+      requests.set(`${item[T.partitionKey]?.S}\u0000${item[T.sortKey]?.S}`, {
+        PutRequest: {
+          Item: { ...item, [T.ttlAttribute]: this.ttl(h.due + 2 * DAY) },
+        },
       });
     }
+    const unique = [...requests.values()];
+    const writes: WriteCount = { requests: 0, items: 0 };
+    for (let i = 0; i < unique.length; i += 25) {
+      const result = await this.writeBatch(unique.slice(i, i + 25));
+      writes.requests += result.requests;
+      writes.items += result.items;
+      if (result.error !== null) throw result.error;
+    }
+    return writes;
+  }
+
+  async *dueAlerts(clock: number): AsyncIterable<HeldAlert> {
+    for (let d = Math.floor(clock / DAY) - HELD_DAYS; d * DAY <= clock; d++) {
+      let from: Record<string, AttributeValue> | undefined;
+      do {
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: '#pk = :pk AND #sk <= :due',
+            ExpressionAttributeNames: {
+              '#pk': T.partitionKey,
+              '#sk': T.sortKey,
+            },
+            ExpressionAttributeValues: {
+              ':pk': S(heldPartition(d * DAY)),
+              ':due': S(`${dueText(clock)}#~`),
+            },
+            ExclusiveStartKey: from,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          const h = heldOf(item);
+          if (h !== null) yield h;
+        }
+        from = out.LastEvaluatedKey;
+      } while (from !== undefined);
+    }
+  }
+
+  async clearHeldAlert(held: HeldAlert): Promise<void> {
+    const item = heldItem(held);
+    await this.client.send(
+      new DeleteItemCommand({
+        TableName: this.table,
+        Key: {
+          [T.partitionKey]: item[T.partitionKey] as AttributeValue,
+          [T.sortKey]: item[T.sortKey] as AttributeValue,
+        },
+      }),
+    );
   }
 
   async recordLogObjects(
@@ -645,22 +828,75 @@ export class DynamoDbUploadStore implements UploadStore {
       }
     }
   }
+}
 
-  async releaseAlert(
-    bucket: string,
-    key: string,
-    alertId: string,
-  ): Promise<void> {
-    await this.client.send(
-      new DeleteItemCommand({
-        TableName: this.table,
-        Key: {
-          [T.partitionKey]: S(partitionKey(bucket, key)),
-          [T.sortKey]: S(`N#${alertId}`),
-        },
-      }),
-    );
-  }
+/** Days a held alert is looked for after it is due. */
+const HELD_DAYS = 2;
+
+/** The partition of the alerts held until a time of the UTC date of `ms`. */
+function heldPartition(ms: number): string {
+  return `A#${new Date(ms).toISOString().slice(0, 10)}`;
+}
+
+/** A due time as sort-key text: fixed width, so text order is time order. */
+function dueText(ms: number): string {
+  return String(Math.max(0, ms)).padStart(15, '0');
+}
+
+function heldItem(h: HeldAlert): Record<string, AttributeValue> {
+  const digest = createHash('sha256')
+    .update(`${h.bucket}\u0000${h.key}`)
+    .digest('base64url')
+    .slice(0, 22);
+  return {
+    [T.partitionKey]: S(heldPartition(h.due)),
+    [T.sortKey]: S(`${dueText(h.due)}#${digest}`),
+    b: S(h.bucket),
+    k: S(h.key),
+    d: N(h.due),
+    nb: N(h.notBefore),
+  };
+}
+
+function heldOf(item: Record<string, AttributeValue>): HeldAlert | null {
+  const bucket = item.b?.S;
+  const key = item.k?.S;
+  const due = Number(item.d?.N);
+  const notBefore = Number(item.nb?.N ?? '0');
+  if (bucket === undefined || key === undefined || !Number.isSafeInteger(due))
+    return null;
+  return {
+    bucket,
+    key,
+    due,
+    notBefore: Number.isSafeInteger(notBefore) ? notBefore : 0,
+  };
+}
+
+/** Identity prefixes of `core/model/derive.ts` (and `#` for a digest). */
+const IDENTITY = /^([UCFPL]:|#)/;
+
+/**
+ * The alert keys a claim item stands for. A claim written before alert
+ * identities (`N#<upload id>`, `N#@<start>/<end>`) was sent: it covers that
+ * upload id's identity, so an upgrade announces no upload twice.
+ */
+function claimKeysOf(rest: string): string[] {
+  if (IDENTITY.test(rest)) return [rest];
+  if (rest.startsWith('@')) return [];
+  return [rest, alertKeyOf(`U:${rest}`)];
+}
+
+function claimOf(item: Record<string, AttributeValue>): AlertClaim {
+  const owner = item.o?.S;
+  // Claims of an earlier version carry no owner: they were sent.
+  if (owner === undefined) return { owner: '', sent: true, leaseUntil: 0 };
+  const lease = Number(item.lease?.N ?? '0');
+  return {
+    owner,
+    sent: item.sent?.BOOL === true,
+    leaseUntil: Number.isFinite(lease) ? lease : 0,
+  };
 }
 
 /** What the manifests expect of a key, from the items of its partition. */

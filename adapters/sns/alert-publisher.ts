@@ -48,6 +48,8 @@ export class SnsAlertPublisher implements AlertPublisher {
         Message: message,
         MessageAttributes: {
           status: { DataType: 'String', StringValue: alert.status },
+          // One alert per upload: a subscriber may deduplicate on it.
+          alertId: { DataType: 'String', StringValue: visible(alert.alertId) },
         },
       }),
     );

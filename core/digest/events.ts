@@ -74,6 +74,11 @@ export interface ReconcileResult {
   attention: number;
   /** Keys the index lacked and was repaired with from Athena. */
   repairedKeys: number;
+  /**
+   * Near-real-time alerts held until the day settled, sent by this run
+   * (docs/alerts.md); absent when alerts are off.
+   */
+  heldAlertsSent?: number;
 }
 
 /** A recipient SES will not deliver to (in the sandbox: not verified). */

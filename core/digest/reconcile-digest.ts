@@ -5,11 +5,13 @@
  * the index the uploads only Athena saw, and keeps the report in the reports
  * store (too big for the workflow's state, which carries a reference).
  */
+import { randomUUID } from 'node:crypto';
+import { announceDue } from '../ingest/alerts.ts';
 import { sourceId } from '../ingest/contribution.ts';
 import { deriveKeyStatus, type KeyStatusRecord } from '../model/derive.ts';
 import { type KeyState, keyId } from '../model/state.ts';
 import { UploadStatus } from '../model/status.ts';
-import type { UploadStore } from '../ports.ts';
+import type { AlertPublisher, UploadStore } from '../ports.ts';
 import { listActive } from '../queries.ts';
 import type { ReconcileQueryRunner } from '../reconcile/ports.ts';
 import { keyStatesFromReconcileRows } from '../reconcile/rows.ts';
@@ -61,6 +63,13 @@ export interface DigestReconcileDeps {
    * is reported as not made (default 4 attempts, waits of 2, 4 and 8 s).
    */
   retry?: RetryOptions;
+  /**
+   * Where near-real-time alerts go: the run sends those held until the day
+   * settled (docs/alerts.md). `null` (or absent): alerts are off.
+   */
+  alerts?: AlertPublisher | null;
+  /** The wall clock (claims' leases). */
+  now?: () => number;
 }
 
 const DEFAULT_RETRY: RetryOptions = { attempts: 4, baseDelayMs: 2000 };
@@ -334,6 +343,7 @@ export async function reconcileDigest(
   if (report.coverage.athena === 'NO_LOGS' && report.coverage.athenaError)
     report.alerts.push(report.coverage.athenaError);
   const repairedKeys = await repair(deps, report, athenaStates);
+  const heldAlertsSent = await sendHeldAlerts(deps, asOf, report);
   const ref: ReportRef = await deps.reports.put(
     `${folder}report.json`,
     json(report),
@@ -349,6 +359,39 @@ export async function reconcileDigest(
       counts: report.counts,
       attention: report.attention.length,
       repairedKeys,
+      ...(heldAlertsSent === null ? {} : { heldAlertsSent }),
     },
   };
+}
+
+/**
+ * Sends the near-real-time alerts held until the day settled, as of the
+ * report's as-of time (the log clock of a day that is over). A failure is
+ * told to the admin and leaves them held; the digest goes on.
+ */
+async function sendHeldAlerts(
+  deps: DigestReconcileDeps,
+  asOf: number,
+  report: DigestReport,
+): Promise<number | null> {
+  const publisher = deps.alerts ?? null;
+  if (publisher === null) return null;
+  const now = deps.now?.() ?? asOf;
+  try {
+    const r = await announceDue(
+      [],
+      {
+        store: deps.store,
+        alerts: publisher,
+        stallWindowMs: deps.stallWindowMs,
+      },
+      { clock: Math.min(asOf, now), now, owner: randomUUID() },
+    );
+    return r.sent;
+  } catch (err) {
+    report.alerts.push(
+      `Near-real-time alerts held for ${report.date} could not be sent (they stay held for the next run): ${describe(err)}.`,
+    );
+    return 0;
+  }
 }

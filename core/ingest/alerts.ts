@@ -21,8 +21,15 @@ import {
   type UploadStatusRecord,
   uploadRecordOf,
 } from '../model/derive.ts';
-import type { KeyState } from '../model/state.ts';
+import { type KeyState, keyId } from '../model/state.ts';
 import { UploadStatus } from '../model/status.ts';
+import type {
+  AlertPublisher,
+  HeldAlert,
+  UploadStore,
+  WriteCount,
+} from '../ports.ts';
+import { mapLimit } from '../util/concurrency.ts';
 
 /**
  * How long after an upload's last activity (in log time) a FAILED or
@@ -141,4 +148,216 @@ function coverOf(
       live = Math.max(live ?? claim.leaseUntil, claim.leaseUntil);
   }
   return live;
+}
+
+/** What announcing needs. */
+export interface AnnounceDeps {
+  store: UploadStore;
+  alerts: AlertPublisher;
+  stallWindowMs: number;
+  /** Default `ALERT_DELAY_MS`. */
+  delayMs?: number;
+  /** Keys handled at once (default 4). */
+  concurrency?: number;
+}
+
+export interface AnnounceClock {
+  /** Log time: the newest record read, never after `now`. */
+  clock: number;
+  /** Wall time. */
+  now: number;
+  /** This run's claim token. */
+  owner: string;
+}
+
+export interface AnnounceResult {
+  /** Alerts published. */
+  sent: number;
+  /** Held alerts handled (due at the clock). */
+  dueHandled: number;
+  /** Keys whose alerts now wait (held, or blocked by another run). */
+  held: number;
+  writes: WriteCount;
+  /**
+   * Keys of `touched` whose handling failed (the caller fails the messages
+   * that carried them; their redelivery handles them again). A held key
+   * that fails stays held.
+   */
+  failed: Map<string, Error>;
+}
+
+const asError = (err: unknown): Error =>
+  err instanceof Error ? err : new Error(String(err));
+
+/**
+ * One key: announces the uploads due at the clock and says until when the
+ * rest waits. Each alert is claimed, published, then marked sent; a claim
+ * whose answer never came (the write may have landed) or a live claim of
+ * another run makes the key wait for the lease; a publish that fails gives
+ * the claim back and the key is handled again by the next run.
+ */
+async function announceKey(
+  bucket: string,
+  key: string,
+  deps: AnnounceDeps,
+  c: AnnounceClock,
+  writes: WriteCount,
+): Promise<{ sent: number; hold: HeldAlert | null }> {
+  const { state, claims } = await deps.store.alertView(bucket, key);
+  if (state === null) return { sent: 0, hold: null };
+  const plan = planAlerts(state, claims, {
+    clock: c.clock,
+    now: c.now,
+    stallWindowMs: deps.stallWindowMs,
+    delayMs: deps.delayMs,
+  });
+  let due = plan.heldUntil;
+  let notBefore = plan.blockedUntil ?? 0;
+  const retry = (after: number) => {
+    due = Math.min(due ?? c.clock, c.clock);
+    notBefore = Math.max(notBefore, after);
+  };
+  const write = () => {
+    writes.requests++;
+    writes.items++;
+  };
+  let sent = 0;
+  for (const s of plan.send) {
+    let claimed: true | AlertClaim | null;
+    try {
+      claimed = await idempotent(write, () =>
+        deps.store.claimAlert(bucket, key, s.alertKey, c.owner, c.now),
+      );
+    } catch {
+      // No answer: the claim may stand, ours, until its lease ends.
+      retry(c.now + ALERT_LEASE_MS);
+      continue;
+    }
+    if (claimed !== true) {
+      // Another run's: sent (done), or to wait for; gone: try again soon.
+      if (claimed === null) retry(c.now);
+      else if (!claimed.sent) retry(claimed.leaseUntil);
+      continue;
+    }
+    const u = s.upload;
+    try {
+      await deps.alerts.publish({
+        alertId: s.alertKey,
+        bucket,
+        key,
+        uploadId: u.uploadId,
+        status: u.status,
+        errorCodes: u.errorCodes,
+        time: u.abortedAt ?? u.lastActivity ?? new Date(c.clock).toISOString(),
+      });
+    } catch {
+      write();
+      await deps.store
+        .releaseAlert(bucket, key, s.alertKey, c.owner)
+        .catch(() => {});
+      retry(c.now);
+      continue;
+    }
+    sent++;
+    await idempotent(write, () =>
+      deps.store.markAlertSent(bucket, key, s.alertKey, c.owner),
+    );
+  }
+  return {
+    sent,
+    hold: due === null ? null : { bucket, key, due, notBefore },
+  };
+}
+
+/**
+ * A write that is idempotent for this run's owner (a claim, its sent
+ * mark), tried again a few times beyond the SDK's own retries, which a lost
+ * answer can exhaust (their retry quota drains while DynamoDB is flaky):
+ * a claim left unanswered delays its alert by a lease, a sent mark left
+ * unwritten would let a later run announce the upload a second time.
+ */
+async function idempotent<T>(
+  write: () => void,
+  fn: () => Promise<T>,
+  attempts = 3,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      write();
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts) throw asError(err);
+    }
+  }
+}
+
+/**
+ * Announces what is due at the clock: for the keys `touched` (bucket, key)
+ * and for the keys held until now, whose held alerts are then forgotten;
+ * keys with alerts still waiting are held again. `dueLimit` caps the held
+ * keys one run handles (the next run takes the rest).
+ */
+export async function announceDue(
+  touched: readonly { bucket: string; key: string }[],
+  deps: AnnounceDeps,
+  c: AnnounceClock,
+  dueLimit = Number.POSITIVE_INFINITY,
+): Promise<AnnounceResult> {
+  const result: AnnounceResult = {
+    sent: 0,
+    dueHandled: 0,
+    held: 0,
+    writes: { requests: 0, items: 0 },
+    failed: new Map(),
+  };
+  const due: HeldAlert[] = [];
+  for await (const h of deps.store.dueAlerts(c.clock)) {
+    if (h.notBefore > c.now) continue;
+    due.push(h);
+    if (due.length >= dueLimit) break;
+  }
+  const work = new Map<
+    string,
+    { bucket: string; key: string; touched: boolean }
+  >();
+  for (const t of touched)
+    work.set(keyId(t.bucket, t.key), { ...t, touched: true });
+  for (const h of due) {
+    const id = keyId(h.bucket, h.key);
+    if (!work.has(id))
+      work.set(id, { bucket: h.bucket, key: h.key, touched: false });
+  }
+  const holds: HeldAlert[] = [];
+  const failedHeld = new Set<string>();
+  await mapLimit([...work], deps.concurrency ?? 4, async ([id, k]) => {
+    try {
+      const r = await announceKey(k.bucket, k.key, deps, c, result.writes);
+      result.sent += r.sent;
+      if (r.hold !== null) holds.push(r.hold);
+    } catch (err) {
+      if (k.touched) result.failed.set(id, asError(err));
+      else failedHeld.add(id);
+    }
+  });
+  // Hold first, then forget what was due (unless held again as it was),
+  // so a key is never left unheld in between.
+  if (holds.length > 0) {
+    const w = await deps.store.holdAlerts(holds);
+    result.writes.requests += w.requests;
+    result.writes.items += w.items;
+  }
+  result.held = holds.length;
+  const again = new Set(
+    holds.map((h) => `${keyId(h.bucket, h.key)}\u0000${h.due}`),
+  );
+  for (const h of due) {
+    const id = keyId(h.bucket, h.key);
+    if (failedHeld.has(id) || again.has(`${id}\u0000${h.due}`)) continue;
+    result.writes.requests++;
+    result.writes.items++;
+    // One left behind is handled again next time, which changes nothing.
+    await deps.store.clearHeldAlert(h).catch(() => {});
+    result.dueHandled++;
+  }
+  return result;
 }

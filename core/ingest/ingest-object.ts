@@ -10,15 +10,14 @@
  * whole, every message of the merge fails. All are safe to redeliver:
  * merging is idempotent and an alert is claimed once.
  */
+import { randomUUID } from 'node:crypto';
 import {
   logObjectNameTime,
   parseLogObjectKey,
 } from '../access-log/log-object-key.ts';
 import type { MalformedLine } from '../access-log/record.ts';
 import { UploadFactReader } from '../access-log/upload-facts.ts';
-import { deriveKeyStatus } from '../model/derive.ts';
 import type { KeyState } from '../model/state.ts';
-import { UploadStatus } from '../model/status.ts';
 import type {
   AlertPublisher,
   LogObjectReceipt,
@@ -28,6 +27,7 @@ import type {
   WriteCount,
 } from '../ports.ts';
 import { settleLimit } from '../util/concurrency.ts';
+import { announceDue } from './alerts.ts';
 import { ContributionBuilder, sourceId } from './contribution.ts';
 import {
   ingestManifest,
@@ -54,6 +54,8 @@ export interface IngestDeps {
    * as manifests, not as access logs. Without it, none is.
    */
   manifests?: ManifestIngestSettings | null;
+  /** Log time after which a FAILED or ABORTED upload is announced (default `ALERT_DELAY_MS`). */
+  alertDelayMs?: number;
 }
 
 export interface IngestObjectResult {
@@ -332,23 +334,44 @@ export async function ingestBatch(
   await flush();
 
   let alerts = 0;
-  if (deps.alerts !== null && alertable.size > 0) {
-    const publisher = deps.alerts;
-    const keys = [...alertable];
-    const sent = await settleLimit(keys, deps.concurrency, ([, s]) =>
-      alertKey(s.bucket, s.key, deps, publisher, now, storeWrites),
-    );
-    sent.forEach((outcome, i) => {
-      if (outcome.status === 'fulfilled') {
-        alerts += outcome.value;
-        return;
+  if (deps.alerts !== null) {
+    // The log clock: the newest record this batch read (never after now).
+    // Alerts settle in log time, so a day read again, or late, decides
+    // them as it did when it was read in time (docs/alerts.md).
+    let newest: number | null = null;
+    for (const o of objects)
+      if (o.newestLine !== null && (newest === null || o.newestLine > newest))
+        newest = o.newestLine;
+    if (newest !== null) {
+      const keys = [...alertable.values()].map((st) => ({
+        bucket: st.bucket,
+        key: st.key,
+      }));
+      try {
+        const r = await announceDue(
+          keys,
+          {
+            store: deps.store,
+            alerts: deps.alerts,
+            stallWindowMs: deps.stallWindowMs,
+            delayMs: deps.alertDelayMs,
+            concurrency: deps.concurrency,
+          },
+          { clock: Math.min(now, newest), now, owner: randomUUID() },
+          HELD_PER_BATCH,
+        );
+        alerts = r.sent;
+        addWrites(storeWrites, r.writes);
+        // Only the messages with facts of a key that failed: redelivery
+        // merges them again (no change) and handles its alerts again.
+        for (const [id, err] of r.failed)
+          for (const m of alertFrom.get(id) ?? []) fail(m, err);
+      } catch (err) {
+        // The held alerts could not be written: every message with facts of
+        // an alertable key comes back and is handled again.
+        for (const ms of alertFrom.values()) for (const m of ms) fail(m, err);
       }
-      // Only the messages with facts of this key: redelivery merges them
-      // again (no change) and retries the unsent alert; the others' alerts
-      // and receipts go through.
-      const [id] = keys[i] as [string, KeyState];
-      for (const m of alertFrom.get(id) ?? []) fail(m, outcome.reason);
-    });
+    }
   }
   // Receipts of the manifests read, for the digest; as for log objects
   // below, a failure fails their messages.
@@ -397,6 +420,9 @@ function batchRef(refs: LogObjectRef[]): LogObjectRef {
   return { bucket: refs[0]?.bucket ?? '', key: `batch:${ids}` };
 }
 
+/** Held keys one batch handles at most (the next batch takes the rest). */
+const HELD_PER_BATCH = 500;
+
 /** Whether the facts for a key could have made an upload FAILED or ABORTED. */
 function mayAlert(s: KeyState): boolean {
   if (s.lifecycleAborts.length > 0) return true;
@@ -407,90 +433,4 @@ function mayAlert(s: KeyState): boolean {
     if (u.failures.length > 0 || u.abortedAt !== null) return true;
   }
   return false;
-}
-
-/** Publishes one alert per upload of the key that is now FAILED or ABORTED. */
-async function alertKey(
-  bucket: string,
-  key: string,
-  deps: IngestDeps,
-  alerts: AlertPublisher,
-  now: number,
-  writes: WriteCount,
-): Promise<number> {
-  const state = await deps.store.get(bucket, key);
-  if (state === null) return 0;
-  const record = deriveKeyStatus(state, {
-    asOf: now,
-    stallWindowMs: deps.stallWindowMs,
-  });
-  if (record === null) return 0;
-  let sent = 0;
-  // A claim is a conditional PutItem and a release a DeleteItem: one write
-  // each, whether or not the condition holds.
-  const write = () => addWrites(writes, { requests: 1, items: 1 });
-  for (const u of record.uploads) {
-    if (u.status !== UploadStatus.FAILED && u.status !== UploadStatus.ABORTED)
-      continue;
-    // One alert per upload, whichever of FAILED and ABORTED it reached
-    // first. An upload no record names by id is known by its start and its
-    // end (its abort, a lifecycle record's own time, or its last activity):
-    // two such uploads one lifecycle rule aborted together differ by their
-    // start. A late record can move an id-less upload's start, and then it
-    // is announced again: a second alert rather than a missed one.
-    const alertId =
-      u.uploadId ??
-      `@${u.startedAt ?? '-'}/${u.abortedAt ?? u.lastActivity ?? '-'}`;
-    write();
-    let claimed: boolean;
-    try {
-      claimed = await deps.store.claimAlert(bucket, key, alertId);
-    } catch (err) {
-      throw new AlertError(
-        bucket,
-        key,
-        u.uploadId,
-        'could not be claimed',
-        err,
-      );
-    }
-    if (!claimed) continue;
-    try {
-      await alerts.publish({
-        bucket,
-        key,
-        uploadId: u.uploadId,
-        status: u.status,
-        errorCodes: u.errorCodes,
-        time: u.abortedAt ?? u.lastActivity ?? record.asOf,
-      });
-      sent++;
-    } catch (err) {
-      write();
-      await deps.store.releaseAlert(bucket, key, alertId);
-      throw new AlertError(bucket, key, u.uploadId, 'could not be sent', err);
-    }
-  }
-  return sent;
-}
-
-/** An alert of one upload failed: says which, and why (the cause's message). */
-export class AlertError extends Error {
-  constructor(
-    bucket: string,
-    key: string,
-    uploadId: string | null,
-    what: string,
-    cause: unknown,
-  ) {
-    const which =
-      uploadId === null
-        ? 'an upload without id'
-        : `upload ${uploadId.length > 40 ? `${uploadId.slice(0, 40)}… (${uploadId.length} characters)` : uploadId}`;
-    super(
-      `the alert of ${which} of s3://${bucket}/${key} ${what}: ${(cause as Error)?.message ?? String(cause)}`,
-      { cause },
-    );
-    this.name = 'AlertError';
-  }
 }

@@ -1,6 +1,7 @@
 /**
  * The SNS topic the operators hear from: alarms, a failed daily run, and
- * (optionally) FAILED/ABORTED uploads as the ingest sees them.
+ * (optionally) FAILED/ABORTED uploads as the ingest sees them (and as the
+ * digest sends those held until their day settled).
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
@@ -11,9 +12,11 @@ import {
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { Env } from '../../config/env.ts';
 
 export interface AdminTopicProps {
   /**
@@ -81,6 +84,15 @@ export class AdminTopic extends Construct {
       this.topic.addSubscription(new EmailSubscription(props.adminEmail));
     }
     this.alarmAction = new SnsAction(this.topic);
+  }
+
+  /**
+   * `fn` publishes near-real-time alerts here: the topic in its environment
+   * (`SENTINEL_ALERT_TOPIC_ARN`) and the right to publish, in one call.
+   */
+  bindAlertPublisher(fn: LambdaFunction): void {
+    fn.addEnvironment(Env.ALERT_TOPIC_ARN, this.topic.topicArn);
+    this.grantPublish(fn);
   }
 
   /** sns:Publish on this topic, and the key use publishing needs. */

@@ -114,10 +114,12 @@ export class UploadsTable extends Construct {
   /**
    * What the digest's reconcile does: read keys back (Query on the table,
    * which also reads the day's log-object receipts, `pk = L#<date>`), list
-   * the day's keys (Query on the index), and write back the uploads only
+   * the day's keys (Query on the index), write back the uploads only
    * Athena saw (the ingest's merge: BatchWriteItem, and PutItem when a
-   * whole batch fails and its items are written one by one). No Scan, no
-   * UpdateItem, no DeleteItem: it neither lists every key nor claims alerts.
+   * whole batch fails and its items are written one by one), and send the
+   * alerts held until the day settled (claims: PutItem; giving a claim back
+   * and forgetting a held alert: DeleteItem). No Scan, no UpdateItem: it
+   * never lists every key.
    */
   grantIndexRepair(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -126,6 +128,7 @@ export class UploadsTable extends Construct {
           'dynamodb:Query',
           'dynamodb:BatchWriteItem',
           'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
         ],
         resources: [this.table.tableArn],
       }),

@@ -108,7 +108,7 @@ describe('IAM, per function', () => {
     ).toEqual(logGroupWrite(stack.digest.functions.resolveDay));
   });
 
-  it('reconcile: reads and repairs the index, reads the Athena results, checks the watched recordings with S3, writes reports, reads the dead-letter queue depth', () => {
+  it('reconcile: reads and repairs the index, reads the Athena results, checks the watched recordings with S3, writes reports, reads the dead-letter queue depth, sends the alerts held until the day settled', () => {
     expect(
       permissionsOfFunction(template, 'upload-sentinel-reconcile'),
     ).toEqual(
@@ -116,10 +116,17 @@ describe('IAM, per function', () => {
         ...logGroupWrite(stack.digest.functions.reconcile),
         // Query: a key's items and the day's receipts (pk L#<date>); the
         // merge of what only Athena saw: BatchWriteItem, and PutItem for a
-        // batch that fails whole. No Scan, no UpdateItem, no DeleteItem.
+        // batch that fails whole; held alerts: claims (PutItem), a claim
+        // given back and a held alert handled (DeleteItem). No Scan, no
+        // UpdateItem.
         ...allow(
           stack,
-          ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+          [
+            'dynamodb:BatchWriteItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+          ],
           [table.table.tableArn],
         ),
         ...allow(stack, ['dynamodb:Query'], [table.hourIndexArn]),
@@ -149,6 +156,7 @@ describe('IAM, per function', () => {
           ['sqs:GetQueueAttributes'],
           [stack.ingestion.deadLetterQueue.queueArn],
         ),
+        ...publishAdmin,
       ]),
     );
   });

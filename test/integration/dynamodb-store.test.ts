@@ -1,9 +1,14 @@
 /** The DynamoDB store against dynalite: exact merge, item sizes, alerts. */
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
 import { UploadsTableSchema as T } from '../../config/table.ts';
 import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
+import { ALERT_LEASE_MS, alertKeyOf } from '../../core/ingest/alerts.ts';
 import { ContributionBuilder } from '../../core/ingest/contribution.ts';
 import { deriveKeyStatus } from '../../core/model/derive.ts';
 import { FactKind, UploadOperation } from '../../core/model/facts.ts';
@@ -227,11 +232,75 @@ describe('DynamoDbUploadStore', () => {
     expect(all).toContain(keyId('rec', 'win/c.tar'));
   });
 
-  it('claims an alert once, and gives it back', async () => {
-    expect(await stack.store.claimAlert('rec', 'k', 'FAILED#u1')).toBe(true);
-    expect(await stack.store.claimAlert('rec', 'k', 'FAILED#u1')).toBe(false);
-    await stack.store.releaseAlert('rec', 'k', 'FAILED#u1');
-    expect(await stack.store.claimAlert('rec', 'k', 'FAILED#u1')).toBe(true);
+  it('claims an alert for one owner: its own retry proceeds, others wait for the lease or see it sent', async () => {
+    const now = Date.parse('2026-03-15T03:00:00Z');
+    const store = stack.store;
+    const claim = (owner: string, at = now) =>
+      store.claimAlert('rec', 'k', 'U:u1', owner, at);
+    // Act and assess: the first claim, and the same owner's retry (its
+    // first answer lost) both succeed; another owner sees it unsent.
+    expect(await claim('run-a')).toBe(true);
+    expect(await claim('run-a')).toBe(true);
+    expect(await claim('run-b')).toEqual({
+      owner: 'run-a',
+      sent: false,
+      leaseUntil: now + ALERT_LEASE_MS,
+    });
+    // Given back, another run takes it.
+    await store.releaseAlert('rec', 'k', 'U:u1', 'run-a');
+    expect(await claim('run-b')).toBe(true);
+    // Not given back: after the lease, another run takes it over.
+    expect(await claim('run-c', now + ALERT_LEASE_MS + 1)).toBe(true);
+    // Sent: nobody claims it again, not even its owner.
+    await store.markAlertSent('rec', 'k', 'U:u1', 'run-c');
+    await store.releaseAlert('rec', 'k', 'U:u1', 'run-c');
+    for (const owner of ['run-c', 'run-d'])
+      expect(await claim(owner, now + 10 * ALERT_LEASE_MS)).toMatchObject({
+        sent: true,
+      });
+    const view = await store.alertView('rec', 'k');
+    expect(view.claims.get('U:u1')).toMatchObject({
+      owner: 'run-c',
+      sent: true,
+    });
+  });
+
+  it('reads a claim of the earlier kind (no owner) as sent, under its upload id', async () => {
+    await stack.dynamo.send(
+      new PutItemCommand({
+        TableName: stack.tableName,
+        Item: {
+          [T.partitionKey]: { S: 'K#rec/old.tar' },
+          [T.sortKey]: { S: 'N#old-upload-id' },
+        },
+      }),
+    );
+    const view = await stack.store.alertView('rec', 'old.tar');
+    expect(view.claims.get(alertKeyOf('U:old-upload-id'))).toMatchObject({
+      sent: true,
+    });
+  });
+
+  it('holds alerts until they are due, and forgets them', async () => {
+    const due = Date.parse('2026-03-14T11:00:00Z');
+    const held = [
+      { bucket: 'rec', key: 'a.tar', due, notBefore: 0 },
+      { bucket: 'rec', key: 'b.tar', due: due + 3_600_000, notBefore: 0 },
+      { bucket: 'rec', key: 'c.tar', due: due - 86_400_000, notBefore: 7 },
+    ];
+    await stack.store.holdAlerts(held);
+    const at = async (clock: number) => {
+      const out: string[] = [];
+      for await (const h of stack.store.dueAlerts(clock)) out.push(h.key);
+      return out.sort();
+    };
+    expect(await at(due - 1)).toEqual(['c.tar']);
+    expect(await at(due)).toEqual(['a.tar', 'c.tar']);
+    expect(await at(due + 3_600_000)).toEqual(['a.tar', 'b.tar', 'c.tar']);
+    await stack.store.clearHeldAlert(held[0] as (typeof held)[number]);
+    expect(await at(due + 3_600_000)).toEqual(['b.tar', 'c.tar']);
+    // Due more than two days ago: no longer looked for.
+    expect(await at(due + 3 * 86_400_000)).toEqual([]);
   });
 
   it('returns null for a key it has never seen', async () => {

@@ -63,6 +63,7 @@ describe('terminal output of log text', () => {
 
 describe('SNS alert', () => {
   const alert = (k: string, uploadId: string | null = 'u-1') => ({
+    alertId: `U:${uploadId}`,
     bucket: 'rec',
     key: k,
     uploadId,
