@@ -55,6 +55,9 @@ e-mail through SES (HTML and text, at most 60 KB each whatever the day;
 the CSV of every row needing attention attached, zipped when large; the JSON
 report kept next to it and named in the message), and an admin alert on any
 failure.
+It also sends the near-real-time alerts held until the day settled (a
+FAILED or ABORTED upload is announced an hour of log time after its last
+activity; locally they go to <state>/outbox/alerts/).
 
 Locally (the default) it runs the same definition with aws-local-stepfunctions,
 each Task bound to the same handler code, DuckDB standing in for Athena and a
@@ -236,6 +239,12 @@ async function runLocal(
     { label: 'csv', path: run.files.csv },
     { label: 'report', path: run.files.json },
   ]);
+  const reconciled = isObject(run.output) ? run.output.reconcile : undefined;
+  const held = isObject(reconciled) ? reconciled.heldAlertsSent : undefined;
+  if (!asJson && typeof held === 'number' && held > 0)
+    console.log(
+      `  alerts   ${held} near-real-time alert${held === 1 ? '' : 's'} held until the day settled, sent to ${stack.outboxDir}/alerts`,
+    );
   if (run.files.eml === null) {
     process.stderr.write(
       'upload-sentinel: the digest reached no recipient (none is deliverable: see the admin notification above); the report and its preview are written\n',

@@ -1,12 +1,13 @@
 /**
- * The contract of DESIGN section 3: shuffling, splitting, duplicating and
- * re-processing records never changes a status. Checked on generated facts
+ * The contract of docs/status-rules.md: shuffling, splitting, duplicating
+ * and re-processing records never changes a status, nor the alerts due. Checked on generated facts
  * (small universes, so collisions are common) and on simulated days read
  * line by line through the ingest fast path.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
+import { planAlerts } from '../../core/ingest/alerts.ts';
 import { deriveKeyStatus } from '../../core/model/derive.ts';
 import {
   FactKind,
@@ -87,6 +88,23 @@ function fold(facts: UploadFact[]): StateIndex {
   return index;
 }
 
+/** The alerts due at `clock` (no claim yet), per key: what the ingest would send. */
+function alertsAt(index: StateIndex, clock: number): string {
+  return [...index.keys.values()]
+    .flatMap((st) =>
+      planAlerts(st, new Map(), {
+        clock,
+        now: 0,
+        stallWindowMs: 6 * 3600_000,
+      }).send.map(
+        (a) =>
+          `${st.key}|${a.alertKey}|${a.upload.status}|${a.upload.uploadId}`,
+      ),
+    )
+    .sort()
+    .join('\n');
+}
+
 function statuses(index: StateIndex, asOf: number): string {
   return [...index.keys.values()]
     .map((s) =>
@@ -140,6 +158,7 @@ describe('merge of facts is order-, split- and duplicate-free', () => {
           const b = fold(shuffled);
           expect(canonicalIndex(b)).toBe(canonicalIndex(a));
           expect(statuses(b, asOf)).toBe(statuses(a, asOf));
+          expect(alertsAt(b, asOf)).toBe(alertsAt(a, asOf));
         },
       ),
       { numRuns: 300 },
@@ -160,6 +179,7 @@ describe('merge of facts is order-, split- and duplicate-free', () => {
           const whole = fold(facts);
           expect(canonicalIndex(merged)).toBe(canonicalIndex(whole));
           expect(statuses(merged, asOf)).toBe(statuses(whole, asOf));
+          expect(alertsAt(merged, asOf)).toBe(alertsAt(whole, asOf));
         },
       ),
       { numRuns: 300 },
@@ -179,6 +199,7 @@ describe('merge of facts is order-, split- and duplicate-free', () => {
           ];
           const once = fold(facts);
           expect(statuses(fold(withDupes), asOf)).toBe(statuses(once, asOf));
+          expect(alertsAt(fold(withDupes), asOf)).toBe(alertsAt(once, asOf));
           // The same file processed twice: merge the state with itself.
           const twice = mergeAll([once, fold(facts)]);
           expect(canonicalIndex(twice)).toBe(canonicalIndex(once));
