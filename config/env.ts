@@ -86,6 +86,7 @@ export const DigestFunctionEnv = {
       Env.TIME_ZONE,
       Env.MANIFEST_GRACE,
       Env.SITE_PATTERN,
+      Env.ALERT_TOPIC_ARN,
     ],
   },
   /** `handlers/check-recipients.ts` */

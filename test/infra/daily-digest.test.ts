@@ -242,7 +242,7 @@ describe('digest functions: environment', () => {
     });
   });
 
-  it('reconcile: the table and its retention, the recordings bucket and watched prefix, the reports bucket and prefix, the dead-letter queue, the stall window and the grace period of expected recordings', () => {
+  it('reconcile: the table and its retention, the recordings bucket and watched prefix, the reports bucket and prefix, the dead-letter queue, the stall window, the grace period of expected recordings, and the alert topic (realtimeAlerts: it sends the alerts held until the day settled)', () => {
     expect(sentinelEnv(template, SERVICES.reconcile)).toEqual({
       [Env.TABLE_NAME]: ref(stack.table.table.tableName),
       [Env.RETENTION_DAYS]: '200',
@@ -256,6 +256,7 @@ describe('digest functions: environment', () => {
       [Env.STALL_WINDOW]: '4h',
       // The stall window, as no manifestGrace is given; no sitePattern.
       [Env.MANIFEST_GRACE]: '4h',
+      [Env.ALERT_TOPIC_ARN]: ref(stack.adminTopic.topic.topicArn),
     });
   });
 
