@@ -25,8 +25,22 @@ import { join } from 'node:path';
 export type LevelDbCheck =
   /** No folder, or a folder without LevelDB data files: a new index. */
   | { state: 'new' }
-  | { state: 'ok'; tables: number; bytes: number }
+  | {
+      state: 'ok';
+      tables: number;
+      bytes: number;
+      /** The tables verified now or before, to pass to the next check. */
+      verified: VerifiedTables;
+    }
   | { state: 'damaged'; reason: string };
+
+/**
+ * Tables already verified, by file name: their size and modification time
+ * then. LevelDB never rewrites a table file (a compaction writes new ones),
+ * so a table with the same name, size and time need not be read again: the
+ * check of a large index stays cheap on every command.
+ */
+export type VerifiedTables = Record<string, { size: number; mtimeMs: number }>;
 
 class Damaged extends Error {}
 
@@ -365,6 +379,17 @@ function checkTable(buf: Uint8Array, name: string): void {
 
 const DATA_FILE = /^(CURRENT|MANIFEST-\d+|\d+\.(log|ldb|sst))$/;
 
+async function statOrNull(
+  path: string,
+): Promise<{ size: number; mtimeMs: number } | null> {
+  try {
+    return await stat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
 async function readOrNull(path: string): Promise<Buffer | null> {
   try {
     return await readFile(path);
@@ -378,7 +403,10 @@ async function readOrNull(path: string): Promise<Buffer | null> {
  * Checks the LevelDB folder `dir` without changing it (see the module
  * comment). File-system errors other than a missing file are thrown.
  */
-export async function checkLevelDb(dir: string): Promise<LevelDbCheck> {
+export async function checkLevelDb(
+  dir: string,
+  verified: VerifiedTables = {},
+): Promise<LevelDbCheck> {
   let names: string[];
   try {
     if (!(await stat(dir)).isDirectory())
@@ -408,23 +436,31 @@ export async function checkLevelDb(dir: string): Promise<LevelDbCheck> {
     if (records.length === 0) throw new Damaged(`${manifestName} is empty`);
     const version = replayManifest(records, manifestName);
     let bytes = 0;
+    const now: VerifiedTables = {};
     for (const [number, size] of version.tables) {
       const base = String(number).padStart(6, '0');
       let name = `${base}.ldb`;
-      let buf = await readOrNull(join(dir, name));
-      if (buf === null) {
+      let info = await statOrNull(join(dir, name));
+      if (info === null) {
         name = `${base}.sst`;
-        buf = await readOrNull(join(dir, name));
+        info = await statOrNull(join(dir, name));
       }
-      if (buf === null)
+      if (info === null)
         throw new Damaged(
           `table ${base}.ldb, which ${manifestName} lists, is missing`,
         );
-      if (buf.length !== size)
+      if (info.size !== size)
         throw new Damaged(
-          `${name} has ${buf.length} bytes where ${manifestName} records ${size}`,
+          `${name} has ${info.size} bytes where ${manifestName} records ${size}`,
         );
-      checkTable(buf, name);
+      const before = verified[name];
+      if (before?.size !== size || before.mtimeMs !== info.mtimeMs) {
+        const buf = await readOrNull(join(dir, name));
+        if (buf === null || buf.length !== size)
+          throw new Damaged(`${name} changed while it was checked`);
+        checkTable(buf, name);
+      }
+      now[name] = { size, mtimeMs: info.mtimeMs };
       bytes += size;
     }
     for (const n of names) {
@@ -436,7 +472,7 @@ export async function checkLevelDb(dir: string): Promise<LevelDbCheck> {
       const buf = await readOrNull(join(dir, n));
       if (buf !== null) logRecords(buf, n);
     }
-    return { state: 'ok', tables: version.tables.size, bytes };
+    return { state: 'ok', tables: version.tables.size, bytes, verified: now };
   } catch (err) {
     if (err instanceof Damaged)
       return { state: 'damaged', reason: err.message };

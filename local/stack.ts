@@ -6,7 +6,14 @@
  * same path as in AWS. The SDK clients talk to the stand-ins through their
  * endpoints, so the adapters exercised are the production adapters.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +21,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ClassicLevel } from 'classic-level';
 import dynalite from 'dynalite';
-import S3rver from 's3rver';
+import type S3rver from 's3rver';
 import { ensureUploadsTable } from '../adapters/dynamodb/table-admin.ts';
 import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
 import { S3LogSource } from '../adapters/s3/log-source.ts';
@@ -31,7 +38,7 @@ import {
   type IngestHandler,
   type IngestMetrics,
 } from '../handlers/ingest.ts';
-import { checkLevelDb } from './leveldb-check.ts';
+import { checkLevelDb, type VerifiedTables } from './leveldb-check.ts';
 import { OutboxAlertPublisher } from './outbox.ts';
 import { LocalQueue, objectCreatedEvent } from './queue.ts';
 
@@ -117,6 +124,27 @@ export class CollectingMetrics implements IngestMetrics {
   }
 
   flush(): void {}
+}
+
+/**
+ * The index's tables already verified (`VerifiedTables`), kept beside the
+ * LevelDB folder, never in it: a lookup re-reads only tables written since.
+ */
+const VERIFIED_TABLES = 'dynamodb-verified.json';
+
+async function readVerified(file: string): Promise<VerifiedTables> {
+  try {
+    const v: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return typeof v === 'object' && v !== null ? (v as VerifiedTables) : {};
+  } catch {
+    return {}; // none yet, or unreadable: every table is read
+  }
+}
+
+async function writeVerified(file: string, v: VerifiedTables): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(v)}\n`);
+  await rename(tmp, file);
 }
 
 /**
@@ -222,9 +250,15 @@ export class LocalStack {
       // Read-only, before dynalite opens it: LevelDB would make a folder
       // without CURRENT a new, empty index and delete the data files, and
       // fails deep inside dynalite on a damaged table.
-      const check = await checkLevelDb(indexDir);
+      const verifiedFile = join(stateDir, VERIFIED_TABLES);
+      const check = await checkLevelDb(
+        indexDir,
+        await readVerified(verifiedFile),
+      );
       if (check.state === 'damaged')
         throw new StateDamagedError(stateDir, check.reason);
+      if (check.state === 'ok')
+        await writeVerified(verifiedFile, check.verified);
       // LevelDB's own lock decides whether another process has it open: a
       // failed open inside dynalite surfaces only as errors thrown from its
       // callbacks. Never created here (dynalite creates a new index).
@@ -272,7 +306,9 @@ export class LocalStack {
   }
 
   private async startS3(o: LocalStackOptions): Promise<void> {
-    const s3rver = new S3rver({
+    // Loaded only here: a lookup, which needs no S3, does not pay for it.
+    const { default: S3rverServer } = await import('s3rver');
+    const s3rver = new S3rverServer({
       port: 0,
       address: '127.0.0.1',
       silent: true,
