@@ -22,11 +22,6 @@ import { RecordingsBucket } from './constructs/recordings-bucket.ts';
 import { StatusApi } from './constructs/status-api.ts';
 import { UploadsTable } from './constructs/uploads-table.ts';
 import type { SentinelSettings } from './context.ts';
-import {
-  type DigestFunctionKey,
-  type DigestNames,
-  dailyDigestWorkflow,
-} from './daily-digest-workflow.ts';
 
 export interface UploadSentinelStackProps extends StackProps {
   /** Validated context (`readSettings`). */
@@ -64,7 +59,7 @@ export class UploadSentinelStack extends Stack {
   readonly ingestion: Ingestion;
   readonly statusApi: StatusApi;
   readonly analytics: AccessLogAnalytics;
-  readonly digest: DailyDigest<DigestNames, DigestFunctionKey>;
+  readonly digest: DailyDigest;
 
   constructor(scope: Construct, id: string, props: UploadSentinelStackProps) {
     super(scope, id, {
@@ -120,7 +115,6 @@ export class UploadSentinelStack extends Stack {
       source: this.recordings.bucket,
     });
     this.digest = new DailyDigest(this, 'DailyDigest', {
-      workflow: dailyDigestWorkflow,
       table: this.table,
       analytics: this.analytics,
       adminTopic: this.adminTopic,

@@ -1,16 +1,11 @@
 /**
- * The daily digest: a Step Functions state machine built from the
- * `workflows/` definition (one source for CDK and local runs), its Lambda
- * functions, a reports bucket, and an EventBridge Scheduler schedule that
- * starts it every day at a local time of the configured time zone.
- *
- * The construct does not know the workflow's shape. It takes a
- * `DailyDigestWorkflow`: the definition builder, the functions the
- * definition calls (entries, plain settings, and the resources each uses as
- * `DigestBinding`s, each setting environment and grants together), and a
- * function from this stack's resources to the builder's names.
- * `DefinitionBody.fromString` adds no permissions, so every grant is made
- * here, from the bindings and `stateMachineAccess`.
+ * The daily digest: the Step Functions state machine built from the
+ * `workflows/` definition (one source for CDK and local runs), the four
+ * Lambda functions its Tasks call, the reports bucket, and an EventBridge
+ * Scheduler schedule that starts it every day at a local time of the
+ * configured time zone. Each function gets in one place the environment its
+ * handler reads (`DigestFunctionEnv` in `config/env.ts`) and the grants of
+ * the calls it makes: `DefinitionBody.fromString` adds no permissions.
  */
 import {
   Duration,
@@ -28,7 +23,7 @@ import {
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import {
   Schedule,
   ScheduleExpression,
@@ -43,6 +38,11 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { Env } from '../../config/env.ts';
+import {
+  buildDailyDigestDefinition,
+  DAILY_DIGEST_TASKS,
+  type DailyDigestNames,
+} from '../../workflows/daily-digest.ts';
 import { acknowledgeWildcards } from '../nag.ts';
 import type { AccessLogAnalytics } from './access-log-analytics.ts';
 import type { AdminTopic } from './admin-topic.ts';
@@ -51,111 +51,6 @@ import { expireAfter, PRIVATE_BUCKET } from './private-bucket.ts';
 import type { RecordingsBucket } from './recordings-bucket.ts';
 import { SentinelFunction } from './sentinel-function.ts';
 import type { UploadsTable } from './uploads-table.ts';
-
-/**
- * What a digest function uses, beyond plain settings. Each binding sets the
- * function's environment variables for that resource (names from
- * `config/env.ts`) and grants exactly the calls the handler makes on it, in
- * one place, so the two cannot drift apart.
- */
-export const DigestBinding = {
-  /**
-   * The uploads index, read and repaired: `SENTINEL_TABLE_NAME`,
-   * `SENTINEL_RETENTION_DAYS`; Query on the table and its `byHour` index,
-   * BatchWriteItem and PutItem on the table
-   * (`UploadsTable.bindIndexRepair`).
-   */
-  INDEX_REPAIR: 'indexRepair',
-  /**
-   * The results of the day's Athena query, by execution id:
-   * GetQueryResults, and GetObject on the results prefix
-   * (`AccessLogAnalytics.grantReadResults`).
-   */
-  QUERY_RESULTS: 'queryResults',
-  /**
-   * S3's own view of the watched recordings: `SENTINEL_RECORDINGS_BUCKET`,
-   * `SENTINEL_WATCH_PREFIX`; ListBucketMultipartUploads, and HeadObject
-   * (s3:GetObject and s3:ListBucket) under the prefix
-   * (`RecordingsBucket.bindInspection`).
-   */
-  RECORDINGS: 'recordings',
-  /**
-   * Writes reports: `SENTINEL_REPORTS_BUCKET`, `SENTINEL_REPORTS_PREFIX`;
-   * PutObject under the prefix.
-   */
-  REPORTS_WRITE: 'reportsWrite',
-  /** Reads and writes reports: the same, plus GetObject under the prefix. */
-  REPORTS_READ_WRITE: 'reportsReadWrite',
-  /**
-   * The depth of the ingest dead-letter queue:
-   * `SENTINEL_DEAD_LETTER_QUEUE_URL`; GetQueueAttributes on it
-   * (`Ingestion.bindDeadLetterDepth`).
-   */
-  DEAD_LETTER_DEPTH: 'deadLetterDepth',
-  /**
-   * The SES identity checks: `SENTINEL_DIGEST_SENDER`,
-   * `SENTINEL_DIGEST_RECIPIENTS`, `SENTINEL_SES_SANDBOX`;
-   * GetIdentityVerificationAttributes.
-   */
-  RECIPIENT_CHECK: 'recipientCheck',
-  /**
-   * Sending the digest: `SENTINEL_DIGEST_SENDER`; SendRawEmail from the
-   * sender only (`ses:FromAddress`), on the sender's and recipients'
-   * identities.
-   */
-  SEND_EMAIL: 'sendEmail',
-} as const;
-
-export type DigestBinding = (typeof DigestBinding)[keyof typeof DigestBinding];
-
-/** What the state machine's own Tasks do, beyond invoking the functions. */
-export const StateMachineAccess = {
-  /** `athena:startQueryExecution.sync` over the access-log table. */
-  ATHENA_QUERY: 'athenaQuery',
-  /** `sns:publish` to the admin topic (encrypted with its key). */
-  ADMIN_ALERTS: 'adminAlerts',
-} as const;
-
-export type StateMachineAccess =
-  (typeof StateMachineAccess)[keyof typeof StateMachineAccess];
-
-/** One Lambda function of the workflow. */
-export interface DigestFunctionSpec {
-  /** Handler entry, relative to the repository root. */
-  readonly entry: string;
-  /** What the function does, for the console. */
-  readonly description: string;
-  /** `POWERTOOLS_SERVICE_NAME`. */
-  readonly serviceName: string;
-  /** Resources it uses: each sets environment variables and grants together. */
-  readonly bindings: readonly DigestBinding[];
-  /**
-   * Memory in MB.
-   * @default 512
-   */
-  readonly memorySize?: number;
-  /**
-   * Longest invocation (keep it within the Task's `TimeoutSeconds`).
-   * @default Duration.minutes(5)
-   */
-  readonly timeout?: Duration;
-  /**
-   * Environment variables of plain settings (no resource, no grant).
-   * @default - none
-   */
-  readonly environment?: (
-    settings: DigestSettings,
-  ) => Readonly<Record<string, string>>;
-}
-
-/** The stack's resources a workflow's names come from. */
-export interface DailyDigestResources<K extends string> {
-  readonly functions: Readonly<Record<K, SentinelFunction>>;
-  readonly adminTopic: AdminTopic;
-  readonly analytics: AccessLogAnalytics;
-  readonly reportsBucket: IBucket;
-  readonly settings: DigestSettings;
-}
 
 /** Plain settings of the digest, as the workflow may need them. */
 export interface DigestSettings {
@@ -178,38 +73,16 @@ export interface DigestSettings {
   readonly sitePattern?: string | null;
 }
 
-/**
- * The workflow the construct deploys: the definition builder of
- * `workflows/daily-digest.ts` and what the stack must provide for it.
- */
-export interface DailyDigestWorkflow<N, K extends string> {
-  /** Builds the ASL (JSONPath) definition from the names. */
-  readonly buildDefinition: (names: N) => Record<string, unknown>;
-  /** The builder's names, from this stack's resources (CDK tokens). */
-  readonly names: (resources: DailyDigestResources<K>) => N;
-  /** The Lambda functions the definition calls, by key. */
-  readonly functions: Readonly<Record<K, DigestFunctionSpec>>;
-  /** What the state machine's own Tasks do (besides invoking the functions). */
-  readonly stateMachineAccess: readonly StateMachineAccess[];
-  /**
-   * Execution input of the scheduled run.
-   * @default {}
-   */
-  readonly scheduleInput?: Readonly<Record<string, unknown>>;
-}
-
-export interface DailyDigestProps<N, K extends string> {
-  /** The definition builder and what it needs (`infra/daily-digest-workflow.ts`). */
-  readonly workflow: DailyDigestWorkflow<N, K>;
-  /** The uploads index (`indexRepair` reads and repairs it). */
+export interface DailyDigestProps {
+  /** The uploads index, read and repaired by the reconciliation. */
   readonly table: UploadsTable;
   /** The Glue table and workgroup the reconciliation query runs in. */
   readonly analytics: AccessLogAnalytics;
   /** Failed runs and the workflow's notifications publish here. */
   readonly adminTopic: AdminTopic;
-  /** The recordings bucket (`recordings` checks it with S3). */
+  /** The recordings bucket, checked with ListMultipartUploads and HeadObject. */
   readonly recordings: RecordingsBucket;
-  /** Its dead-letter queue's depth is reported (`deadLetterDepth`). */
+  /** Its dead-letter queue's depth is reported in the digest. */
   readonly ingestion: Ingestion;
   /** Time zone, stall window, watched prefix, sender, recipients, SES sandbox. */
   readonly settings: DigestSettings;
@@ -225,28 +98,47 @@ export interface DailyDigestProps<N, K extends string> {
   readonly reportsRetentionDays?: number;
 }
 
+/** The handler file of the Lambda Task whose function ARN is `field`. */
+function handlerOf(field: keyof DailyDigestNames): string {
+  const task = DAILY_DIGEST_TASKS.find(
+    (t) => t.kind === 'lambda' && t.name === field,
+  );
+  if (task?.handler == null)
+    throw new Error(
+      `workflows/daily-digest.ts has no Lambda Task calling ${field}`,
+    );
+  return task.handler;
+}
+
 function emailDomain(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
 }
 
 /** The state machine, its functions, the reports bucket and the schedule. */
-export class DailyDigest<N, K extends string> extends Construct {
+export class DailyDigest extends Construct {
   readonly stateMachine: StateMachine;
-  readonly functions: Readonly<Record<K, SentinelFunction>>;
+  /** The day, its UTC window and the Athena parameters. */
+  readonly resolveDayFunction: SentinelFunction;
+  /** Index vs Athena vs S3, into the report kept in the reports bucket. */
+  readonly reconcileFunction: SentinelFunction;
+  /** The SES identities of the sender and the recipients. */
+  readonly checkRecipientsFunction: SentinelFunction;
+  /** Renders the e-mail, keeps it with the report, sends it through SES. */
+  readonly sendDigestFunction: SentinelFunction;
   readonly reportsBucket: Bucket;
   /** Key prefix of the reports and sent e-mails (`SENTINEL_REPORTS_PREFIX`). */
   readonly reportsPrefix = 'digests/';
   readonly schedule: Schedule;
   readonly logGroup: LogGroup;
   /** The names the definition was built with (CDK tokens). */
-  readonly names: N;
+  readonly names: DailyDigestNames;
   readonly failedAlarm: Alarm;
-  private readonly props: DailyDigestProps<N, K>;
+  private readonly settings: DigestSettings;
 
-  constructor(scope: Construct, id: string, props: DailyDigestProps<N, K>) {
+  constructor(scope: Construct, id: string, props: DailyDigestProps) {
     super(scope, id);
-    this.props = props;
-    const { workflow, settings } = props;
+    const { settings } = props;
+    this.settings = settings;
 
     this.reportsBucket = new Bucket(this, 'ReportsBucket', {
       ...PRIVATE_BUCKET,
@@ -261,30 +153,74 @@ export class DailyDigest<N, K extends string> extends Construct {
         'Holds the daily reports and sent e-mails this stack writes (derived from the access logs, which are kept); written by two functions, read by operators through IAM, recorded by CloudTrail.',
     });
 
-    const functions = {} as Record<K, SentinelFunction>;
-    for (const key of Object.keys(workflow.functions) as K[]) {
-      const spec = workflow.functions[key];
-      const fn = new SentinelFunction(this, `${key}Function`, {
-        entry: spec.entry,
-        description: spec.description,
-        serviceName: spec.serviceName,
-        memorySize: spec.memorySize ?? 512,
-        timeout: spec.timeout ?? Duration.minutes(5),
-        environment: spec.environment?.(settings) ?? {},
-      });
-      for (const binding of new Set(spec.bindings)) this.bind(fn, binding);
-      functions[key] = fn;
-    }
-    this.functions = functions;
-
-    this.names = workflow.names({
-      functions,
-      adminTopic: props.adminTopic,
-      analytics: props.analytics,
-      reportsBucket: this.reportsBucket,
-      settings,
+    // Each function's timeout stays within its Task's TimeoutSeconds.
+    this.resolveDayFunction = new SentinelFunction(this, 'resolveDayFunction', {
+      entry: handlerOf('resolveDayFunctionArn'),
+      description:
+        "Resolves the digest's day, its UTC window and the Athena parameters",
+      serviceName: 'upload-sentinel-resolve-day',
+      memorySize: 256,
+      timeout: Duration.seconds(30), // the Task allows 60 s
+      environment: { [Env.TIME_ZONE]: settings.timeZone },
     });
-    const stack = Stack.of(this);
+
+    const reconcile = new SentinelFunction(this, 'reconcileFunction', {
+      entry: handlerOf('reconcileFunctionArn'),
+      description:
+        'Reconciles the uploads index with the Athena scan and with S3; stores the report',
+      serviceName: 'upload-sentinel-reconcile',
+      memorySize: 1024,
+      timeout: Duration.minutes(10), // the Task allows 900 s
+      environment: {
+        [Env.STALL_WINDOW]: settings.stallWindow,
+        [Env.MANIFEST_GRACE]: settings.manifestGrace ?? settings.stallWindow,
+        ...(settings.sitePattern == null
+          ? {}
+          : { [Env.SITE_PATTERN]: settings.sitePattern }),
+      },
+    });
+    props.table.bindIndexRepair(reconcile);
+    props.analytics.grantReadResults(reconcile);
+    props.recordings.bindInspection(reconcile, settings.recordingPrefix);
+    this.bindReports(reconcile, { read: false });
+    props.ingestion.bindDeadLetterDepth(reconcile);
+    this.reconcileFunction = reconcile;
+
+    this.checkRecipientsFunction = new SentinelFunction(
+      this,
+      'checkRecipientsFunction',
+      {
+        entry: handlerOf('checkRecipientsFunctionArn'),
+        description:
+          'Checks the SES identities of the digest sender and recipients',
+        serviceName: 'upload-sentinel-check-recipients',
+        memorySize: 256,
+        timeout: Duration.seconds(30), // the Task allows 60 s
+      },
+    );
+    this.bindRecipientCheck(this.checkRecipientsFunction);
+
+    this.sendDigestFunction = new SentinelFunction(this, 'sendDigestFunction', {
+      entry: handlerOf('sendDigestFunctionArn'),
+      description:
+        'Renders the digest e-mail, keeps it with the report and sends it through SES',
+      serviceName: 'upload-sentinel-send-digest',
+      memorySize: 512,
+      timeout: Duration.minutes(2), // the Task allows 300 s
+    });
+    this.bindReports(this.sendDigestFunction, { read: true });
+    this.bindSendEmail(this.sendDigestFunction);
+
+    this.names = {
+      resolveDayFunctionArn: this.resolveDayFunction.functionArn,
+      reconcileFunctionArn: this.reconcileFunction.functionArn,
+      checkRecipientsFunctionArn: this.checkRecipientsFunction.functionArn,
+      sendDigestFunctionArn: this.sendDigestFunction.functionArn,
+      adminTopicArn: props.adminTopic.topic.topicArn,
+      athenaWorkGroup: props.analytics.workGroup.ref,
+      athenaDatabase: props.analytics.databaseName,
+      athenaTable: props.analytics.tableName,
+    };
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -295,7 +231,7 @@ export class DailyDigest<N, K extends string> extends Construct {
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromString(
-        stack.toJsonString(workflow.buildDefinition(this.names)),
+        Stack.of(this).toJsonString(buildDailyDigestDefinition(this.names)),
       ),
       tracingEnabled: true,
       logs: {
@@ -307,23 +243,17 @@ export class DailyDigest<N, K extends string> extends Construct {
       },
     });
     const sm = this.stateMachine;
-    for (const fn of Object.values(functions) as SentinelFunction[]) {
-      // The unqualified ARN only: the definition invokes functions by ARN,
-      // never a version or alias.
-      sm.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['lambda:InvokeFunction'],
-          resources: [fn.functionArn],
-        }),
-      );
-    }
-    for (const access of new Set(workflow.stateMachineAccess)) {
-      if (access === StateMachineAccess.ATHENA_QUERY) {
-        props.analytics.grantStartQuery(sm);
-      } else {
-        props.adminTopic.grantPublish(sm);
-      }
-    }
+    // The unqualified ARNs only: the definition invokes functions by ARN,
+    // never a version or alias.
+    sm.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: Object.values(this.functions).map((f) => f.functionArn),
+      }),
+    );
+    // QueryAthena (athena:startQueryExecution.sync) and the admin notices.
+    props.analytics.grantStartQuery(sm);
+    props.adminTopic.grantPublish(sm);
     this.acknowledgeStateMachineFindings();
 
     const at = props.schedule ?? { hour: 6, minute: 0 };
@@ -335,7 +265,7 @@ export class DailyDigest<N, K extends string> extends Construct {
         timeZone: TimeZone.of(settings.timeZone),
       }),
       target: new StepFunctionsStartExecution(sm, {
-        input: ScheduleTargetInput.fromObject(workflow.scheduleInput ?? {}),
+        input: ScheduleTargetInput.fromObject({}),
         retryAttempts: 3,
         maxEventAge: Duration.hours(2),
       }),
@@ -361,34 +291,19 @@ export class DailyDigest<N, K extends string> extends Construct {
     this.failedAlarm.addAlarmAction(props.adminTopic.alarmAction);
   }
 
-  private bind(fn: SentinelFunction, binding: DigestBinding): void {
-    const { props } = this;
-    switch (binding) {
-      case DigestBinding.INDEX_REPAIR:
-        props.table.bindIndexRepair(fn);
-        return;
-      case DigestBinding.QUERY_RESULTS:
-        props.analytics.grantReadResults(fn);
-        return;
-      case DigestBinding.RECORDINGS:
-        props.recordings.bindInspection(fn, props.settings.recordingPrefix);
-        return;
-      case DigestBinding.REPORTS_WRITE:
-        this.bindReports(fn, { read: false });
-        return;
-      case DigestBinding.REPORTS_READ_WRITE:
-        this.bindReports(fn, { read: true });
-        return;
-      case DigestBinding.DEAD_LETTER_DEPTH:
-        props.ingestion.bindDeadLetterDepth(fn);
-        return;
-      case DigestBinding.RECIPIENT_CHECK:
-        this.bindRecipientCheck(fn);
-        return;
-      case DigestBinding.SEND_EMAIL:
-        this.bindSendEmail(fn);
-        return;
-    }
+  /** The four functions, by the Task they serve. */
+  get functions(): Readonly<{
+    resolveDay: SentinelFunction;
+    reconcile: SentinelFunction;
+    checkRecipients: SentinelFunction;
+    sendDigest: SentinelFunction;
+  }> {
+    return {
+      resolveDay: this.resolveDayFunction,
+      reconcile: this.reconcileFunction,
+      checkRecipients: this.checkRecipientsFunction,
+      sendDigest: this.sendDigestFunction,
+    };
   }
 
   /**
@@ -420,7 +335,7 @@ export class DailyDigest<N, K extends string> extends Construct {
    * start, naming the missing variable.
    */
   private bindRecipientCheck(fn: LambdaFunction): void {
-    const { settings } = this.props;
+    const { settings } = this;
     if (settings.digestSender !== null)
       fn.addEnvironment(Env.DIGEST_SENDER, settings.digestSender);
     if (settings.digestRecipients.length > 0)
@@ -450,7 +365,7 @@ export class DailyDigest<N, K extends string> extends Construct {
    * recipients' identities are authorised too).
    */
   private bindSendEmail(fn: LambdaFunction): void {
-    const { settings } = this.props;
+    const { settings } = this;
     if (settings.digestSender === null) return;
     fn.addEnvironment(Env.DIGEST_SENDER, settings.digestSender);
     const stack = Stack.of(this);

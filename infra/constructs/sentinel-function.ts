@@ -80,6 +80,9 @@ export interface SentinelFunctionProps {
  * from a `grant…`/`bind…` call.
  */
 export class SentinelFunction extends NodejsFunction {
+  /** The handler file, relative to the repository root. */
+  readonly entry: string;
+
   constructor(scope: Construct, id: string, props: SentinelFunctionProps) {
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -124,5 +127,6 @@ export class SentinelFunction extends NodejsFunction {
       },
     });
     logGroup.grantWrite(role);
+    this.entry = props.entry;
   }
 }
