@@ -3,6 +3,7 @@
  * needs at cold start, names what is missing or wrong, and returns a frozen
  * typed object.
  */
+import { isBucketName, isEmailAddress } from '../core/validate.ts';
 import { Env, type EnvName } from './env.ts';
 
 export class ConfigError extends Error {
@@ -148,15 +149,7 @@ export interface DigestConfig {
   sitePattern: string | null;
 }
 
-const ADDRESS =
-  /^[^\s@,;<>"'()[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KEY_PREFIX = /^(?:[A-Za-z0-9!_.()-]+\/)*$/;
-
-/** Whether `s` is a plain e-mail address (no display name, no list). */
-export function isEmailAddress(s: string): boolean {
-  return s.length <= 254 && ADDRESS.test(s);
-}
 
 function optional(env: Source, name: string): string | null {
   const v = env[name]?.trim();
@@ -165,7 +158,7 @@ function optional(env: Source, name: string): string | null {
 
 function bucket(env: Source, name: string): string | null {
   const v = optional(env, name);
-  if (v !== null && !BUCKET.test(v))
+  if (v !== null && !isBucketName(v))
     throw new ConfigError(`${name} is not a bucket name: '${v}'`);
   return v;
 }

@@ -1,11 +1,10 @@
 /** `s3://bucket/key` URIs, validated. */
+import { isBucketName } from './validate.ts';
 
 export interface S3Location {
   bucket: string;
   key: string;
 }
-
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** Parses `s3://bucket/key`; returns the location or why it is not one. */
 export function parseS3Uri(
@@ -18,7 +17,7 @@ export function parseS3Uri(
   const slash = rest.indexOf('/');
   const bucket = slash === -1 ? rest : rest.slice(0, slash);
   const key = slash === -1 ? '' : rest.slice(slash + 1);
-  if (!BUCKET.test(bucket) || bucket.includes('..')) {
+  if (!isBucketName(bucket)) {
     return `'${bucket}' is not a valid bucket name`;
   }
   if (keyRequired && key === '') return `'${text}' names no object key`;

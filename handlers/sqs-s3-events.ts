@@ -2,6 +2,7 @@
  * Reads S3 event notifications out of SQS message bodies, validating the
  * shape instead of trusting it.
  */
+import { isRecord } from '../core/validate.ts';
 
 export interface S3ObjectEvent {
   bucket: string;
@@ -17,10 +18,6 @@ export type ParsedMessage =
   | { kind: 'objects'; objects: S3ObjectEvent[] }
   | { kind: 'test' }
   | { kind: 'invalid'; reason: string };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Keys in S3 notifications are URL-encoded with `+` for spaces. */
 export function decodeEventKey(key: string): string | null {

@@ -3,12 +3,14 @@
  * `context` of `cdk.json`) and validated before anything is built: a bad
  * value stops synth with one line naming the key and what is wrong.
  */
+
 import {
   ConfigError,
   isTimeZone,
   parseDuration,
 } from '../config/load-config.ts';
 import { keyPatternProblem, sitePatternProblem } from '../config/patterns.ts';
+import { bucketNameProblem, isEmailAddress } from '../core/validate.ts';
 
 /** A context value that cannot be used. `message` is the whole report. */
 export class ContextError extends Error {
@@ -108,14 +110,9 @@ export type ContextReader = (key: string) => unknown;
 /** Every key `readSettings` understands (unknown keys are not errors: CDK's own flags live there too). */
 export const CONTEXT_KEYS: readonly string[] = Object.values(ContextKey);
 
-// S3 bucket naming rules (general purpose buckets).
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const IP_ADDRESS = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const BUCKET_RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
 const BUCKET_RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3'];
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
-const EMAIL =
-  /^[^\s@,;<>"'()[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 const HH_MM = /^([01][0-9]|2[0-3]):([0-5][0-9])$/;
 // Printable characters, no leading slash: what an S3 key prefix can hold
 // and the notification filter and IAM condition can carry safely.
@@ -166,18 +163,13 @@ function positiveDays(
   return n;
 }
 
-/** Why `name` cannot be an S3 bucket name, or null when it can. */
-export function bucketNameProblem(name: string): string | null {
-  if (
-    !BUCKET_NAME.test(name) ||
-    name.includes('..') ||
-    name.includes('.-') ||
-    name.includes('-.')
-  ) {
-    return 'not a valid S3 bucket name (3-63 characters: lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)';
-  }
-  if (IP_ADDRESS.test(name))
-    return 'an S3 bucket name cannot look like an IP address';
+/**
+ * Why `name` cannot name a bucket this stack may create, or null: a bucket
+ * name S3 accepts for a new bucket (reserved prefixes and suffixes too).
+ */
+export function newBucketNameProblem(name: string): string | null {
+  const problem = bucketNameProblem(name);
+  if (problem !== null) return problem;
   if (BUCKET_RESERVED_PREFIXES.some((p) => name.startsWith(p)))
     return 'an S3 bucket name cannot start with a reserved prefix';
   if (BUCKET_RESERVED_SUFFIXES.some((s) => name.endsWith(s)))
@@ -188,7 +180,7 @@ export function bucketNameProblem(name: string): string | null {
 function email(read: ContextReader, key: ContextKey): string | null {
   const v = text(read, key);
   if (v === undefined) return null;
-  if (!EMAIL.test(v)) return fail(key, v, 'must be one e-mail address');
+  if (!isEmailAddress(v)) return fail(key, v, 'must be one e-mail address');
   return v;
 }
 
@@ -203,7 +195,7 @@ function emails(read: ContextReader, key: ContextKey): string[] {
   const out: string[] = [];
   for (const item of list) {
     const address = typeof item === 'string' ? item.trim() : '';
-    if (!EMAIL.test(address)) {
+    if (!isEmailAddress(address)) {
       return fail(
         key,
         v,
@@ -236,7 +228,7 @@ export function readSettings(read: ContextReader): SentinelSettings {
   const create = flag(read, ContextKey.CREATE_RECORDINGS_BUCKET);
   let recordingsBucket: RecordingsBucketSetting;
   if (bucketName !== undefined) {
-    const problem = bucketNameProblem(bucketName);
+    const problem = newBucketNameProblem(bucketName);
     if (problem !== null)
       fail(ContextKey.RECORDINGS_BUCKET_NAME, bucketName, problem);
     if (create === true) {

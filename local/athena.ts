@@ -11,6 +11,7 @@
  *   so the reconcile handler reads them with the production adapter
  *   (`adapters/athena/athena-results.ts`) and the real SDK client.
  */
+
 import { randomUUID } from 'node:crypto';
 import {
   DuckDbReconcileQueryRunner,
@@ -24,6 +25,7 @@ import {
   type ReconcileWindow,
   reconcileWindow,
 } from '../core/reconcile/window.ts';
+import { isRecord } from '../core/validate.ts';
 import {
   ReconcileParameter,
   renderReconcileQuery,
@@ -49,9 +51,6 @@ const ORDER = renderReconcileQuery({
 
 /** The partition predicate every query of the day must have. */
 const PARTITION_PREDICATE = '"timestamp" IN (?, ?)';
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The report window of Athena's execution parameters, validated. */
 export function windowOfParameters(values: readonly string[]): ReconcileWindow {
@@ -129,7 +128,7 @@ export class LocalAthena {
   async startQueryExecutionSync(input: unknown): Promise<{
     QueryExecution: Record<string, unknown>;
   }> {
-    if (!isObject(input))
+    if (!isRecord(input))
       throw new LocalAthenaError('Athena.InvalidRequestException', 'no input');
     const { QueryString: sql, WorkGroup: workGroup } = input;
     const params = input.ExecutionParameters;
@@ -186,7 +185,7 @@ export class LocalAthena {
     } catch {
       return invalid('body is not JSON');
     }
-    if (!isObject(request) || typeof request.QueryExecutionId !== 'string')
+    if (!isRecord(request) || typeof request.QueryExecutionId !== 'string')
       return invalid('QueryExecutionId is required');
     const rows = this.results.get(request.QueryExecutionId);
     if (rows === undefined)

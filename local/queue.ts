@@ -151,12 +151,21 @@ export class LocalQueue {
 }
 
 function toRecord(m: Message): SQSRecord {
+  return sqsRecord(m.id, m.body, m.receives);
+}
+
+/** An SQS record as the ingest queue delivers it to the function. */
+export function sqsRecord(
+  messageId: string,
+  body: string,
+  receives = 1,
+): SQSRecord {
   return {
-    messageId: m.id,
-    receiptHandle: `${m.id}-${m.receives}`,
-    body: m.body,
+    messageId,
+    receiptHandle: `${messageId}-${receives}`,
+    body,
     attributes: {
-      ApproximateReceiveCount: String(m.receives),
+      ApproximateReceiveCount: String(receives),
       SentTimestamp: String(Date.now()),
       SenderId: 's3.amazonaws.com',
       ApproximateFirstReceiveTimestamp: String(Date.now()),
@@ -166,6 +175,22 @@ function toRecord(m: Message): SQSRecord {
     eventSource: 'aws:sqs',
     eventSourceARN: 'arn:aws:sqs:local:000000000000:upload-sentinel-ingest',
     awsRegion: 'local',
+  };
+}
+
+/**
+ * A batch of SQS messages, each carrying the S3 ObjectCreated notification
+ * of one log object (messages named `<idPrefix>-<n>`).
+ */
+export function objectCreatedBatch(
+  bucket: string,
+  keys: readonly string[],
+  idPrefix: string,
+): SQSEvent {
+  return {
+    Records: keys.map((key, i) =>
+      sqsRecord(`${idPrefix}-${i}`, objectCreatedEvent(bucket, key, 0)),
+    ),
   };
 }
 

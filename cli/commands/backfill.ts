@@ -3,7 +3,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { SQSEvent } from 'aws-lambda';
 import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
 import { S3LogSource } from '../../adapters/s3/log-source.ts';
 import { parseLogObjectKey } from '../../core/access-log/log-object-key.ts';
@@ -14,6 +13,7 @@ import {
   createIngestHandler,
   type IngestHandler,
 } from '../../handlers/ingest.ts';
+import { objectCreatedBatch } from '../../local/queue.ts';
 import { CollectingMetrics } from '../../local/stack.ts';
 import { bool, type CommandSpec, date, type Parsed, str } from '../args.ts';
 import { RunError, UsageError } from '../errors.ts';
@@ -107,41 +107,6 @@ async function* listKeys(
     if (!out.IsTruncated || keys.length === 0) return;
     marker = keys[keys.length - 1];
   }
-}
-
-function event(bucket: string, keys: string[]): SQSEvent {
-  return {
-    Records: keys.map((key, i) => ({
-      messageId: `backfill-${i}`,
-      receiptHandle: '',
-      body: JSON.stringify({
-        Records: [
-          {
-            eventName: 'ObjectCreated:Put',
-            s3: {
-              bucket: { name: bucket },
-              object: {
-                key: encodeURIComponent(key)
-                  .replace(/%20/g, '+')
-                  .replace(/%2F/g, '/'),
-              },
-            },
-          },
-        ],
-      }),
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 'backfill',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'backfill',
-      awsRegion: 'local',
-    })),
-  };
 }
 
 export async function run(p: Parsed): Promise<number> {
@@ -260,7 +225,9 @@ export async function run(p: Parsed): Promise<number> {
     await mkdir(checkpointDir, { recursive: true });
     for (let i = 0; i < todo.length; i += BATCH) {
       const keys = todo.slice(i, i + BATCH);
-      const res = await handler(event(loc.bucket, keys));
+      const res = await handler(
+        objectCreatedBatch(loc.bucket, keys, 'backfill'),
+      );
       const bad = new Set(res.batchItemFailures.map((f) => f.itemIdentifier));
       keys.forEach((k, j) => {
         if (bad.has(`backfill-${j}`)) failed.push(k);

@@ -31,6 +31,7 @@ import {
   type SimulationOutput,
   simulateDayStream,
 } from '../../core/simulate/simulate.ts';
+import { isBucketName } from '../../core/validate.ts';
 import { materializeRecordings } from '../../local/recordings.ts';
 import {
   bool,
@@ -171,7 +172,7 @@ export async function run(p: Parsed): Promise<number> {
       `--layout must be partitioned or simple, got '${layout}'`,
     );
   const bucket = str(p, 'bucket') ?? 'rec-archive-prod';
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+  if (!isBucketName(bucket))
     throw new UsageError(`--bucket '${bucket}' is not a valid S3 bucket name`);
   const recordings = integer(p, 'recordings', 1, 1_000_000) ?? 500;
   const missingObjects = integer(p, 'missing-objects', 0, recordings) ?? 0;

@@ -12,7 +12,9 @@
  * recordings held (their duplicates merged) until the caller writes them.
  * The format and the rules are in docs/manifests.md.
  */
+
 import { parseS3Uri } from '../s3-uri.ts';
+import { isBucketName } from '../validate.ts';
 import { fieldOf, ManifestField, normalizeColumn } from './columns.ts';
 import { type KeyPattern, renderKeyPattern } from './key-pattern.ts';
 
@@ -76,7 +78,6 @@ export interface ManifestReaderOptions {
   maxRows?: number;
 }
 
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
 /** 2000-01-01 and 2100-01-01: outside them a time is a mistake. */
@@ -717,10 +718,7 @@ export class ManifestReader {
       );
       return;
     }
-    if (
-      bucket !== this.lastBucket &&
-      (!BUCKET.test(bucket) || bucket.includes('..'))
-    ) {
+    if (bucket !== this.lastBucket && !isBucketName(bucket)) {
       this.rejectRow(line, `'${clip(bucket)}' is not a bucket name`);
       return;
     }

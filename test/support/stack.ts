@@ -21,7 +21,7 @@ import type {
 import { listActive } from '../../core/queries.ts';
 import type { LogObject, SimulatedDay } from '../../core/simulate/simulate.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
-import { objectCreatedEvent } from '../../local/queue.ts';
+import { objectCreatedBatch } from '../../local/queue.ts';
 import { canonicalState } from './canonical.ts';
 
 export async function putObjects(
@@ -73,24 +73,7 @@ export function sqsEvent(
   keys: readonly string[],
   idPrefix = 'm',
 ): SQSEvent {
-  return {
-    Records: keys.map((key, i) => ({
-      messageId: `${idPrefix}-${i}`,
-      receiptHandle: '',
-      body: objectCreatedEvent(bucket, key, 0),
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 'test',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'test',
-      awsRegion: 'local',
-    })),
-  };
+  return objectCreatedBatch(bucket, keys, idPrefix);
 }
 
 /**

@@ -22,7 +22,9 @@
  * validate, which a lazy `"[^\n]*?"` followed by those fields' patterns
  * expresses in every engine.
  */
+
 import { isPartitionDate } from '../../core/reconcile/window.ts';
+import { isBucketName } from '../../core/validate.ts';
 
 /** A column as Glue (and CDK's `CfnTable.ColumnProperty`) describes it. */
 export interface TableColumn {
@@ -183,7 +185,6 @@ export class AccessLogTableOptionError extends Error {
 }
 
 const NAME = /^[a-z0-9_]{1,255}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PREFIX = /^(?:[A-Za-z0-9!_.()-]+\/)*$/;
 const ACCOUNT = /^[0-9]{12}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-[0-9]$/;
@@ -211,10 +212,10 @@ function validated(o: AccessLogTableOptions): AccessLogTableOptions {
   checkStatic(o);
   check(NAME.test(o.database), 'database name', o.database);
   check(NAME.test(o.table), 'table name', o.table);
-  check(BUCKET.test(o.logBucket), 'log bucket', o.logBucket);
+  check(isBucketName(o.logBucket), 'log bucket', o.logBucket);
   check(ACCOUNT.test(o.accountId), 'account id', o.accountId);
   check(REGION.test(o.region), 'region', o.region);
-  check(BUCKET.test(o.sourceBucket), 'source bucket', o.sourceBucket);
+  check(isBucketName(o.sourceBucket), 'source bucket', o.sourceBucket);
   return o;
 }
 
