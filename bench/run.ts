@@ -1,11 +1,14 @@
 /**
  * `npm run bench [-- --json] [-- --only parser|writes|memory|bundles|cli|manifests]`: prints figures and ratios
  * against baselines measured in the same run. Never used by tests.
+ * `-- --only digest [--sizes 1000,10000,50000] [--rates 0.02,1] [--runs 3]`
+ * is the worst-day benchmark, run only when asked (tens of minutes).
  */
 import { parseArgs } from 'node:util';
 import { bundledParsers } from './bundled.ts';
 import { runCliBench } from './cli.ts';
 import { runColdStartBench } from './cold-start.ts';
+import { runDigestBench } from './digest.ts';
 import { runRssBench, runWritesBench } from './ingest.ts';
 import { runManifestBench } from './manifests.ts';
 import { runParserBench } from './parser.ts';
@@ -18,12 +21,23 @@ const { values } = parseArgs({
     lines: { type: 'string' },
     recordings: { type: 'string' },
     'object-mb': { type: 'string' },
+    sizes: { type: 'string' },
+    rates: { type: 'string' },
+    keep: { type: 'boolean' },
   },
 });
 
 const runs = Number(values.runs ?? 5);
 const only = values.only;
-const KINDS = ['parser', 'writes', 'memory', 'bundles', 'cli', 'manifests'];
+const KINDS = [
+  'parser',
+  'writes',
+  'memory',
+  'bundles',
+  'cli',
+  'manifests',
+  'digest',
+];
 if (only !== undefined && !KINDS.includes(only)) {
   process.stderr.write(
     `bench: --only must be one of ${KINDS.join(', ')} (got '${only}')\n`,
@@ -75,6 +89,20 @@ if (only === undefined || only === 'manifests') {
 if (only === undefined || only === 'bundles') {
   const r = await runColdStartBench(5);
   results.bundles = { figures: r.figures, ...r.summary };
+  if (!values.json) console.log(`\n${r.text.join('\n')}`);
+}
+
+// The worst-day benchmark takes tens of minutes: only when asked.
+if (only === 'digest') {
+  const list = (v: string | undefined, d: number[]) =>
+    v === undefined ? d : v.split(',').map(Number);
+  const r = await runDigestBench({
+    sizes: list(values.sizes, [1000, 10_000, 50_000]),
+    rates: list(values.rates, [0.02, 1]),
+    runs: Number(values.runs ?? 3),
+    keep: values.keep,
+  });
+  results.digest = { figures: r.figures, ...r.summary };
   if (!values.json) console.log(`\n${r.text.join('\n')}`);
 }
 
