@@ -1509,7 +1509,8 @@ const byKey = (x: { key: string }, y: { key: string }) =>
 
 /**
  * Simulates one day as a stream (see `SimulationOutput`), deterministic for
- * a given set of options. Memory does not grow with the day: a first pass
+ * a given set of options. Memory does not hold the day (it grows with the
+ * uploads running at once, a few numbers per recording aside): a first pass
  * builds each recording once for its expected status and its first record's
  * time (kept as a number), a second pass builds them again in the order of
  * those times and writes their records through a time-ordered heap that
