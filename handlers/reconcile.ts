@@ -9,7 +9,8 @@
  * SENTINEL_REPORTS_BUCKET; optional SENTINEL_REPORTS_PREFIX,
  * SENTINEL_DEAD_LETTER_QUEUE_URL, SENTINEL_STALL_WINDOW,
  * SENTINEL_WATCH_PREFIX, SENTINEL_RETENTION_DAYS, SENTINEL_ALERT_TOPIC_ARN
- * (the near-real-time alerts held until the day settled are sent).
+ * (the near-real-time alerts held until the day settled are sent),
+ * SENTINEL_MANIFEST_GRACE, SENTINEL_SITE_PATTERN.
  *
  * AWS calls: dynamodb:Query on the table and its byHour index,
  * dynamodb:BatchWriteItem and dynamodb:PutItem (repairs from Athena; alert
@@ -34,6 +35,7 @@ import { SnsAlertPublisher } from '../adapters/sns/alert-publisher.ts';
 import { SqsDeadLetterGauge } from '../adapters/sqs/dead-letter-gauge.ts';
 import { Env } from '../config/env.ts';
 import {
+  ConfigError,
   loadConfig,
   loadDigestConfig,
   requireSetting,
@@ -46,6 +48,10 @@ import {
   type DigestReconcileDeps,
   reconcileDigest,
 } from '../core/digest/reconcile-digest.ts';
+import {
+  parseSitePattern,
+  type SitePattern,
+} from '../core/sites/site-pattern.ts';
 import { logger } from './logger.ts';
 
 export type ReconcileHandler = (event: unknown) => Promise<ReconcileResult>;
@@ -111,7 +117,17 @@ function build(): ReconcileHandler {
         ? null
         : new SnsAlertPublisher(new SNSClient({}), config.alertTopicArn),
     now: Date.now,
+    graceMs: digest.manifestGraceMs,
+    sitePattern: sitePatternOf(digest.sitePattern),
   });
+}
+
+/** The site pattern of the environment, compiled; a ConfigError naming it when bad. */
+function sitePatternOf(source: string | null): SitePattern | null {
+  if (source === null) return null;
+  const p = parseSitePattern(source);
+  if (typeof p === 'string') throw new ConfigError(`${Env.SITE_PATTERN}: ${p}`);
+  return p;
 }
 
 export const handler = middy(async (event: unknown) => {

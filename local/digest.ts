@@ -45,6 +45,7 @@ import { parseStoredReport } from '../core/digest/send-digest.ts';
 import { DEFAULT_STALL_WINDOW_MS } from '../core/model/status.ts';
 import type { DigestReport } from '../core/report/digest-report.ts';
 import { csv, json, previewHtml } from '../core/report/render.ts';
+import type { SitePattern } from '../core/sites/site-pattern.ts';
 import { createCheckRecipientsHandler } from '../handlers/check-recipients.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
 import { createResolveDayHandler } from '../handlers/resolve-day.ts';
@@ -129,6 +130,10 @@ export interface LocalDigestOptions {
   timeZone?: string;
   /** @default 6 h */
   stallWindowMs?: number;
+  /** Grace period of expected recordings. @default the stall window */
+  graceMs?: number;
+  /** Which folder of a key names its site (quiet-site check). @default none */
+  sitePattern?: SitePattern | null;
   /** @default LOCAL_SENDER */
   sender?: string;
   /** @default [LOCAL_RECIPIENT] */
@@ -325,6 +330,8 @@ export class LocalDigest {
         stallWindowMs,
         alerts: stack.alerts,
         now: this.o.now ?? Date.now,
+        graceMs: this.o.graceMs ?? stallWindowMs,
+        sitePattern: this.o.sitePattern ?? null,
       }),
       [DailyDigestState.CHECK_RECIPIENTS]: createCheckRecipientsHandler({
         sender,

@@ -1,6 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { shellQuote, visible } from '../../core/report/escape.ts';
+import { SIMULATED_SITE_PATTERN } from '../../core/simulate/silence.ts';
 import type { ExpectedDay } from '../../core/simulate/simulate.ts';
 import {
   type CommandSpec,
@@ -32,11 +33,15 @@ export const spec: CommandSpec = {
   about: `The whole local pipeline on one simulated day: simulates a day of call-center
 recording uploads (2,500 by default, every kind of failure) and puts the
 recordings into a local recordings bucket (one of them deleted after its
-upload), ingests the day's access logs through the real ingest handler into
-the local index, looks up one failed recording there (the status command),
-then runs the daily digest (Athena's stand-in, the reconciliation with the
-index and S3, the e-mail), and prints its summary, where the e-mail and its
-HTML preview are, and what to try next.
+upload), with the recorder's manifests of the recordings it made (a few
+never uploaded), a site (ber-03) that stops uploading at noon, and the four
+weeks before (the history the quiet-site check compares the day with);
+ingests the access logs and the manifests through the real ingest handler
+into the local index, looks up one failed recording and one that never
+started uploading there (the status command), then runs the daily digest
+(Athena's stand-in, the reconciliation with the index and S3, the MISSING
+recordings, the quiet sites, the e-mail), and prints its summary, where the
+e-mail and its HTML preview are, and what to try next.
 
 Everything lives in .sentinel/demo under the current folder, emptied at the
 start of each run: a re-run starts clean. A second demo started in the same
@@ -50,6 +55,9 @@ folder while one runs stops at once and says so.`,
   },
   more: ``,
 };
+
+/** The site the demo's day silences at noon. */
+const SILENT_SITE = 'ber-03';
 
 /** The report of the latest digest run of `date` under the state folder. */
 async function latestReport(
@@ -114,25 +122,50 @@ async function demo(dir: string, recordings: number): Promise<number> {
     state,
     '--missing-objects',
     '1',
+    '--manifest',
+    '--silent-site',
+    SILENT_SITE,
+    '--days',
+    '28',
   ]);
   const expected: ExpectedDay = JSON.parse(
     await readFile(join(day, 'expected.json'), 'utf8'),
   );
   console.log();
-  console.log(color.bold('2. Ingest its access logs into the local index'));
-  await ingest([join(day, 'logs'), '--state', state]);
+  console.log(
+    color.bold(
+      '2. Ingest the access logs (the four weeks before, then the day) and the manifests into the local index',
+    ),
+  );
+  await ingest([
+    join(day, 'history'),
+    join(day, 'logs'),
+    join(day, 'manifests'),
+    '--state',
+    state,
+  ]);
   // A multipart upload whose completion failed: the case S3 is silent on.
   const lookup =
     expected.keys.find(
       (k) => k.status === 'FAILED' && k.scenario.includes('part never'),
     ) ?? expected.keys.find((k) => k.status === 'FAILED');
-  if (lookup !== undefined) {
+  // A recording the recorder made and never sent a request for.
+  const missing = expected.manifests?.missing.find(
+    (m) => !m.key.includes(`/${SILENT_SITE}/`),
+  );
+  const lookups: { bucket: string; key: string }[] = [];
+  if (lookup !== undefined) lookups.push(lookup);
+  if (missing !== undefined) lookups.push(missing);
+  let step = 3;
+  if (lookups.length > 0) {
     console.log();
     console.log(
-      color.bold('3. Look up one failed recording in the index (status)'),
+      color.bold(
+        `${step++}. Look up a recording whose upload failed, and one that never started uploading (status)`,
+      ),
     );
     await status([
-      `s3://${lookup.bucket}/${lookup.key}`,
+      ...lookups.map((k) => `s3://${k.bucket}/${k.key}`),
       '--state',
       state,
       '--as-of',
@@ -140,10 +173,8 @@ async function demo(dir: string, recordings: number): Promise<number> {
     ]);
   }
   // (status ends its record with a blank line)
-  if (lookup === undefined) console.log();
-  console.log(
-    color.bold(`${lookup === undefined ? 3 : 4}. Run the daily digest`),
-  );
+  if (lookups.length === 0) console.log();
+  console.log(color.bold(`${step}. Run the daily digest`));
   const code = await digest([
     '--state',
     state,
@@ -151,6 +182,8 @@ async function demo(dir: string, recordings: number): Promise<number> {
     date,
     '--as-of',
     expected.asOf,
+    '--site-pattern',
+    SIMULATED_SITE_PATTERN,
   ]);
   const report = await latestReport(state, date);
   const failed = report?.attention?.find((a) => a.status === 'FAILED');
@@ -169,8 +202,12 @@ async function demo(dir: string, recordings: number): Promise<number> {
   console.log(
     `  npx upload-sentinel list --status FAILED --date ${date} --state ${shellQuote(rel)} --as-of ${expected.asOf}`,
   );
+  if (missing !== undefined)
+    console.log(
+      `  npx upload-sentinel status ${shellQuote(`s3://${missing.bucket}/${missing.key}`)} --state ${shellQuote(rel)} --as-of ${expected.asOf}`,
+    );
   console.log(
-    `  npx upload-sentinel digest --date ${date} --state ${shellQuote(rel)} --as-of ${expected.asOf}`,
+    `  npx upload-sentinel digest --date ${date} --state ${shellQuote(rel)} --as-of ${expected.asOf} --site-pattern ${shellQuote(SIMULATED_SITE_PATTERN)}`,
   );
   return code;
 }

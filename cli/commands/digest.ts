@@ -5,6 +5,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { S3ReportStore } from '../../adapters/s3/report-store.ts';
+import { Env } from '../../config/env.ts';
 import {
   ConfigError,
   isTimeZone,
@@ -20,6 +21,10 @@ import { resolveReportDay } from '../../core/digest/resolve-day.ts';
 import { parseStoredReport } from '../../core/digest/send-digest.ts';
 import type { DigestReport } from '../../core/report/digest-report.ts';
 import { json as reportJson } from '../../core/report/render.ts';
+import {
+  parseSitePattern,
+  type SitePattern,
+} from '../../core/sites/site-pattern.ts';
 import {
   LOCAL_RECIPIENT,
   LOCAL_SENDER,
@@ -88,9 +93,14 @@ report and the e-mail stay in the stack's reports bucket.`,
       value: 'TZ',
       help: 'IANA time zone of the day (default $SENTINEL_TIME_ZONE or UTC)',
     },
+    'site-pattern': {
+      type: 'string',
+      value: 'P',
+      help: "locally: which folder of a key names its site, for the quiet-site check, such as 'recordings/*/*/*/{site}/' (default $SENTINEL_SITE_PATTERN; none: no site check)",
+    },
     json: {
       type: 'boolean',
-      help: 'print the report as JSON (date, asOf, confirmed, counts, attention, recovered, coverage, emailPath, ...)',
+      help: 'print the report as JSON (date, asOf, confirmed, counts, attention, recovered, coverage, expected, sites, emailPath, ...)',
     },
     smtp: {
       type: 'string',
@@ -114,6 +124,17 @@ Examples:
   upload-sentinel digest --date 2026-03-14 --json | jq '.attention[].key'
   upload-sentinel digest --target aws --date 2026-03-14`,
 };
+
+/** The site pattern given, compiled; a UsageError naming where it came from. */
+function sitePatternOf(
+  source: string | null,
+  from: string,
+): SitePattern | null {
+  if (source === null) return null;
+  const p = parseSitePattern(source);
+  if (typeof p === 'string') throw new UsageError(`${from}: ${p}`);
+  return p;
+}
 
 function smtpOf(v: string | undefined): SmtpRelay | null {
   if (v === undefined) return null;
@@ -188,6 +209,10 @@ async function runLocal(
     throw err;
   }
   const smtp = smtpOf(str(p, 'smtp'));
+  const sitePattern = sitePatternOf(
+    str(p, 'site-pattern') ?? config.sitePattern,
+    str(p, 'site-pattern') !== undefined ? '--site-pattern' : Env.SITE_PATTERN,
+  );
   const asJson = bool(p, 'json');
   const sender = config.sender ?? LOCAL_SENDER;
   const recipients = config.recipients ?? [LOCAL_RECIPIENT];
@@ -204,6 +229,8 @@ async function runLocal(
       stack,
       timeZone: config.timeZone,
       stallWindowMs: config.stallWindowMs,
+      graceMs: config.manifestGraceMs,
+      sitePattern,
       sender,
       recipients,
       verified: [sender, ...recipients].filter(
@@ -270,6 +297,10 @@ function refAt(output: unknown, path: [string, string]): ReportRef | null {
 async function runAws(p: Parsed, input: DigestExecutionInput): Promise<number> {
   if (str(p, 'smtp') !== undefined)
     throw new UsageError('--smtp only applies to local runs');
+  if (str(p, 'site-pattern') !== undefined)
+    throw new UsageError(
+      '--site-pattern only applies to local runs (a deployed stack uses its sitePattern setting: redeploy with -c sitePattern=...)',
+    );
   const arn = await awsName(p, 'state-machine', 'StateMachineArn');
   const sfn = new SFNClient({ region: str(p, 'region') });
   const s3 = awsS3(p);

@@ -23,6 +23,7 @@ import type {
 } from '../report/digest-report.ts';
 import { reconcileDay } from '../report/reconcile.ts';
 import { json } from '../report/render.ts';
+import type { SitePattern } from '../sites/site-pattern.ts';
 import type { DayWindow } from '../time/day-window.ts';
 import { mapLimit } from '../util/concurrency.ts';
 import { type RetryOptions, retryTransient } from '../util/transient.ts';
@@ -34,6 +35,7 @@ import type {
   ReportStore,
 } from './ports.ts';
 import { windowsOf } from './resolve-day.ts';
+import { expectedRecordings, lastLogObject, quietSites } from './silence.ts';
 
 const HOUR = 3_600_000;
 
@@ -56,6 +58,17 @@ export interface DigestReconcileDeps {
   /** Key prefix of the reports: empty or ending in `/`. */
   reportsPrefix: string;
   stallWindowMs: number;
+  /**
+   * How long after its expected time a recording a manifest names and no
+   * upload shows is MISSING (docs/manifests.md).
+   * @default stallWindowMs
+   */
+  graceMs?: number;
+  /**
+   * Which folder of a key names its site, for the quiet-site check
+   * (docs/quiet-sites.md); `null` or absent: no site is checked.
+   */
+  sitePattern?: SitePattern | null;
   /** HeadObject calls in flight at once (default 16). */
   concurrency?: number;
   /**
@@ -138,6 +151,7 @@ async function heads(
 async function health(
   deps: DigestReconcileDeps,
   day: DayWindow,
+  asOf: number,
 ): Promise<LogHealthInput> {
   const start = Date.parse(day.start);
   const end = Date.parse(day.end);
@@ -154,6 +168,9 @@ async function health(
     malformedLines: malformed,
     deadLetterDepth: await deps.deadLetters.depth(),
     ingestLagMs: null,
+    // The last log object of the day, or of the hours after it up to the
+    // as-of time: whether logs still arrive.
+    lastLogObject: await lastLogObject(deps.store, start, asOf),
   };
 }
 
@@ -327,6 +344,36 @@ export async function reconcileDigest(
     for (const p of s3Problems)
       alerts.push(`S3 check of ${window.date}: ${p}.`);
   }
+  // Silence (docs/manifests.md, docs/quiet-sites.md): recordings the
+  // manifests expected that no view shows an upload of, and sites that
+  // went quiet.
+  const graceMs = deps.graceMs ?? deps.stallWindowMs;
+  const uploaded = new Set<string>();
+  for (const r of [...index, ...(athena ?? [])])
+    uploaded.add(keyId(r.bucket, r.key));
+  const expected = await expectedRecordings(deps.store, {
+    start: Date.parse(window.start),
+    end: Date.parse(window.end),
+    asOf,
+    stallWindowMs: deps.stallWindowMs,
+    graceMs,
+    uploaded,
+    concurrency: deps.concurrency,
+  });
+  const sites =
+    deps.sitePattern === null || deps.sitePattern === undefined
+      ? null
+      : await quietSites(deps.store, {
+          pattern: deps.sitePattern,
+          date: window.date,
+          timeZone: window.timeZone,
+          window: {
+            start: Date.parse(window.start),
+            end: Date.parse(window.end),
+          },
+          asOf,
+          records: [...index, ...(athena ?? [])],
+        });
   const report = reconcileDay({
     day: window,
     asOf,
@@ -336,7 +383,12 @@ export async function reconcileDigest(
     athenaError,
     s3: { openUploads, heads: headResults, problems: s3Problems },
     alerts,
-    health: await health(deps, window),
+    health: await health(deps, window, asOf),
+    expected:
+      expected.expected === 0 && expected.manifests.length === 0
+        ? null
+        : { ...expected, graceMs },
+    sites,
   });
   // Athena's table does not see the day's logs: the admin hears it in one
   // line (the report says the same).

@@ -47,6 +47,8 @@ export function parseStoredReport(text: string, ref: ReportRef): DigestReport {
   if (typeof v.date !== 'string' || !isIsoDate(v.date)) bad('no date');
   if (typeof v.confirmed !== 'boolean') bad('no confirmed flag');
   const counts = v.counts;
+  // Reports written before MISSING existed count none.
+  if (isObject(counts) && counts.MISSING === undefined) counts.MISSING = 0;
   if (
     !isObject(counts) ||
     !REPORT_STATUS_ORDER.every((s) => typeof counts[s] === 'number')
@@ -59,6 +61,11 @@ export function parseStoredReport(text: string, ref: ReportRef): DigestReport {
   // Reports written before `alerts` and `byPrefix` existed have none.
   if (v.alerts === undefined) v.alerts = [];
   if (v.byPrefix === undefined) v.byPrefix = [];
+  // And before expected recordings and quiet sites.
+  if (v.expected === undefined) v.expected = null;
+  if (v.sites === undefined) v.sites = null;
+  if (isObject(v.attentionCounts) && v.attentionCounts.MISSING === undefined)
+    v.attentionCounts.MISSING = 0;
   if (!Array.isArray(v.byPrefix)) bad('byPrefix is not a list');
   if (!Array.isArray(v.alerts) || !v.alerts.every((a) => typeof a === 'string'))
     bad('alerts is not a list of sentences');

@@ -2,15 +2,24 @@
  * The daily digest report (DESIGN section 4, `digest --json`): what
  * `reconcileDay` returns and every renderer reads. Plain data, JSON as is.
  */
+import type {
+  ExpectedRecordings,
+  MissingRecording,
+} from '../digest/silence.ts';
 import type { KeyStatusRecord } from '../model/derive.ts';
+import type { ExpectedView } from '../model/expected.ts';
 import { UploadStatus } from '../model/status.ts';
+import type { QuietSitesReport } from '../sites/quiet-sites.ts';
 
 /**
- * What a key is counted as in the digest: its upload status, or
- * `MISSING_OBJECT` when the logs say it completed and S3 disagrees.
+ * What a key is counted as in the digest: its upload status,
+ * `MISSING_OBJECT` when the logs say it completed and S3 disagrees, or
+ * `MISSING` when a manifest expected it and no upload shows at all
+ * (docs/manifests.md).
  */
 export const ReportStatus = {
   ...UploadStatus,
+  MISSING: 'MISSING',
   MISSING_OBJECT: 'MISSING_OBJECT',
 } as const;
 
@@ -21,6 +30,7 @@ export const REPORT_STATUS_ORDER: readonly ReportStatus[] = [
   ReportStatus.FAILED,
   ReportStatus.ABORTED,
   ReportStatus.INCOMPLETE,
+  ReportStatus.MISSING,
   ReportStatus.MISSING_OBJECT,
   ReportStatus.RECOVERED,
   ReportStatus.IN_PROGRESS,
@@ -31,14 +41,17 @@ export const REPORT_STATUS_ORDER: readonly ReportStatus[] = [
  * Why a key is in the attention list. The first three are the key's status;
  * `INCOMPLETE` also covers an upload the logs say completed that S3 still
  * lists as open past the stall window (the upload never finished, whatever
- * the log says). `MISSING_OBJECT`: the logs say completed, HeadObject finds
- * no object or an object of another part count. `DISPUTED`: the index does
- * not see a problem but Athena's independent scan does.
+ * the log says). `MISSING`: a manifest expected the recording and no upload
+ * request of it shows, its grace period over. `MISSING_OBJECT`: the logs
+ * say completed, HeadObject finds no object or an object of another part
+ * count. `DISPUTED`: the index does not see a problem but Athena's
+ * independent scan does.
  */
 export const AttentionCategory = {
   FAILED: 'FAILED',
   ABORTED: 'ABORTED',
   INCOMPLETE: 'INCOMPLETE',
+  MISSING: 'MISSING',
   MISSING_OBJECT: 'MISSING_OBJECT',
   DISPUTED: 'DISPUTED',
 } as const;
@@ -51,6 +64,7 @@ export const ATTENTION_ORDER: readonly AttentionCategory[] = [
   AttentionCategory.FAILED,
   AttentionCategory.ABORTED,
   AttentionCategory.INCOMPLETE,
+  AttentionCategory.MISSING,
   AttentionCategory.MISSING_OBJECT,
   AttentionCategory.DISPUTED,
 ];
@@ -60,6 +74,8 @@ export const RecordSource = {
   INDEX: 'index',
   /** Repaired: Athena saw uploads the index lacks. */
   ATHENA: 'athena',
+  /** A manifest expected it; no view of the logs shows any upload. */
+  MANIFEST: 'manifest',
 } as const;
 
 export type RecordSource = (typeof RecordSource)[keyof typeof RecordSource];
@@ -97,10 +113,20 @@ export interface LogHealthInput {
   deadLetterDepth: number | null;
   /** Age of the oldest unprocessed log object, when known. */
   ingestLagMs?: number | null;
+  /**
+   * When the last log object of the day (up to the as-of time) arrived:
+   * its newest record, ISO 8601; `null` when none did.
+   */
+  lastLogObject?: string | null;
 }
 
-/** A key the report lists under "needs attention": its record, and why. */
-export interface AttentionItem extends KeyStatusRecord {
+/**
+ * A key the report lists under "needs attention": its record, and why. A
+ * MISSING key has no upload: `status` is `MISSING`, `uploads` is empty, and
+ * `expected` says which manifests expected it, and when.
+ */
+export interface AttentionItem extends Omit<KeyStatusRecord, 'status'> {
+  status: UploadStatus | typeof ReportStatus.MISSING;
   category: AttentionCategory;
   /** One short sentence for people; user text in it is not escaped. */
   reason: string;
@@ -109,6 +135,8 @@ export interface AttentionItem extends KeyStatusRecord {
   head: HeadObjectResult | null;
   /** Open uploads S3 still lists for this key (past the stall window). */
   openUploads: OpenMultipartUpload[];
+  /** What manifests expect of the key, when one names it. */
+  expected?: ExpectedView;
 }
 
 /** One upload named in a coverage list. */
@@ -230,8 +258,27 @@ export interface LogHealth {
   malformedLines: number;
   deadLetterDepth: number | null;
   ingestLagMs: number | null;
+  /** When the last log object of the day arrived (its newest record); `null`: none. */
+  lastLogObject: string | null;
+  /** Hours of the day (their labels) with no log object. */
+  hoursWithout: string[];
   /** Sentences for people, in a fixed order. */
   warnings: string[];
+}
+
+/**
+ * The day's recordings that manifests expected (docs/manifests.md): how
+ * many, how many show an upload, and those that do not, MISSING (also in
+ * `attention`) or still within the grace period.
+ */
+export interface ExpectedSection
+  extends Omit<ExpectedRecordings, 'missing' | 'pending'> {
+  /** The grace period after the expected time. */
+  graceMs: number;
+  /** MISSING recordings (their attention items hold the details). */
+  missing: number;
+  /** No upload yet, still within the grace period: not an alarm. */
+  pending: MissingRecording[];
 }
 
 /** The keys of one site folder (`prefixOf`), per report status. */
@@ -275,6 +322,16 @@ export interface DigestReport {
   /** Failed requests of the report's keys that fall outside the window. */
   failuresOutsideWindow: number;
   health: LogHealth;
+  /**
+   * Expected recordings of the day, when any manifest named some or
+   * arrived; `null` otherwise.
+   */
+  expected: ExpectedSection | null;
+  /**
+   * The quiet-site check (docs/quiet-sites.md); `null` when no site
+   * pattern is configured.
+   */
+  sites: QuietSitesReport | null;
   /** Where the caller wrote the email; `null` until then. */
   emailPath: string | null;
   /**

@@ -40,6 +40,11 @@
  * not alarmed. A key gets one attention item: the first category in
  * `ATTENTION_ORDER`, with the reasons of all.
  */
+
+import type {
+  ExpectedRecordings,
+  MissingRecording,
+} from '../digest/silence.ts';
 import {
   decidingUpload,
   type KeyStatusRecord,
@@ -48,6 +53,7 @@ import {
 } from '../model/derive.ts';
 import { keyId } from '../model/state.ts';
 import { needsAttention, UploadStatus } from '../model/status.ts';
+import type { QuietSitesReport } from '../sites/quiet-sites.ts';
 import type { DayWindow } from '../time/day-window.ts';
 import {
   ATTENTION_ORDER,
@@ -66,7 +72,7 @@ import {
   REPORT_STATUS_ORDER,
   RecordSource,
   type RepairedKey,
-  type ReportStatus,
+  ReportStatus,
   type UploadDisagreement,
   type UploadRef,
 } from './digest-report.ts';
@@ -98,6 +104,15 @@ export interface ReconcileInput {
   /** For the admin: see `DigestReport.alerts`. */
   alerts?: readonly string[];
   health: LogHealthInput;
+  /**
+   * The day's expected recordings (`expectedRecordings`), when manifests
+   * are in use: those with no upload become MISSING attention items. They
+   * are in neither view of the logs, so the Athena comparison never sees
+   * them: no upload is no disagreement.
+   */
+  expected?: (ExpectedRecordings & { graceMs: number }) | null;
+  /** The quiet-site check of the day, when a site pattern is configured. */
+  sites?: QuietSitesReport | null;
 }
 
 /** Above this ingest lag the digest warns that the index may be behind. */
@@ -626,7 +641,14 @@ function failureHours(
 const count = (n: unknown): number | null =>
   typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : null;
 
-function logHealth(day: DayWindow, h: LogHealthInput): LogHealth {
+/**
+ * Above this time without a log object (up to the as-of time, or the
+ * day's end) the log-health line warns, as the no-logs alarm's default
+ * does (docs/quiet-sites.md).
+ */
+export const LOG_SILENCE_WARNING_MS = 2 * 60 * 60 * 1000;
+
+function logHealth(day: DayWindow, h: LogHealthInput, asOf: number): LogHealth {
   const warnings: string[] = [];
   const given = h.logObjectsPerHour;
   if (given.length !== day.hours.length)
@@ -649,6 +671,20 @@ function logHealth(day: DayWindow, h: LogHealthInput): LogHealth {
   if (empty.length > 0)
     warnings.push(
       `no log objects delivered for hours ${empty.map((x) => x.label).join(', ')} (${day.timeZone}): delivery is best effort, a gap may hide failures`,
+    );
+  const last =
+    typeof h.lastLogObject === 'string' &&
+    Number.isFinite(Date.parse(h.lastLogObject))
+      ? h.lastLogObject
+      : null;
+  if (last === null && h.lastLogObject !== undefined)
+    warnings.push(
+      'no log object arrived for this day: is server access logging still on for the recordings bucket?',
+    );
+  const until = Math.min(asOf, Date.parse(day.end));
+  if (last !== null && until - Date.parse(last) > LOG_SILENCE_WARNING_MS)
+    warnings.push(
+      `no log object arrived after ${shortTime(last)}, ${formatDuration(until - Date.parse(last))} before ${until === asOf ? 'the as-of time' : "the day's end"}: is server access logging still on for the recordings bucket?`,
     );
   const dlq = count(h.deadLetterDepth);
   if (dlq === null)
@@ -674,7 +710,35 @@ function logHealth(day: DayWindow, h: LogHealthInput): LogHealth {
     malformedLines: count(h.malformedLines) ?? 0,
     deadLetterDepth: dlq,
     ingestLagMs: lag,
+    lastLogObject: last,
+    hoursWithout: empty.map((x) => x.label),
     warnings,
+  };
+}
+
+/** The attention item of a recording a manifest expected and no upload shows. */
+function missingItem(m: MissingRecording, asOf: string): AttentionItem {
+  const manifests = m.manifests.map((x) => x.slice(x.indexOf('/') + 1));
+  const more = manifests.length > 1 ? ` and ${manifests.length - 1} more` : '';
+  return {
+    bucket: m.bucket,
+    key: m.key,
+    status: ReportStatus.MISSING,
+    asOf,
+    lastActivity: null,
+    uploads: [],
+    category: C.MISSING,
+    reason: `no upload request at all; expected by ${shortTime(m.expectedAt)} (manifest ${manifests[0] ?? '?'}${more}), missing since ${shortTime(m.dueAt)}`,
+    source: RecordSource.MANIFEST,
+    head: null,
+    openUploads: [],
+    expected: {
+      expectedAt: m.expectedAt,
+      dueAt: m.dueAt,
+      endTime: m.endTime,
+      size: m.size,
+      manifests: m.manifests,
+    },
   };
 }
 
@@ -691,7 +755,16 @@ export function reconcileDay(input: ReconcileInput): DigestReport {
   const { entries, coverage } = compareViews(input, w);
   entries.sort((a, b) => byKey(a.record, b.record));
   const s3 = classify(input, entries);
-  const attention = s3.items.sort(
+  // Expected recordings no upload shows: MISSING. (A key of either view has
+  // an upload, so it is never one: checked again here.)
+  const seen = new Set(
+    entries.map((e) => keyId(e.record.bucket, e.record.key)),
+  );
+  const asOfIso = new Date(input.asOf).toISOString();
+  const missing = (input.expected?.missing ?? [])
+    .filter((m) => !seen.has(keyId(m.bucket, m.key)))
+    .map((m) => missingItem(m, asOfIso));
+  const attention = [...s3.items, ...missing].sort(
     (a, b) =>
       ATTENTION_ORDER.indexOf(a.category) -
         ATTENTION_ORDER.indexOf(b.category) || byKey(a, b),
@@ -700,6 +773,7 @@ export function reconcileDay(input: ReconcileInput): DigestReport {
     REPORT_STATUS_ORDER.map((s) => [s, 0]),
   ) as Record<ReportStatus, number>;
   for (const s of s3.statusOf.values()) counts[s]++;
+  counts.MISSING += missing.length;
   const attentionCounts = Object.fromEntries(
     ATTENTION_ORDER.map((c) => [c, 0]),
   ) as Record<AttentionCategory, number>;
@@ -732,6 +806,27 @@ export function reconcileDay(input: ReconcileInput): DigestReport {
     p.keys++;
     if (hot.has(e.record)) p.attention++;
   }
+  for (const m of missing) {
+    const prefix = prefixOf(m.key);
+    const id = keyId(m.bucket, prefix);
+    let p = prefixes.get(id);
+    if (p === undefined) {
+      p = {
+        bucket: m.bucket,
+        prefix,
+        counts: Object.fromEntries(
+          REPORT_STATUS_ORDER.map((s) => [s, 0]),
+        ) as Record<ReportStatus, number>,
+        attention: 0,
+        keys: 0,
+      };
+      prefixes.set(id, p);
+    }
+    p.counts.MISSING++;
+    p.keys++;
+    p.attention++;
+  }
+  const expected = input.expected ?? null;
   return {
     date: input.day.date,
     timeZone: input.day.timeZone,
@@ -755,7 +850,19 @@ export function reconcileDay(input: ReconcileInput): DigestReport {
     coverage: { ...coverage, s3: s3.coverage },
     failuresByHour: chart.hours,
     failuresOutsideWindow: chart.outside,
-    health: logHealth(input.day, input.health),
+    health: logHealth(input.day, input.health, input.asOf),
+    expected:
+      expected === null
+        ? null
+        : {
+            graceMs: expected.graceMs,
+            expected: expected.expected,
+            uploaded: expected.uploaded,
+            missing: missing.length,
+            pending: expected.pending,
+            manifests: expected.manifests,
+          },
+    sites: input.sites ?? null,
     emailPath: null,
     alerts: [...(input.alerts ?? [])],
   };

@@ -11,7 +11,7 @@ import {
   type DigestReport,
 } from './digest-report.ts';
 import { visible } from './escape.ts';
-import { formatDuration, int } from './format.ts';
+import { formatDuration, int, shortTime } from './format.ts';
 
 /**
  * What the message carries besides its body, and where the complete files
@@ -148,6 +148,7 @@ const CATEGORY_WORDS: Record<AttentionCategory, [string, string]> = {
   FAILED: ['failed', 'failed'],
   ABORTED: ['aborted', 'aborted'],
   INCOMPLETE: ['incomplete', 'incomplete'],
+  MISSING: ['missing', 'missing'],
   MISSING_OBJECT: ['missing object', 'missing objects'],
   DISPUTED: ['disputed', 'disputed'],
 };
@@ -213,13 +214,18 @@ export function unconfirmedReason(r: DigestReport): string | null {
   return `Athena's independent scan ${bits.join(', ')}.`;
 }
 
-/** The upload that decides a key's status: its latest that is no stray. */
-export function latestUpload(r: KeyStatusRecord): UploadStatusRecord | null {
-  return decidingUpload(r);
+/**
+ * The upload that decides a key's status: its latest that is no stray
+ * (`null` for a key without upload, such as a MISSING one).
+ */
+export function latestUpload(
+  r: Pick<KeyStatusRecord, 'uploads'>,
+): UploadStatusRecord | null {
+  return r.uploads.length === 0 ? null : decidingUpload(r as KeyStatusRecord);
 }
 
 /** Distinct error codes of all uploads of a key, sorted. */
-export function errorCodesOf(r: KeyStatusRecord): string[] {
+export function errorCodesOf(r: Pick<KeyStatusRecord, 'uploads'>): string[] {
   return [...new Set(r.uploads.flatMap((u) => u.errorCodes))].sort();
 }
 
@@ -242,7 +248,16 @@ export function listParts(parts: readonly number[], limit = 12): string {
 /** The health figures as short phrases. */
 export function healthFigures(r: DigestReport): string[] {
   const h = r.health;
+  // Reports written before these were kept have neither.
+  const last = h.lastLogObject ?? null;
+  const without = h.hoursWithout ?? [];
   return [
+    last === null
+      ? 'no log object arrived'
+      : `the last log object arrived ${shortTime(last)}`,
+    without.length === 0
+      ? 'every hour had log objects'
+      : `${int(without.length)} hour${without.length === 1 ? '' : 's'} without any (${without.join(', ')})`,
     `${int(h.logObjects)} log objects delivered`,
     `${int(h.malformedLines)} malformed line${h.malformedLines === 1 ? '' : 's'} skipped`,
     h.deadLetterDepth === null
@@ -263,4 +278,70 @@ export function outsideNote(r: DigestReport): string {
   return n === 1
     ? '1 more failed request of these keys falls outside the day.'
     : `${int(n)} more failed requests of these keys fall outside the day.`;
+}
+
+const hoursOf = (ms: number) => formatDuration(ms);
+
+/**
+ * The expected recordings of the day in sentences (docs/manifests.md):
+ * the totals, then one line per manifest (name, recordings of the day,
+ * missing, and what the ingest said of it). User text made visible.
+ */
+export function expectedLines(r: DigestReport, maxManifests: number): string[] {
+  const e = r.expected ?? null;
+  if (e === null) return [];
+  const out = [
+    `Manifests expected ${int(e.expected)} recording${e.expected === 1 ? '' : 's'} of the day: ${int(e.uploaded)} uploaded, ${int(e.missing)} MISSING (no upload request at all, the ${hoursOf(e.graceMs)} grace period over), ${int(e.pending.length)} still within the grace period.`,
+  ];
+  for (const m of e.manifests.slice(0, maxManifests)) {
+    const s = m.summary;
+    const name = oneLine(m.manifest, 90);
+    if (s?.rejected !== null && s?.rejected !== undefined) {
+      out.push(
+        `${name}: REJECTED, none of its rows is expected: ${oneLine(s.rejected, 200)}`,
+      );
+      continue;
+    }
+    const bits = [
+      `${int(m.expected)} of the day`,
+      ...(m.missing > 0 ? [`${int(m.missing)} without upload`] : []),
+      ...(s !== null && s.rejectedRows > 0
+        ? [
+            `${int(s.rejectedRows)} row${s.rejectedRows === 1 ? '' : 's'} rejected${s.samples[0] === undefined ? '' : ` (line ${s.samples[0].line}: ${oneLine(s.samples[0].reason, 120)})`}`,
+          ]
+        : []),
+      ...(s !== null && s.duplicates > 0
+        ? [`${int(s.duplicates)} duplicate row${s.duplicates === 1 ? '' : 's'}`]
+        : []),
+    ];
+    out.push(`${name}: ${bits.join(', ')}`);
+  }
+  if (e.manifests.length > maxManifests)
+    out.push(
+      `… and ${int(e.manifests.length - maxManifests)} more manifests (see the JSON report)`,
+    );
+  return out;
+}
+
+/** The quiet-site check in sentences (docs/quiet-sites.md), user text made visible. */
+export function siteLines(r: DigestReport, maxSites: number): string[] {
+  const q = r.sites ?? null;
+  if (q === null) return [];
+  const history = q.reference.filter((d) => d.hadData).map((d) => d.date);
+  const out = [
+    `${int(q.sites.length)} site${q.sites.length === 1 ? '' : 's'} (${oneLine(q.pattern, 60)}) compared with ${history.length === 0 ? 'no earlier ' : `the ${q.weekday}s `}${history.join(', ')}: ${int(q.quiet)} quiet, ${int(q.tooLittleHistory)} with too little history.`,
+  ];
+  const judged = q.sites.filter((x) => x.verdict !== 'OK');
+  for (const x of judged.slice(0, maxSites))
+    for (const f of x.findings) out.push(oneLine(f, 200));
+  if (judged.length > maxSites)
+    out.push(
+      `… and ${int(judged.length - maxSites)} more sites (see the JSON report)`,
+    );
+  const fine = q.sites.filter((x) => x.verdict === 'OK').map((x) => x.site);
+  if (fine.length > 0)
+    out.push(
+      `As usual: ${oneLine(fine.slice(0, 20).join(', '), 200)}${fine.length > 20 ? ` and ${int(fine.length - 20)} more` : ''}.`,
+    );
+  return out;
 }

@@ -24,6 +24,7 @@ import {
   defaultDelivery,
   deliveryLines,
   errorCodesOf,
+  expectedLines,
   HTML_BUDGET_BYTES,
   headline,
   healthFigures,
@@ -32,6 +33,7 @@ import {
   oneLine,
   outsideNote,
   type RenderOptions,
+  siteLines,
   unconfirmedReason,
 } from './render-common.ts';
 import { subject } from './render-text.ts';
@@ -42,6 +44,7 @@ const TONES: Record<ReportStatus | AttentionCategory, Tone> = {
   FAILED: { fg: '#b71c1c', bg: '#fdecea' },
   ABORTED: { fg: '#8a4b00', bg: '#fff3e0' },
   INCOMPLETE: { fg: '#5b2a86', bg: '#f3e8fd' },
+  MISSING: { fg: '#a0001e', bg: '#ffe9ec' },
   MISSING_OBJECT: { fg: '#880e4f', bg: '#fce4ec' },
   DISPUTED: { fg: '#37474f', bg: '#eceff1' },
   RECOVERED: { fg: '#6d5200', bg: '#fff8e1' },
@@ -108,17 +111,25 @@ function summary(r: DigestReport): SafeHtml {
 function attentionRow(a: AttentionItem, withBucket: boolean): SafeHtml {
   const u = latestUpload(a);
   const codes = errorCodesOf(a);
-  const facts = [
-    oneLine(a.reason, 160),
-    `last activity ${shortTime(a.lastActivity)}`,
-    ...(codes.length === 0 ? [] : [oneLine(codes.join(' '), 60)]),
-    ...(u === null || u.failedParts.length === 0
-      ? []
-      : [`failed parts ${listParts(u.failedParts, 6)}`]),
-    ...(a.uploads.length > 1 ? [`${a.uploads.length} uploads`] : []),
-    ...(a.category === a.status ? [] : [`status ${a.status}`]),
-    ...(a.source === 'athena' ? ['record from Athena'] : []),
-  ];
+  const facts =
+    a.uploads.length === 0 && a.expected !== undefined
+      ? [
+          oneLine(a.reason, 160),
+          ...(a.expected.size === null
+            ? []
+            : [`${int(a.expected.size)} bytes`]),
+        ]
+      : [
+          oneLine(a.reason, 160),
+          `last activity ${shortTime(a.lastActivity)}`,
+          ...(codes.length === 0 ? [] : [oneLine(codes.join(' '), 60)]),
+          ...(u === null || u.failedParts.length === 0
+            ? []
+            : [`failed parts ${listParts(u.failedParts, 6)}`]),
+          ...(a.uploads.length > 1 ? [`${a.uploads.length} uploads`] : []),
+          ...(a.category === a.status ? [] : [`status ${a.status}`]),
+          ...(a.source === 'athena' ? ['record from Athena'] : []),
+        ];
   return markup`<tr><td style="padding:4px 0;border-bottom:1px solid ${LINE};font-size:12px;line-height:17px"><b style="color:${TONES[a.category].fg}">${a.category.replace('_', ' ')}</b> ${keyText(a, withBucket)}<br><span style="font-size:11px;color:${MUTED}">${facts.join(' · ')}</span></td></tr>`;
 }
 
@@ -151,6 +162,7 @@ const COUNT_LABELS: Record<ReportStatus, string> = {
   FAILED: 'failed',
   ABORTED: 'aborted',
   INCOMPLETE: 'incomplete',
+  MISSING: 'missing',
   MISSING_OBJECT: 'missing object',
   RECOVERED: 'recovered',
   IN_PROGRESS: 'in progress',
@@ -191,6 +203,36 @@ function prefixes(r: DigestReport, max: number): SafeHtml {
     'prefixes',
     'By site folder',
     markup`<table width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;table-layout:fixed;width:100%"><tr>${head('Folder')}${head('Attention', 70)}${head('Recovered', 70)}${head('In progress', 76)}${head('Completed', 70)}${head('Keys', 56)}</tr>${rows}</table>${more(max, n, 'see the JSON report')}`,
+  );
+}
+
+/** Lines of text as a list, each escaped. */
+function lines(items: readonly string[], tone?: Tone): SafeHtml {
+  return markup`<ul style="margin:0;padding:0 0 0 18px;font-size:12px;line-height:17px">${items.map((x) => markup`<li style="margin:0 0 3px 0${tone === undefined ? '' : `;color:${tone.fg}`}">${x}</li>`)}</ul>`;
+}
+
+function expectedSection(r: DigestReport, max: number): SafeHtml {
+  const all = expectedLines(r, max);
+  const [head, ...rest] = all;
+  if (head === undefined) return markup``;
+  return section(
+    'expected',
+    `Expected recordings (${int(r.expected?.expected ?? 0)})`,
+    markup`<p style="margin:0 0 6px 0;font-size:13px">${head}</p>${lines(rest)}`,
+  );
+}
+
+function sitesSection(r: DigestReport, max: number): SafeHtml {
+  const q = r.sites ?? null;
+  const all = siteLines(r, max);
+  const [head, ...rest] = all;
+  if (q === null || head === undefined) return markup``;
+  const flagged = rest.filter((l) => !l.startsWith('As usual'));
+  const usual = rest.filter((l) => l.startsWith('As usual'));
+  return section(
+    'sites',
+    `Quiet sites (${int(q.quiet)})`,
+    markup`<p style="margin:0 0 6px 0;font-size:13px">${head}</p>${lines(flagged, q.quiet > 0 ? TONES.FAILED : undefined)}${usual.map((l) => markup`<p style="margin:6px 0 0 0;font-size:12px;color:${MUTED}">${l}</p>`)}`,
   );
 }
 
@@ -373,7 +415,7 @@ function body(report: DigestReport, options: RenderOptions): SafeHtml {
   const maxList = options.maxListRows ?? DEFAULT_MAX_LIST_ROWS;
   const maxPrefixes = options.maxPrefixRows ?? DEFAULT_MAX_PREFIX_ROWS;
   const delivery = options.delivery ?? defaultDelivery(report);
-  return markup`<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f3f4f6"><tr><td align="center" style="padding:16px 8px"><table role="presentation" width="680" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:680px;background:#ffffff;border:1px solid ${LINE};font-family:${FONT};font-size:14px;line-height:20px;color:#1f2328;text-align:left">${header(report)}${banner(report)}${summary(report)}${statusCounts(report)}${attention(report, maxRows, delivery)}${prefixes(report, maxPrefixes)}${chart(report)}${recovered(report, maxList)}${coverage(report, maxList)}${health(report)}${footer(report, delivery)}</table></td></tr></table>`;
+  return markup`<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f3f4f6"><tr><td align="center" style="padding:16px 8px"><table role="presentation" width="680" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:680px;background:#ffffff;border:1px solid ${LINE};font-family:${FONT};font-size:14px;line-height:20px;color:#1f2328;text-align:left">${header(report)}${banner(report)}${summary(report)}${statusCounts(report)}${attention(report, maxRows, delivery)}${expectedSection(report, maxList)}${sitesSection(report, maxList)}${prefixes(report, maxPrefixes)}${chart(report)}${recovered(report, maxList)}${coverage(report, maxList)}${health(report)}${footer(report, delivery)}</table></td></tr></table>`;
 }
 
 /**

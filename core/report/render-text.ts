@@ -15,6 +15,7 @@ import {
   defaultDelivery,
   deliveryLines,
   errorCodesOf,
+  expectedLines,
   headline,
   healthFigures,
   latestUpload,
@@ -22,6 +23,7 @@ import {
   oneLine,
   outsideNote,
   type RenderOptions,
+  siteLines,
   TEXT_BUDGET_BYTES,
   unconfirmedReason,
 } from './render-common.ts';
@@ -41,6 +43,9 @@ export function subject(report: DigestReport): string {
     parts.push(
       `${int(h.attention)} need${h.attention === 1 ? 's' : ''} attention (${h.breakdown})`,
     );
+  const quiet = report.sites?.quiet ?? 0;
+  if (quiet > 0)
+    parts.push(`${int(quiet)} quiet site${quiet === 1 ? '' : 's'}`);
   if (h.recovered > 0) parts.push(`${int(h.recovered)} recovered`);
   parts.push(`${int(h.completed)} completed`);
   if (h.inProgress > 0) parts.push(`${int(h.inProgress)} in progress`);
@@ -59,6 +64,12 @@ function more(shown: number, total: number, where: string): string[] {
 }
 
 function attentionLines(a: AttentionItem, n: number): string[] {
+  if (a.uploads.length === 0 && a.expected !== undefined)
+    return [
+      `${n}. ${a.category}  ${uri(a)}`,
+      `   ${oneLine(a.reason, 300)}`,
+      `   expected ${shortTime(a.expected.expectedAt)}${a.expected.size === null ? '' : `, ${int(a.expected.size)} bytes`}; manifests: ${oneLine(a.expected.manifests.join(' '), 200)}`,
+    ];
   const u = latestUpload(a);
   const codes = errorCodesOf(a);
   const uploads = a.uploads
@@ -202,6 +213,16 @@ function render(report: DigestReport, options: RenderOptions): string {
     out.push(...attentionLines(a, i + 1));
   });
   out.push(...more(maxRows, r.attention.length, attachmentPhrase(r, delivery)));
+  const expected = expectedLines(r, maxList);
+  if (expected.length > 0)
+    out.push(
+      '',
+      'EXPECTED RECORDINGS (MANIFESTS)',
+      ...expected.map((l) => `  ${l}`),
+    );
+  const sites = siteLines(r, maxList);
+  if (sites.length > 0)
+    out.push('', 'QUIET SITES', ...sites.map((l) => `  ${l}`));
   if (r.byPrefix.length > 0) {
     out.push(
       '',

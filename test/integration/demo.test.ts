@@ -1,8 +1,9 @@
 /**
  * `npm start` (the demo), through the real binary on a smaller day: every
- * step runs, the status lookup finds a failed recording, the digest writes
- * the e-mail and its preview where it says, and the commands it suggests
- * work as printed.
+ * step runs, the status lookup finds a failed recording and a MISSING one,
+ * the digest lists the day's MISSING recordings and flags the silent site,
+ * writes the e-mail and its preview where it says, and the commands it
+ * suggests work as printed.
  */
 import { access, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ function shellWords(line: string): string[] {
 }
 
 describe('demo', () => {
-  it('simulates, ingests, looks up a failed recording and sends the digest', async () => {
+  it('simulates, ingests, looks up a failed and a missing recording and sends the digest', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'sentinel-demo-'));
     const r = await cli(['demo', '--recordings', '300'], { cwd });
     expect(r.stderr).toBe('');
@@ -28,8 +29,8 @@ describe('demo', () => {
     const out = r.stdout;
     for (const step of [
       '1. Simulate the day',
-      '2. Ingest its access logs into the local index',
-      '3. Look up one failed recording in the index (status)',
+      '2. Ingest the access logs (the four weeks before, then the day) and the manifests into the local index',
+      '3. Look up a recording whose upload failed, and one that never started uploading (status)',
       '4. Run the daily digest',
     ]) {
       expect(out).toContain(step);
@@ -45,6 +46,20 @@ describe('demo', () => {
         k.bucket === lookup?.[1] && k.key === lookup?.[2],
     );
     expect(key?.status).toBe('FAILED');
+    // And one that never started uploading: MISSING, as expected.json says.
+    const missing = /^MISSING {2}s3:\/\/([^/]+)\/(.+)$/m.exec(out);
+    const keyOf = (x: { key: string }) => x.key;
+    expect(expected.manifests.missing.map(keyOf)).toContain(missing?.[2]);
+    // The digest counts exactly the day's MISSING recordings, and flags the
+    // silent site, as expected.json says.
+    expect(out).toMatch(
+      new RegExp(
+        `need attention \\([^)]*\\b${expected.manifests.missing.length} missing[,)]`,
+      ),
+    );
+    expect(expected.quietSites.flagged).toEqual(['ber-03']);
+    expect(out).toMatch(/^ {4}ber-03: /m);
+    expect(out).toContain(': 1 quiet, 0 with too little history.');
     // The e-mail, its preview, the CSV and the report exist where printed.
     for (const label of ['email', 'preview', 'csv', 'report']) {
       const path = new RegExp(`^ {2}${label} +(\\S+)$`, 'm').exec(out)?.[1];
@@ -63,13 +78,15 @@ describe('demo', () => {
       .slice(out.indexOf('Try next:'))
       .split('\n')
       .filter((l) => l.startsWith('  npx upload-sentinel '));
-    expect(next).toHaveLength(3);
+    expect(next).toHaveLength(4);
     for (const line of next) {
       const args = shellWords(line.trim()).slice(2);
       const n = await cli(args, { cwd });
       expect(n.code, line).toBe(0);
       expect(n.stderr, line).toBe('');
-      if (args[0] === 'status') expect(n.stdout).toMatch(/^FAILED {2}/);
+      if (args[0] === 'status')
+        expect(n.stdout).toMatch(/^(FAILED|MISSING) {2}/);
+      if (args[0] === 'digest') expect(n.stdout).toContain('1 quiet site');
       if (args[0] === 'list') expect(n.stdout).toContain('FAILED');
     }
   });

@@ -22,6 +22,7 @@ import {
 import { simulateDay } from '../../core/simulate/simulate.ts';
 import { referenceDates } from '../../core/sites/quiet-sites.ts';
 import { parseSitePattern } from '../../core/sites/site-pattern.ts';
+import { LocalDigest } from '../../local/digest.ts';
 import { LocalStack } from '../../local/stack.ts';
 import { putObjects } from '../support/stack.ts';
 
@@ -187,5 +188,38 @@ describe('silence checks on a simulated day', () => {
     const last = await lastLogObject(main.store, WINDOW.start, ASOF);
     expect(last).not.toBeNull();
     expect(Date.parse(last as string)).toBeGreaterThan(WINDOW.end - 3_600_000);
+  });
+
+  it('the daily digest, run as deployed, lists exactly those MISSING keys and flags exactly the silent site', async () => {
+    const pattern = parseSitePattern(SIMULATED_SITE_PATTERN);
+    if (typeof pattern === 'string') throw new Error(pattern);
+    const digest = await LocalDigest.start({
+      stack: main,
+      stallWindowMs: DAY.expected.stallWindowMs,
+      graceMs: GRACE,
+      sitePattern: pattern,
+    });
+    let report: Awaited<ReturnType<typeof digest.run>>['report'];
+    try {
+      const run = await digest.run({ date: DATE, asOf: DAY.expected.asOf });
+      expect(run.status).toBe('SUCCEEDED');
+      report = run.report;
+    } finally {
+      await digest.stop();
+    }
+    if (report === null) throw new Error('no report');
+    const missing = report.attention
+      .filter((a) => a.category === 'MISSING')
+      .map((a) => a.key);
+    expect(missing).toEqual(keysOf(DAY.expected.manifests?.missing ?? []));
+    expect(report.counts.MISSING).toBe(missing.length);
+    expect(
+      report.sites?.sites
+        .filter((x) => x.verdict === 'QUIET')
+        .map((x) => x.site),
+    ).toEqual(['ber-03']);
+    // MISSING keys are in neither view of the logs: no disagreement.
+    expect(report.coverage.athena).toBe('AGREED');
+    expect(report.health.lastLogObject).not.toBeNull();
   });
 });
