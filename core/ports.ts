@@ -194,6 +194,8 @@ export interface UploadStore {
   mergeExpected(contribution: ExpectedContribution): Promise<MergeResult>;
   /** A key's upload facts and expectations, in one read. */
   getRecording(bucket: string, key: string): Promise<RecordingState>;
+  /** A key's expectations alone (a key known to have uploads). */
+  getExpected(bucket: string, key: string): Promise<ExpectedState | null>;
   /** Keys a manifest expects in [start, end) (UTC hour granularity). */
   keysExpected(
     start: number,

@@ -386,6 +386,20 @@ export class DynamoDbUploadStore implements UploadStore {
     return { writes, failed };
   }
 
+  async getExpected(
+    bucket: string,
+    key: string,
+  ): Promise<ExpectedState | null> {
+    const items: Record<string, AttributeValue>[] = [];
+    for await (const item of this.partition(
+      partitionKey(bucket, key),
+      false,
+      'E#',
+    ))
+      items.push(item);
+    return expectedFromItems(bucket, key, items);
+  }
+
   async getRecording(bucket: string, key: string): Promise<RecordingState> {
     const items: Record<string, AttributeValue>[] = [];
     for await (const item of this.partition(partitionKey(bucket, key)))
@@ -483,15 +497,26 @@ export class DynamoDbUploadStore implements UploadStore {
   private async *partition(
     pk: string,
     consistent = false,
+    /** Only the items whose sort key starts with this. */
+    skPrefix?: string,
   ): AsyncIterable<Record<string, AttributeValue>> {
     let from: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.client.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': T.partitionKey },
-          ExpressionAttributeValues: { ':pk': S(pk) },
+          KeyConditionExpression:
+            skPrefix === undefined
+              ? '#pk = :pk'
+              : '#pk = :pk AND begins_with(#sk, :sk)',
+          ExpressionAttributeNames: {
+            '#pk': T.partitionKey,
+            ...(skPrefix === undefined ? {} : { '#sk': T.sortKey }),
+          },
+          ExpressionAttributeValues: {
+            ':pk': S(pk),
+            ...(skPrefix === undefined ? {} : { ':sk': S(skPrefix) }),
+          },
           ExclusiveStartKey: from,
           ...(consistent ? { ConsistentRead: true } : {}),
         }),

@@ -9,7 +9,11 @@
  */
 import { isoTime } from '../access-log/time.ts';
 import type { ManifestSummary } from '../manifest/manifest-reader.ts';
-import { deriveRecordingStatus, ExpectedStatus } from '../model/expected.ts';
+import {
+  deriveRecordingStatus,
+  ExpectedStatus,
+  expectedView,
+} from '../model/expected.ts';
 import { keyId } from '../model/state.ts';
 import type { UploadStore } from '../ports.ts';
 import {
@@ -119,6 +123,19 @@ export async function expectedRecordings(
     return v;
   };
   await mapLimit(keys, o.concurrency ?? 16, async (k) => {
+    // A key the day's index or Athena records show an upload of: only its
+    // expectations are read (it is not missing); the others whole.
+    if (o.uploaded.has(keyId(k.bucket, k.key))) {
+      const x = await store.getExpected(k.bucket, k.key);
+      const e = x === null ? null : expectedView(x, o.graceMs);
+      if (e === null) return;
+      const at = Date.parse(e.expectedAt);
+      if (at < o.start || at >= o.end) return;
+      expected++;
+      uploaded++;
+      for (const v of e.manifests.map(view)) v.expected++;
+      return;
+    }
     const r = await store.getRecording(k.bucket, k.key);
     const record = deriveRecordingStatus(r.state, r.expected, o);
     const e = record?.expected;
@@ -133,11 +150,7 @@ export async function expectedRecordings(
       record.status !== ExpectedStatus.MISSING &&
       record.status !== ExpectedStatus.EXPECTED
     ) {
-      uploaded++;
-      return;
-    }
-    if (o.uploaded.has(keyId(k.bucket, k.key))) {
-      // Athena saw an upload the index lacks (it is repaired): not missing.
+      // An upload outside the day's views (before the day, say).
       uploaded++;
       return;
     }

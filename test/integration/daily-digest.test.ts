@@ -401,8 +401,9 @@ describe('every branch, on the same local state', () => {
     const run = await withDigest({}, (d) => d.run({ date: '2026-03-01' }));
     expect(run.status, JSON.stringify(run.error)).toBe('SUCCEEDED');
     expect(run.report?.attention).toEqual([]);
+    // Every status counted, MISSING too: zero each.
     expect(Object.values(run.report?.counts ?? { x: 1 })).toEqual(
-      Array(7).fill(0),
+      Array(8).fill(0),
     );
     expect(run.report?.confirmed).toBe(true);
     const mail = await simpleParser(await readFile(run.files?.eml as string));
