@@ -252,9 +252,12 @@ export function healthFigures(r: DigestReport): string[] {
   const last = h.lastLogObject ?? null;
   const without = h.hoursWithout ?? [];
   return [
-    last === null
-      ? 'no log object arrived'
-      : `the last log object arrived ${shortTime(last)}`,
+    // Unmeasured (no arrival time given, yet objects counted): left out.
+    ...(last !== null
+      ? [`the last log object arrived ${shortTime(last)}`]
+      : h.logObjects === 0
+        ? ['no log object arrived']
+        : []),
     without.length === 0
       ? 'every hour had log objects'
       : `${int(without.length)} hour${without.length === 1 ? '' : 's'} without any (${without.join(', ')})`,

@@ -57,6 +57,7 @@ describe('reconcileDay: what needs attention', () => {
       FAILED: 2,
       ABORTED: 1,
       INCOMPLETE: 1,
+      MISSING: 0,
       MISSING_OBJECT: 0,
       RECOVERED: 1,
       IN_PROGRESS: 1,
@@ -66,6 +67,7 @@ describe('reconcileDay: what needs attention', () => {
       FAILED: 2,
       ABORTED: 1,
       INCOMPLETE: 1,
+      MISSING: 0,
       MISSING_OBJECT: 0,
       DISPUTED: 0,
     });
@@ -671,7 +673,7 @@ describe('reconcileDay: log-delivery health', () => {
     expect(r.health.ingestLagMs).toBeNull();
     // An unmeasured lag is left out of the figures, not shown as "unknown".
     expect(healthFigures(r).join('; ')).toBe(
-      '24 log objects delivered; 0 malformed lines skipped; dead-letter queue depth unknown',
+      'every hour had log objects; 24 log objects delivered; 0 malformed lines skipped; dead-letter queue depth unknown',
     );
   });
 
