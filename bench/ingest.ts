@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { INGEST_NODE_OPTIONS } from '../config/runtime.ts';
-import { simulateDay } from '../core/simulate/simulate.ts';
 import { mapLimit } from '../core/util/concurrency.ts';
 import { LocalStack } from '../local/stack.ts';
+import { simulateDay } from '../simulate/simulate.ts';
 import { type Figure, fmt } from './harness.ts';
 
 export async function runWritesBench(recordings: number): Promise<{

@@ -7,7 +7,7 @@
  * (`bundled.ts`).
  */
 
-import { simulateDay } from '../core/simulate/simulate.ts';
+import { simulateDay } from '../simulate/simulate.ts';
 import type { Parsers } from './bundled.ts';
 import { type Figure, fmt, median, timeRuns } from './harness.ts';
 

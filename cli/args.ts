@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../config/load-config.ts';
-import { isIsoDate } from '../core/time/day-window.ts';
+import { isIsoDate } from '../core/day/window.ts';
 import { UsageError } from './errors.ts';
 
 export interface Option {

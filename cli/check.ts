@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import type { KeyStatusRecord } from '../core/model/derive.ts';
 import { visible } from '../core/report/escape.ts';
-import { compareWithExpected } from '../core/simulate/expected.ts';
-import type { ExpectedDay } from '../core/simulate/simulate.ts';
+import { compareWithExpected } from '../simulate/expected.ts';
+import type { ExpectedDay } from '../simulate/simulate.ts';
 import { RunError, UsageError } from './errors.ts';
 
 export async function readExpected(path: string): Promise<ExpectedDay> {

@@ -16,13 +16,13 @@ import middy from '@middy/core';
 import { SesIdentityVerifier } from '../adapters/ses/identity-verifier.ts';
 import { Env } from '../config/env.ts';
 import { loadDigestConfig, requireSetting } from '../config/load-config.ts';
-import { DigestInputError } from '../core/digest/errors.ts';
 import type { RecipientCheck } from '../core/digest/events.ts';
 import type { IdentityVerifier } from '../core/digest/ports.ts';
 import {
   checkRecipients,
   identitiesToCheck,
 } from '../core/digest/recipients.ts';
+import { DigestInputError } from '../core/errors.ts';
 import { logger } from './logger.ts';
 
 export interface CheckRecipientsDeps {

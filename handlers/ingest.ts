@@ -2,7 +2,7 @@
  * Ingest Lambda: an SQS batch of S3 event notifications (one per new log
  * object) in, the uploads index updated, partial batch failures out so only
  * the failed messages come back. Wiring only; the work is in
- * core/ingest/ingest-object.ts.
+ * core/ingest/ingest-batch.ts.
  */
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -22,13 +22,13 @@ import { S3LogSource } from '../adapters/s3/log-source.ts';
 import { SnsAlertPublisher } from '../adapters/sns/alert-publisher.ts';
 import { Env } from '../config/env.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
-import type { ManifestIngestResult } from '../core/ingest/ingest-manifest.ts';
 import {
   type BatchResult,
   type IngestDeps,
   type IngestObjectResult,
   ingestBatch,
-} from '../core/ingest/ingest-object.ts';
+} from '../core/ingest/ingest-batch.ts';
+import type { ManifestIngestResult } from '../core/ingest/ingest-manifest.ts';
 import { parseKeyPattern } from '../core/manifest/key-pattern.ts';
 import type { LogObjectRef } from '../core/ports.ts';
 import { logger } from './logger.ts';

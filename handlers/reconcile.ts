@@ -3,7 +3,7 @@
  * day (GetQueryResults of the execution QueryAthena ran) and S3 itself
  * (ListMultipartUploads, HeadObject of completed recordings) into the
  * digest report, kept as JSON in the reports bucket; uploads only Athena saw
- * are written back to the index. Wiring only: core/digest/reconcile-digest.ts.
+ * are written back to the index. Wiring only: core/reconcile/reconcile-digest.ts.
  *
  * Environment: SENTINEL_TABLE_NAME, SENTINEL_RECORDINGS_BUCKET,
  * SENTINEL_REPORTS_BUCKET; optional SENTINEL_REPORTS_PREFIX,
@@ -47,7 +47,7 @@ import {
 import {
   type DigestReconcileDeps,
   reconcileDigest,
-} from '../core/digest/reconcile-digest.ts';
+} from '../core/reconcile/reconcile-digest.ts';
 import {
   parseSitePattern,
   type SitePattern,

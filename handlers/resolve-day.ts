@@ -10,13 +10,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { loadDigestConfig } from '../config/load-config.ts';
-import { DigestInputError } from '../core/digest/errors.ts';
 import {
   parseExecutionInput,
   parseResolveDayEvent,
   type ResolvedDay,
 } from '../core/digest/events.ts';
 import { parseInstant, resolveReportDay } from '../core/digest/resolve-day.ts';
+import { DigestInputError } from '../core/errors.ts';
 import { dailyDigestAthenaParameters } from '../workflows/daily-digest.ts';
 import { logger } from './logger.ts';
 

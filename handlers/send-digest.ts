@@ -22,12 +22,12 @@ import { S3ReportStore } from '../adapters/s3/report-store.ts';
 import { SesMailer } from '../adapters/ses/ses-mailer.ts';
 import { Env } from '../config/env.ts';
 import { loadDigestConfig, requireSetting } from '../config/load-config.ts';
-import { DigestInputError } from '../core/digest/errors.ts';
 import {
   parseSendDigestEvent,
   type SendDigestResult,
 } from '../core/digest/events.ts';
 import { type SendDigestDeps, sendDigest } from '../core/digest/send-digest.ts';
+import { DigestInputError } from '../core/errors.ts';
 import { logger } from './logger.ts';
 
 export interface SendDigestHandlerDeps extends SendDigestDeps {

@@ -25,6 +25,7 @@ import type {
 } from 'aws-lambda';
 import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { dayWindowMs, isIsoDate } from '../core/day/window.ts';
 import { ATTENTION_STATUSES } from '../core/model/status.ts';
 import type { UploadStore } from '../core/ports.ts';
 import {
@@ -34,7 +35,6 @@ import {
   recordingStatus,
 } from '../core/queries.ts';
 import { parseS3Uri } from '../core/s3-uri.ts';
-import { dayWindowMs, isIsoDate } from '../core/time/day-window.ts';
 import { logger } from './logger.ts';
 
 export interface StatusApiDeps {

@@ -18,13 +18,13 @@ import {
   type LogScan,
   type PartitionFileLister,
 } from '../adapters/duckdb/duckdb-query-runner.ts';
-import type { ReconcileRow } from '../core/reconcile/ports.ts';
-import { RECONCILE_COLUMNS } from '../core/reconcile/rows.ts';
 import {
   isPartitionDate,
-  type ReconcileWindow,
-  reconcileWindow,
-} from '../core/reconcile/window.ts';
+  type UtcWindow,
+  utcWindow,
+} from '../core/day/window.ts';
+import type { ScanRow } from '../core/scan/ports.ts';
+import { SCAN_COLUMNS } from '../core/scan/rows.ts';
 import { isRecord } from '../core/validate.ts';
 import {
   ReconcileParameter,
@@ -53,7 +53,7 @@ const ORDER = renderReconcileQuery({
 const PARTITION_PREDICATE = '"timestamp" IN (?, ?)';
 
 /** The report window of Athena's execution parameters, validated. */
-export function windowOfParameters(values: readonly string[]): ReconcileWindow {
+export function windowOfParameters(values: readonly string[]): UtcWindow {
   const bad = (why: string): never => {
     throw new LocalAthenaError('Athena.InvalidRequestException', why);
   };
@@ -71,7 +71,7 @@ export function windowOfParameters(values: readonly string[]): ReconcileWindow {
     if (!/^[0-9]{1,16}$/.test(v)) bad(`${name} is not epoch milliseconds`);
     return Number(v);
   };
-  const w = reconcileWindow(
+  const w = utcWindow(
     time(ReconcileParameter.WINDOW_START),
     time(ReconcileParameter.WINDOW_END),
   );
@@ -94,7 +94,7 @@ export interface LocalAthenaOptions {
 }
 
 export class LocalAthena {
-  private readonly results = new Map<string, ReconcileRow[]>();
+  private readonly results = new Map<string, ScanRow[]>();
   private readonly runner: DuckDbReconcileQueryRunner;
 
   /** What the last query read of the local logs (files, bytes, lines). */
@@ -149,7 +149,7 @@ export class LocalAthena {
       );
     const window = windowOfParameters(params);
     const submitted = new Date();
-    const rows = await this.runner.reconcileRows(window);
+    const rows = await this.runner.scanRows(window);
     const id = randomUUID();
     this.results.set(id, rows);
     return {
@@ -203,13 +203,13 @@ export class LocalAthena {
       UpdateCount: 0,
       ResultSet: {
         Rows: [
-          ...(header ? [{ Data: RECONCILE_COLUMNS.map((c) => cell(c)) }] : []),
+          ...(header ? [{ Data: SCAN_COLUMNS.map((c) => cell(c)) }] : []),
           ...page.map((r) => ({
-            Data: RECONCILE_COLUMNS.map((c) => cell(r[c] ?? null)),
+            Data: SCAN_COLUMNS.map((c) => cell(r[c] ?? null)),
           })),
         ],
         ResultSetMetadata: {
-          ColumnInfo: RECONCILE_COLUMNS.map((c) => ({
+          ColumnInfo: SCAN_COLUMNS.map((c) => ({
             CatalogName: 'hive',
             Name: c,
             Label: c,

@@ -14,8 +14,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { RecordingObject } from '../core/simulate/simulate.ts';
 import { mapLimit } from '../core/util/concurrency.ts';
+import type { RecordingObject } from '../simulate/simulate.ts';
 
 /** Puts every recording; returns how many. */
 export async function materializeRecordings(

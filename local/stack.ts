@@ -26,11 +26,11 @@ import { ensureUploadsTable } from '../adapters/dynamodb/table-admin.ts';
 import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
 import { S3LogSource } from '../adapters/s3/log-source.ts';
 import { DEFAULT_MANIFEST_PREFIX } from '../config/stack-outputs.ts';
-import type { ManifestIngestResult } from '../core/ingest/ingest-manifest.ts';
 import type {
   BatchResult,
   IngestObjectResult,
-} from '../core/ingest/ingest-object.ts';
+} from '../core/ingest/ingest-batch.ts';
+import type { ManifestIngestResult } from '../core/ingest/ingest-manifest.ts';
 import type { KeyPattern } from '../core/manifest/key-pattern.ts';
 import { DEFAULT_STALL_WINDOW_MS } from '../core/model/status.ts';
 import {

@@ -47,7 +47,7 @@
  * details are passed as `States.JsonToString($.error)`, which holds whether
  * or not Step Functions gave a `Cause`.
  */
-import type { ReconcileWindow } from '../core/reconcile/window.ts';
+import type { UtcWindow } from '../core/day/window.ts';
 import { TRANSIENT_ERRORS } from '../core/util/transient.ts';
 import {
   athenaExecutionParameters,
@@ -582,6 +582,6 @@ const PARAMETER_ORDER = renderReconcileQuery({
  * order of the query's placeholders (the same whatever the table's names):
  * what ResolveDay puts at `$.day.athenaParameters`.
  */
-export function dailyDigestAthenaParameters(window: ReconcileWindow): string[] {
+export function dailyDigestAthenaParameters(window: UtcWindow): string[] {
   return athenaExecutionParameters(PARAMETER_ORDER, window);
 }

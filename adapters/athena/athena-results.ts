@@ -9,12 +9,9 @@ import {
   InvalidRequestException,
   paginateGetQueryResults,
 } from '@aws-sdk/client-athena';
-import { ReconcileQueryError } from '../../core/reconcile/errors.ts';
-import type {
-  ReconcileQueryRunner,
-  ReconcileRow,
-} from '../../core/reconcile/ports.ts';
-import type { ReconcileWindow } from '../../core/reconcile/window.ts';
+import type { UtcWindow } from '../../core/day/window.ts';
+import { ScanQueryError } from '../../core/errors.ts';
+import type { ScanQueryRunner, ScanRow } from '../../core/scan/ports.ts';
 
 /**
  * Turns GetQueryResults pages into rows. Athena puts the column labels in
@@ -24,7 +21,7 @@ import type { ReconcileWindow } from '../../core/reconcile/window.ts';
  * Feed pages in order with `push`, then take `rows`.
  */
 export class QueryResultRows {
-  readonly rows: ReconcileRow[] = [];
+  readonly rows: ScanRow[] = [];
   private header: string[] | undefined;
 
   push(page: GetQueryResultsOutput): void {
@@ -37,14 +34,12 @@ export class QueryResultRows {
       this.header = (first.Data ?? []).map((d, i) => {
         const name = d.VarCharValue;
         if (name === undefined || name === '') {
-          throw new ReconcileQueryError(
-            `result header column ${i} has no name`,
-          );
+          throw new ScanQueryError(`result header column ${i} has no name`);
         }
         return name;
       });
       if (new Set(this.header).size !== this.header.length) {
-        throw new ReconcileQueryError(
+        throw new ScanQueryError(
           `result header repeats a column: ${this.header.join(', ')}`,
         );
       }
@@ -52,7 +47,7 @@ export class QueryResultRows {
       if (info !== undefined) {
         const names = info.map((c) => c.Label ?? c.Name);
         if (names.join('\u0000') !== this.header.join('\u0000')) {
-          throw new ReconcileQueryError(
+          throw new ScanQueryError(
             `result header ${this.header.join(', ')} is not the columns ${names.join(', ')}`,
           );
         }
@@ -63,7 +58,7 @@ export class QueryResultRows {
     for (let r = start; r < data.length; r++) {
       const values = data[r]?.Data ?? [];
       if (values.length !== header.length) {
-        throw new ReconcileQueryError(
+        throw new ScanQueryError(
           `result row has ${values.length} values for ${header.length} columns`,
         );
       }
@@ -79,7 +74,7 @@ export class QueryResultRows {
 /** Rows of a whole result given as its pages, in order (see `QueryResultRows`). */
 export function rowsFromQueryResults(
   pages: Iterable<GetQueryResultsOutput>,
-): ReconcileRow[] {
+): ScanRow[] {
   const out = new QueryResultRows();
   for (const page of pages) out.push(page);
   return out.rows;
@@ -102,10 +97,10 @@ export interface AthenaReconcileResultsOptions {
  * hands the execution id on; this reads every page of its results.
  *
  * A query that did not succeed, or an unknown execution id, becomes a
- * `ReconcileQueryError`; throttling and service errors are left to throw so
+ * `ScanQueryError`; throttling and service errors are left to throw so
  * the workflow retries.
  */
-export class AthenaReconcileResults implements ReconcileQueryRunner {
+export class AthenaReconcileResults implements ScanQueryRunner {
   private readonly client: AthenaClient;
   private readonly queryExecutionId: string;
   private readonly pageSize: number;
@@ -116,7 +111,7 @@ export class AthenaReconcileResults implements ReconcileQueryRunner {
     this.pageSize = options.pageSize ?? 1000;
   }
 
-  async reconcileRows(_window: ReconcileWindow): Promise<ReconcileRow[]> {
+  async scanRows(_window: UtcWindow): Promise<ScanRow[]> {
     const out = new QueryResultRows();
     try {
       const pages = paginateGetQueryResults(
@@ -126,7 +121,7 @@ export class AthenaReconcileResults implements ReconcileQueryRunner {
       for await (const page of pages) out.push(page);
     } catch (err) {
       if (err instanceof InvalidRequestException) {
-        throw new ReconcileQueryError(
+        throw new ScanQueryError(
           `cannot read the results of Athena query ${this.queryExecutionId}: ${err.message}`,
           { cause: err },
         );

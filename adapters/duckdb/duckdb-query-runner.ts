@@ -17,12 +17,9 @@ import {
   listValue,
   VARCHAR,
 } from '@duckdb/node-api';
-import { ReconcileQueryError } from '../../core/reconcile/errors.ts';
-import type {
-  ReconcileQueryRunner,
-  ReconcileRow,
-} from '../../core/reconcile/ports.ts';
-import type { ReconcileWindow } from '../../core/reconcile/window.ts';
+import type { UtcWindow } from '../../core/day/window.ts';
+import { ScanQueryError } from '../../core/errors.ts';
+import type { ScanQueryRunner, ScanRow } from '../../core/scan/ports.ts';
 import {
   DUCKDB_ACCESS_LOG_LINES,
   DUCKDB_ACCESS_LOG_TABLE,
@@ -149,7 +146,7 @@ export async function runDuckDbQuery(
   connection: DuckDBConnection,
   sql: string,
   values: readonly (ParameterValue | readonly string[])[],
-): Promise<ReconcileRow[]> {
+): Promise<ScanRow[]> {
   const bound = values.map(bindable);
   try {
     const reader = await connection.runAndReadAll(
@@ -163,10 +160,9 @@ export async function runDuckDbQuery(
       return out;
     });
   } catch (err) {
-    throw new ReconcileQueryError(
-      `DuckDB query failed: ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw new ScanQueryError(`DuckDB query failed: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -191,7 +187,7 @@ export interface DuckDbReconcileQueryRunnerOptions {
  * reach DuckDB as SQL; they are still checked to be plain absolute paths.
  * `lastScan` says what the last run read.
  */
-export class DuckDbReconcileQueryRunner implements ReconcileQueryRunner {
+export class DuckDbReconcileQueryRunner implements ScanQueryRunner {
   private static readonly query: RenderedQuery = renderReconcileQuery({
     dialect: SqlDialect.DUCKDB,
   });
@@ -222,7 +218,7 @@ export class DuckDbReconcileQueryRunner implements ReconcileQueryRunner {
     return this.connection;
   }
 
-  async reconcileRows(window: ReconcileWindow): Promise<ReconcileRow[]> {
+  async scanRows(window: UtcWindow): Promise<ScanRow[]> {
     // One run at a time: the stand-in table belongs to the connection.
     const run = this.running.then(() => this.run(window));
     this.running = run.then(
@@ -232,7 +228,7 @@ export class DuckDbReconcileQueryRunner implements ReconcileQueryRunner {
     return run;
   }
 
-  private async run(window: ReconcileWindow): Promise<ReconcileRow[]> {
+  private async run(window: UtcWindow): Promise<ScanRow[]> {
     const files = await this.listFiles(window.partitionDates);
     if (files.length === 0) {
       this.lastScan = { files: 0, bytes: 0, lines: 0 };

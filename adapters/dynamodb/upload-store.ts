@@ -44,6 +44,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { UploadsTableSchema as T } from '../../config/table.ts';
+import { utcHourName, utcHours } from '../../core/day/window.ts';
 import {
   ALERT_LEASE_MS,
   type AlertClaim,
@@ -74,7 +75,6 @@ import {
   type UploadStore,
   type WriteCount,
 } from '../../core/ports.ts';
-import { utcHourName, utcHours } from '../../core/time/day-window.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
 import { StoreError } from '../errors.ts';
 import {

@@ -5,9 +5,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ReportUnavailableError } from '../../core/digest/errors.ts';
 import type { ReportRef } from '../../core/digest/events.ts';
 import type { ReportStore } from '../../core/digest/ports.ts';
+import { ReportUnavailableError } from '../../core/errors.ts';
 
 export class S3ReportStore implements ReportStore {
   constructor(

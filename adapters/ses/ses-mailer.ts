@@ -16,8 +16,8 @@ import {
   SendRawEmailCommand,
 } from '@aws-sdk/client-ses';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { DigestSendError } from '../../core/digest/errors.ts';
 import type { DigestEmail, Mailer } from '../../core/digest/ports.ts';
+import { DigestSendError } from '../../core/errors.ts';
 
 /** The MIME message of an e-mail (Bcc never written). */
 export async function composeMime(email: DigestEmail): Promise<Uint8Array> {

@@ -1,8 +1,8 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { shellQuote, visible } from '../../core/report/escape.ts';
-import { SIMULATED_SITE_PATTERN } from '../../core/simulate/silence.ts';
-import type { ExpectedDay } from '../../core/simulate/simulate.ts';
+import { SIMULATED_SITE_PATTERN } from '../../simulate/silence.ts';
+import type { ExpectedDay } from '../../simulate/simulate.ts';
 import {
   type CommandSpec,
   integer,

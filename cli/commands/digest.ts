@@ -11,14 +11,14 @@ import {
   isTimeZone,
   loadDigestConfig,
 } from '../../config/load-config.ts';
-import { DigestInputError } from '../../core/digest/errors.ts';
 import type {
   DigestExecutionInput,
   ReportRef,
 } from '../../core/digest/events.ts';
-import { causeOf } from '../../core/digest/reconcile-digest.ts';
 import { resolveReportDay } from '../../core/digest/resolve-day.ts';
 import { parseStoredReport } from '../../core/digest/send-digest.ts';
+import { causeOf } from '../../core/digest/step-failure.ts';
+import { DigestInputError } from '../../core/errors.ts';
 import type { DigestReport } from '../../core/report/digest-report.ts';
 import { json as reportJson } from '../../core/report/render.ts';
 import {

@@ -1,4 +1,5 @@
 import { isTimeZone } from '../../config/load-config.ts';
+import { dayWindowMs } from '../../core/day/window.ts';
 import type { KeyStatusRecord } from '../../core/model/derive.ts';
 import {
   DEFAULT_STALL_WINDOW_MS,
@@ -7,7 +8,6 @@ import {
 } from '../../core/model/status.ts';
 import type { KeyRef } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor, listPage } from '../../core/queries.ts';
-import { dayWindowMs } from '../../core/time/day-window.ts';
 import {
   bool,
   type CommandSpec,

@@ -11,6 +11,8 @@ import {
 import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { UploadStatus } from '../../core/model/status.ts';
+import { isBucketName } from '../../core/validate.ts';
+import { materializeRecordings } from '../../local/recordings.ts';
 import {
   datesBefore,
   expectedQuietSites,
@@ -22,7 +24,7 @@ import {
   manifestLine,
   SIMULATED_SITE_PATTERN,
   SIMULATED_SITES,
-} from '../../core/simulate/silence.ts';
+} from '../../simulate/silence.ts';
 import {
   type ExpectedDay,
   type ExpectedManifests,
@@ -30,9 +32,7 @@ import {
   type SimulateOptions,
   type SimulationOutput,
   simulateDayStream,
-} from '../../core/simulate/simulate.ts';
-import { isBucketName } from '../../core/validate.ts';
-import { materializeRecordings } from '../../local/recordings.ts';
+} from '../../simulate/simulate.ts';
 import {
   bool,
   type CommandSpec,

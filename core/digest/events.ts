@@ -4,8 +4,10 @@
  * handler validates its event with the `parse…` function here instead of
  * trusting it; a bad event is a `DigestInputError` naming the field.
  */
+
+import type { ReportDay } from '../day/window.ts';
+import { DigestInputError } from '../errors.ts';
 import type { Coverage, ReportStatus } from '../report/digest-report.ts';
-import { DigestInputError } from './errors.ts';
 
 /** What an execution may be started with; every field is optional. */
 export interface DigestExecutionInput {
@@ -26,17 +28,9 @@ export interface ResolveDayEvent {
 }
 
 /** The report day, resolved (the resolve-day Task's result, at `$.day`). */
-export interface ResolvedDay {
-  /** `YYYY-MM-DD` in `timeZone`. */
-  date: string;
-  timeZone: string;
-  /** ISO 8601 UTC instant the statuses are derived at. */
-  asOf: string;
-  /** The day as a UTC window `[start, end)`, ISO 8601. */
-  window: { start: string; end: string };
-  /** The UTC dates (`yyyy/MM/dd`) of the log partitions the window touches. */
-  partitionDates: string[];
-  /** Athena's `ExecutionParameters` for the reconciliation query. */
+/** The resolved day with Athena's parameters for the scan query. */
+export interface ResolvedDay extends ReportDay {
+  /** Athena's `ExecutionParameters` for the scan query. */
   athenaParameters: string[];
 }
 

@@ -5,7 +5,7 @@
  * (SES rejects the whole message otherwise), so the others are left out and
  * reported to the admin.
  */
-import { SenderNotVerifiedError } from './errors.ts';
+import { SenderNotVerifiedError } from '../errors.ts';
 import type { RecipientCheck, UnverifiedRecipient } from './events.ts';
 
 const VERIFIED = 'Success';

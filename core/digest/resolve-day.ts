@@ -4,18 +4,17 @@
  * Pure: "now" is an argument (the execution's start time).
  */
 import { isoTime } from '../access-log/time.ts';
-import { type ReconcileWindow, reconcileWindow } from '../reconcile/window.ts';
 import {
   type DayWindow,
   dayWindow,
   isIsoDate,
+  type ReportDay,
+  type UtcWindow,
+  utcWindow,
   yesterday,
-} from '../time/day-window.ts';
-import { DigestInputError } from './errors.ts';
-import type { DigestExecutionInput, ResolvedDay } from './events.ts';
-
-/** The resolved day before the Athena parameters are added. */
-export type ReportDay = Omit<ResolvedDay, 'athenaParameters'>;
+} from '../day/window.ts';
+import { DigestInputError } from '../errors.ts';
+import type { DigestExecutionInput } from './events.ts';
 
 const INSTANT =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -37,7 +36,7 @@ export function parseInstant(s: string): number | null {
 export function resolveReportDay(
   input: DigestExecutionInput,
   o: { timeZone: string; now: number },
-): { day: ReportDay; window: DayWindow; reconcile: ReconcileWindow } {
+): { day: ReportDay; window: DayWindow; reconcile: UtcWindow } {
   const timeZone = input.timeZone ?? o.timeZone;
   let asOf = o.now;
   if (input.asOf !== undefined) {
@@ -65,9 +64,9 @@ export function resolveReportDay(
     throw new DigestInputError(
       `asOf ${isoTime(asOf)} is before the day ${date} begins (${w.window.start})`,
     );
-  let reconcile: ReconcileWindow;
+  let reconcile: UtcWindow;
   try {
-    reconcile = reconcileWindow(start, end);
+    reconcile = utcWindow(start, end);
   } catch (err) {
     throw new DigestInputError((err as Error).message, { cause: err });
   }
@@ -90,7 +89,7 @@ export function resolveReportDay(
  */
 export function windowsOf(day: ReportDay): {
   window: DayWindow;
-  reconcile: ReconcileWindow;
+  reconcile: UtcWindow;
   asOf: number;
 } {
   const asOf = parseInstant(day.asOf);

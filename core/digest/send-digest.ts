@@ -4,17 +4,18 @@
  * sent, for the auditor), sends it to the deliverable recipients and says
  * what the admin must hear about the others.
  */
+
+import { isIsoDate } from '../day/window.ts';
+import { ReportUnavailableError } from '../errors.ts';
+import { reportFolder } from '../reconcile/reconcile-digest.ts';
 import {
   type DigestReport,
   REPORT_STATUS_ORDER,
 } from '../report/digest-report.ts';
 import { csv, json } from '../report/render.ts';
-import { isIsoDate } from '../time/day-window.ts';
 import { adminNotice, digestEmail } from './email.ts';
-import { ReportUnavailableError } from './errors.ts';
 import type { ReportRef, SendDigestEvent, SendDigestResult } from './events.ts';
 import type { Mailer, ReportStore } from './ports.ts';
-import { reportFolder } from './reconcile-digest.ts';
 
 export interface SendDigestDeps {
   reports: ReportStore;

@@ -8,6 +8,7 @@
  * gathers their input.
  */
 import { isoTime } from '../access-log/time.ts';
+import { dayWindow } from '../day/window.ts';
 import type { ManifestSummary } from '../manifest/manifest-reader.ts';
 import {
   deriveRecordingStatus,
@@ -25,7 +26,6 @@ import {
   type SiteDay,
 } from '../sites/quiet-sites.ts';
 import { groupOf, type SitePattern } from '../sites/site-pattern.ts';
-import { dayWindow } from '../time/day-window.ts';
 import { mapLimit } from '../util/concurrency.ts';
 
 const HOUR = 3_600_000;

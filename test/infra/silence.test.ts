@@ -8,7 +8,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Env } from '../../config/env.ts';
-import type { IngestObjectResult } from '../../core/ingest/ingest-object.ts';
+import type { IngestObjectResult } from '../../core/ingest/ingest-batch.ts';
 import { PowertoolsIngestMetrics } from '../../handlers/ingest.ts';
 import { ContextError, readSettings } from '../../infra/context.ts';
 import { FULL_CONTEXT, synthesize } from './support/synth.ts';

@@ -15,7 +15,7 @@ import {
   loadDuckDbAccessLog,
   runDuckDbQuery,
 } from '../../adapters/duckdb/duckdb-query-runner.ts';
-import type { ReconcileRow } from '../../core/reconcile/ports.ts';
+import type { ScanRow } from '../../core/scan/ports.ts';
 import {
   ACCESS_LOG_COLUMNS,
   ACCESS_LOG_REGEX,
@@ -62,7 +62,7 @@ function readLines(file: string): string {
 }
 
 describe.each(Object.entries(FILES))('%s fixture in DuckDB', (_name, file) => {
-  let rows: ReconcileRow[];
+  let rows: ScanRow[];
 
   beforeAll(async () => {
     await loadDuckDbAccessLog(db, [file]);

@@ -15,10 +15,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDbUploadStore } from '../../adapters/dynamodb/upload-store.ts';
 import { S3LogSource } from '../../adapters/s3/log-source.ts';
 import { ALERT_LEASE_MS } from '../../core/ingest/alerts.ts';
-import { simulateDay } from '../../core/simulate/simulate.ts';
 import { createIngestHandler } from '../../handlers/ingest.ts';
 import { OutboxAlertPublisher } from '../../local/outbox.ts';
 import { CollectingMetrics, LocalStack } from '../../local/stack.ts';
+import { simulateDay } from '../../simulate/simulate.ts';
 import {
   dropShare,
   type FaultyDynamo,

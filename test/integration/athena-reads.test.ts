@@ -9,15 +9,15 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  type LogObject,
-  type SimulatedDay,
-  simulateDay,
-} from '../../core/simulate/simulate.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
 import { logger } from '../../handlers/logger.ts';
 import { LocalDigest, type LocalDigestRun } from '../../local/digest.ts';
 import { LocalStack } from '../../local/stack.ts';
+import {
+  type LogObject,
+  type SimulatedDay,
+  simulateDay,
+} from '../../simulate/simulate.ts';
 
 const DATE = '2026-03-14';
 

@@ -28,6 +28,7 @@ import { AthenaReconcileResults } from '../../adapters/athena/athena-results.ts'
 import { DuckDbReconcileQueryRunner } from '../../adapters/duckdb/duckdb-query-runner.ts';
 import { partitionKey } from '../../adapters/dynamodb/upload-store.ts';
 import { S3RecordingsInspector } from '../../adapters/s3/recordings.ts';
+import { dayWindow, utcDayWindow } from '../../core/day/window.ts';
 import type { RecordingsInspector } from '../../core/digest/ports.ts';
 import {
   deriveKeyStatus,
@@ -36,13 +37,10 @@ import {
 import { keyId } from '../../core/model/state.ts';
 import { DEFAULT_STALL_WINDOW_MS } from '../../core/model/status.ts';
 import { listActive } from '../../core/queries.ts';
-import { keyStatesFromReconcileRows } from '../../core/reconcile/rows.ts';
-import { utcDayWindow } from '../../core/reconcile/window.ts';
+import { reconcileDay } from '../../core/reconcile/reconcile-day.ts';
 import type { DigestReport } from '../../core/report/digest-report.ts';
-import { reconcileDay } from '../../core/report/reconcile.ts';
 import { CSV_COLUMNS } from '../../core/report/render.ts';
-import { type ExpectedDay, simulateDay } from '../../core/simulate/simulate.ts';
-import { dayWindow } from '../../core/time/day-window.ts';
+import { keyStatesFromScanRows } from '../../core/scan/rows.ts';
 import { logger } from '../../handlers/logger.ts';
 import { LocalAthena } from '../../local/athena.ts';
 import {
@@ -55,6 +53,7 @@ import {
 import { s3rverPartitionLister } from '../../local/log-files.ts';
 import { materializeRecordings } from '../../local/recordings.ts';
 import { LocalStack } from '../../local/stack.ts';
+import { type ExpectedDay, simulateDay } from '../../simulate/simulate.ts';
 import {
   athenaQueryString,
   dailyDigestAthenaParameters,
@@ -326,11 +325,11 @@ describe('every branch, on the same local state', () => {
         client,
         queryExecutionId: String(started.QueryExecution.QueryExecutionId),
         pageSize: 37,
-      }).reconcileRows(window);
+      }).scanRows(window);
       const direct = await new DuckDbReconcileQueryRunner({
         listFiles: s3rverPartitionLister(join(stack.s3Dir, stack.logBucket)),
-      }).reconcileRows(window);
-      const sql = keyStatesFromReconcileRows(rows)
+      }).scanRows(window);
+      const sql = keyStatesFromScanRows(rows)
         .map((s) => deriveKeyStatus(s, derive))
         .filter((r): r is KeyStatusRecord => r !== null);
       const index = await listActive(stack.store, {
@@ -619,7 +618,7 @@ describe('every branch, on the same local state', () => {
     expect(report.confirmed).toBe(false);
     expect(report.coverage.athena).toBe('UNAVAILABLE');
     expect(report.coverage.athenaError).toMatch(
-      /^the query ran \(no-such-execution\) but its results could not be read: ReconcileQueryError: .*QUERY_NOT_FOUND/,
+      /^the query ran \(no-such-execution\) but its results could not be read: ScanQueryError: .*QUERY_NOT_FOUND/,
     );
     expect(report.attention.map((a) => a.key).sort()).toEqual(
       attentionKeys(expected),

@@ -13,9 +13,9 @@ import { ContributionBuilder } from '../../core/ingest/contribution.ts';
 import { deriveKeyStatus } from '../../core/model/derive.ts';
 import { FactKind, UploadOperation } from '../../core/model/facts.ts';
 import { keyId, StateIndex } from '../../core/model/state.ts';
-import { Random } from '../../core/simulate/random.ts';
-import { simulateDay } from '../../core/simulate/simulate.ts';
 import { LOCAL_TABLE, LocalStack } from '../../local/stack.ts';
+import { Random } from '../../simulate/random.ts';
+import { simulateDay } from '../../simulate/simulate.ts';
 import { canonicalState } from '../support/canonical.ts';
 
 let stack: LocalStack;

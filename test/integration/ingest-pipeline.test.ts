@@ -15,12 +15,6 @@ import { S3LogSource } from '../../adapters/s3/log-source.ts';
 import { parseText } from '../../core/access-log/parse.ts';
 import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
 import type { UploadAlert, UploadStore } from '../../core/ports.ts';
-import { compareWithExpected } from '../../core/simulate/expected.ts';
-import { Random } from '../../core/simulate/random.ts';
-import {
-  type SimulatedDay,
-  simulateDay,
-} from '../../core/simulate/simulate.ts';
 import {
   createIngestHandler,
   type IngestHandlerDeps,
@@ -28,6 +22,9 @@ import {
 } from '../../handlers/ingest.ts';
 import { OutboxAlertPublisher } from '../../local/outbox.ts';
 import { CollectingMetrics, LocalStack } from '../../local/stack.ts';
+import { compareWithExpected } from '../../simulate/expected.ts';
+import { Random } from '../../simulate/random.ts';
+import { type SimulatedDay, simulateDay } from '../../simulate/simulate.ts';
 import {
   auditAlerts,
   putObjects,

@@ -9,12 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3LogSource } from '../../adapters/s3/log-source.ts';
 import type { RecordingStatusRecord } from '../../core/model/expected.ts';
 import { recordingStatus } from '../../core/queries.ts';
-import {
-  type SimulatedDay,
-  simulateDay,
-} from '../../core/simulate/simulate.ts';
 import { createIngestHandler } from '../../handlers/ingest.ts';
 import { CollectingMetrics, LocalStack } from '../../local/stack.ts';
+import { type SimulatedDay, simulateDay } from '../../simulate/simulate.ts';
 import { putObjects, sqsEvent } from '../support/stack.ts';
 
 const DAY: SimulatedDay = simulateDay({

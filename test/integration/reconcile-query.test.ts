@@ -16,23 +16,20 @@ import {
 } from '../../adapters/duckdb/duckdb-query-runner.ts';
 import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
 import {
+  type UtcWindow,
+  utcDayWindow,
+  utcWindow,
+} from '../../core/day/window.ts';
+import {
   deriveKeyStatus,
   type KeyStatusRecord,
 } from '../../core/model/derive.ts';
 import { type KeyState, StateIndex } from '../../core/model/state.ts';
 import { UploadStatus } from '../../core/model/status.ts';
-import type { ReconcileRow } from '../../core/reconcile/ports.ts';
-import { keyStatesFromReconcileRows } from '../../core/reconcile/rows.ts';
-import {
-  type ReconcileWindow,
-  reconcileWindow,
-  utcDayWindow,
-} from '../../core/reconcile/window.ts';
-import { Random } from '../../core/simulate/random.ts';
-import {
-  type SimulatedDay,
-  simulateDay,
-} from '../../core/simulate/simulate.ts';
+import type { ScanRow } from '../../core/scan/ports.ts';
+import { keyStatesFromScanRows } from '../../core/scan/rows.ts';
+import { Random } from '../../simulate/random.ts';
+import { type SimulatedDay, simulateDay } from '../../simulate/simulate.ts';
 import { canonicalState } from '../support/canonical.ts';
 
 const DATE = '2026-03-14';
@@ -70,7 +67,7 @@ function runnerFor(partitions: string): DuckDbReconcileQueryRunner {
 }
 
 /** The core model's states from the window's partition files. */
-function coreStates(day: SimulatedDay, w: ReconcileWindow): KeyState[] {
+function coreStates(day: SimulatedDay, w: UtcWindow): KeyState[] {
   const index = new StateIndex();
   for (const o of day.objects) {
     if (!w.partitionDates.some((d) => o.key.includes(`/${d}/`))) continue;
@@ -111,15 +108,15 @@ describe.each(['1', '42', 'tuesday'])('simulated day, seed %s', (seed) => {
     failureRate: 0.3,
   });
   const window = utcDayWindow(DATE);
-  let rows: ReconcileRow[];
+  let rows: ScanRow[];
 
   beforeAll(async () => {
     const partitions = await writeDay(day, join(dir, `seed-${seed}`));
-    rows = await runnerFor(partitions).reconcileRows(window);
+    rows = await runnerFor(partitions).scanRows(window);
   });
 
   it('rebuilds exactly the key states the core model builds', () => {
-    const sql = byKey(keyStatesFromReconcileRows(rows));
+    const sql = byKey(keyStatesFromScanRows(rows));
     const core = byKey(coreStates(day, window));
     expect([...sql.keys()].sort()).toEqual([...core.keys()].sort());
     for (const [k, s] of core) {
@@ -128,7 +125,7 @@ describe.each(['1', '42', 'tuesday'])('simulated day, seed %s', (seed) => {
   });
 
   it('derives the same status records, upload by upload', () => {
-    const sql = statuses(day, keyStatesFromReconcileRows(rows));
+    const sql = statuses(day, keyStatesFromScanRows(rows));
     const core = statuses(day, coreStates(day, window));
     expect(sql).toEqual(core);
     // A comparison worth making: every status, failures and failed parts.
@@ -153,15 +150,15 @@ describe('a window that is not a UTC day', () => {
     failureRate: 0.3,
   });
   // 14 March in UTC-06:00: two partitions, the second one empty here.
-  const window = reconcileWindow(
+  const window = utcWindow(
     Date.parse(`${DATE}T06:00:00Z`),
     Date.parse(`${DATE}T06:00:00Z`) + 24 * H,
   );
 
   it('keeps the requests inside the window only', async () => {
     const partitions = await writeDay(day, join(dir, 'tz'));
-    const rows = await runnerFor(partitions).reconcileRows(window);
-    const sql = statuses(day, keyStatesFromReconcileRows(rows));
+    const rows = await runnerFor(partitions).scanRows(window);
+    const sql = statuses(day, keyStatesFromScanRows(rows));
     const core = statuses(day, coreStates(day, window));
     expect(window.partitionDates).toEqual(['2026/03/14', '2026/03/15']);
     expect(sql.size).toBeGreaterThan(0);
@@ -183,7 +180,7 @@ describe('delivery order and duplicates', () => {
   it('give the same rows when every line comes twice, shuffled into other files', async () => {
     const original = await runnerFor(
       await writeDay(day, join(dir, 'original')),
-    ).reconcileRows(window);
+    ).scanRows(window);
     const lines = day.objects
       .filter((o) => o.key.includes('/2026/03/14/'))
       .flatMap((o) => o.body.split('\n'))
@@ -203,13 +200,13 @@ describe('delivery order and duplicates', () => {
     }
     const shuffled = await runnerFor(
       join(dir, 'shuffled', PARTITIONS),
-    ).reconcileRows(window);
+    ).scanRows(window);
     expect(original.length).toBeGreaterThan(0);
     expect(shuffled).toEqual(original);
   });
 
   it('reads nothing when the window has no files', async () => {
-    const rows = await runnerFor(join(dir, 'nowhere')).reconcileRows(window);
+    const rows = await runnerFor(join(dir, 'nowhere')).scanRows(window);
     expect(rows).toEqual([]);
   });
 });

@@ -14,16 +14,16 @@ import {
 } from '../../core/digest/silence.ts';
 import { keyId } from '../../core/model/state.ts';
 import { listActive } from '../../core/queries.ts';
-import {
-  expectedQuietSites,
-  historyDay,
-  SIMULATED_SITE_PATTERN,
-} from '../../core/simulate/silence.ts';
-import { simulateDay } from '../../core/simulate/simulate.ts';
 import { referenceDates } from '../../core/sites/quiet-sites.ts';
 import { parseSitePattern } from '../../core/sites/site-pattern.ts';
 import { LocalDigest } from '../../local/digest.ts';
 import { LocalStack } from '../../local/stack.ts';
+import {
+  expectedQuietSites,
+  historyDay,
+  SIMULATED_SITE_PATTERN,
+} from '../../simulate/silence.ts';
+import { simulateDay } from '../../simulate/simulate.ts';
 import { putObjects } from '../support/stack.ts';
 
 const DATE = '2026-03-14';

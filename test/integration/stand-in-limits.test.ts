@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SesMailer } from '../../adapters/ses/ses-mailer.ts';
 import { UploadsTableSchema as T } from '../../config/table.ts';
 import { SES_MAX_MESSAGE_BYTES } from '../../core/digest/email.ts';
-import { DigestSendError } from '../../core/digest/errors.ts';
+import { DigestSendError } from '../../core/errors.ts';
 import { logger } from '../../handlers/logger.ts';
 import { LocalDigest, STATE_PAYLOAD_MAX_BYTES } from '../../local/digest.ts';
 import {

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
 import { ContributionBuilder } from '../../core/ingest/contribution.ts';
 import { compareKeyOrder } from '../../core/ports.ts';
-import { simulateDay } from '../../core/simulate/simulate.ts';
 import { createStatusApiHandler } from '../../handlers/status-api.ts';
 import { LocalFunctionUrl } from '../../local/function-url.ts';
 import { LocalStack } from '../../local/stack.ts';
+import { simulateDay } from '../../simulate/simulate.ts';
 
 const day = simulateDay({
   seed: 'api',

@@ -15,11 +15,11 @@ import {
 import { StateIndex } from '../../core/model/state.ts';
 import { keyStatus } from '../../core/queries.ts';
 import type { DigestReport } from '../../core/report/digest-report.ts';
-import { Scenario, simulateDay } from '../../core/simulate/simulate.ts';
 import { logger } from '../../handlers/logger.ts';
 import { LocalDigest } from '../../local/digest.ts';
 import { materializeRecordings } from '../../local/recordings.ts';
 import { LocalStack } from '../../local/stack.ts';
+import { Scenario, simulateDay } from '../../simulate/simulate.ts';
 import { putObjects } from '../support/stack.ts';
 
 const DAY = simulateDay({

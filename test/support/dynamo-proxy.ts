@@ -6,7 +6,7 @@
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Random } from '../../core/simulate/random.ts';
+import { Random } from '../../simulate/random.ts';
 
 export interface ProxyRequest {
   /** The operation, from `X-Amz-Target` (`PutItem`, `Query`...). */

@@ -1,5 +1,5 @@
 /** Hand-made access-log lines for one upload, in S3's own format. */
-import { formatLogLine } from '../../core/simulate/log-line.ts';
+import { formatLogLine } from '../../simulate/log-line.ts';
 
 const CONTEXT = {
   bucketOwner: 'a'.repeat(64),

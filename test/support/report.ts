@@ -1,5 +1,6 @@
 /** Builders of report inputs: hand-made status records and simulated days. */
 import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
+import { type DayWindow, dayWindow } from '../../core/day/window.ts';
 import {
   deriveKeyStatus,
   type KeyStatusRecord,
@@ -7,16 +8,12 @@ import {
 } from '../../core/model/derive.ts';
 import { StateIndex } from '../../core/model/state.ts';
 import { UploadStatus } from '../../core/model/status.ts';
-import type { DigestReport } from '../../core/report/digest-report.ts';
 import {
   type ReconcileInput,
   reconcileDay,
-} from '../../core/report/reconcile.ts';
-import {
-  type SimulatedDay,
-  simulateDay,
-} from '../../core/simulate/simulate.ts';
-import { type DayWindow, dayWindow } from '../../core/time/day-window.ts';
+} from '../../core/reconcile/reconcile-day.ts';
+import type { DigestReport } from '../../core/report/digest-report.ts';
+import { type SimulatedDay, simulateDay } from '../../simulate/simulate.ts';
 
 export const DATE = '2026-03-14';
 export const STALL = 6 * 3600_000;

@@ -19,9 +19,9 @@ import type {
   UploadStore,
 } from '../../core/ports.ts';
 import { listActive } from '../../core/queries.ts';
-import type { LogObject, SimulatedDay } from '../../core/simulate/simulate.ts';
 import { mapLimit } from '../../core/util/concurrency.ts';
 import { objectCreatedBatch } from '../../local/queue.ts';
+import type { LogObject, SimulatedDay } from '../../simulate/simulate.ts';
 import { canonicalState } from './canonical.ts';
 
 export async function putObjects(

@@ -5,7 +5,7 @@
 import type { GetQueryResultsOutput } from '@aws-sdk/client-athena';
 import { describe, expect, it } from 'vitest';
 import { rowsFromQueryResults } from '../../adapters/athena/athena-results.ts';
-import { ReconcileQueryError } from '../../core/reconcile/errors.ts';
+import { ScanQueryError } from '../../core/errors.ts';
 
 const texts = (...values: (string | undefined)[]) => ({
   Data: values.map((v) => (v === undefined ? {} : { VarCharValue: v })),
@@ -80,6 +80,6 @@ describe('rowsFromQueryResults', () => {
       [page([texts('a', 'b')], ['a', 'c'])],
     ],
   ])('rejects %s', (_what, pages) => {
-    expect(() => rowsFromQueryResults(pages)).toThrow(ReconcileQueryError);
+    expect(() => rowsFromQueryResults(pages)).toThrow(ScanQueryError);
   });
 });

@@ -6,7 +6,7 @@
  */
 import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { utcDayWindow } from '../../core/reconcile/window.ts';
+import { utcDayWindow } from '../../core/day/window.ts';
 import {
   ATHENA_START_QUERY_SYNC,
   athenaQueryString,

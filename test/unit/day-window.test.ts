@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayWindow } from '../../core/time/day-window.ts';
+import { dayWindow } from '../../core/day/window.ts';
 
 const labels = (date: string, tz: string) => {
   const r = dayWindow(date, tz);

@@ -10,7 +10,7 @@ import type {
   MissingRecording,
 } from '../../core/digest/silence.ts';
 import { UploadStatus } from '../../core/model/status.ts';
-import { reconcileDay } from '../../core/report/reconcile.ts';
+import { reconcileDay } from '../../core/reconcile/reconcile-day.ts';
 import { csv, html, json, text } from '../../core/report/render.ts';
 import { subject } from '../../core/report/render-text.ts';
 import type { QuietSitesReport } from '../../core/sites/quiet-sites.ts';

@@ -14,11 +14,6 @@ import {
 } from '../../config/load-config.ts';
 import { adminNotice } from '../../core/digest/email.ts';
 import {
-  DigestInputError,
-  ReportUnavailableError,
-  SenderNotVerifiedError,
-} from '../../core/digest/errors.ts';
-import {
   parseReconcileEvent,
   type RecipientCheck,
   type ReportRef,
@@ -32,11 +27,17 @@ import {
   checkRecipients,
   identitiesToCheck,
 } from '../../core/digest/recipients.ts';
-import { causeOf, reportFolder } from '../../core/digest/reconcile-digest.ts';
 import { resolveReportDay, windowsOf } from '../../core/digest/resolve-day.ts';
 import { parseStoredReport } from '../../core/digest/send-digest.ts';
+import { causeOf } from '../../core/digest/step-failure.ts';
+import {
+  DigestInputError,
+  ReportUnavailableError,
+  SenderNotVerifiedError,
+} from '../../core/errors.ts';
 import { UploadStatus as S } from '../../core/model/status.ts';
-import { reconcileDay } from '../../core/report/reconcile.ts';
+import { reconcileDay } from '../../core/reconcile/reconcile-day.ts';
+import { reportFolder } from '../../core/reconcile/reconcile-digest.ts';
 import { json } from '../../core/report/render.ts';
 import { createCheckRecipientsHandler } from '../../handlers/check-recipients.ts';
 import { createResolveDayHandler } from '../../handlers/resolve-day.ts';

@@ -14,8 +14,8 @@ import {
   ZIP_ABOVE_BYTES,
 } from '../../core/digest/email.ts';
 import { UploadStatus as S } from '../../core/model/status.ts';
+import { reconcileDay } from '../../core/reconcile/reconcile-day.ts';
 import type { DigestReport } from '../../core/report/digest-report.ts';
-import { reconcileDay } from '../../core/report/reconcile.ts';
 import {
   CSV_BY_KEY_COLUMNS,
   csv,
@@ -23,7 +23,7 @@ import {
   HTML_BUDGET_BYTES,
 } from '../../core/report/render.ts';
 import { crc32, zipOneFile } from '../../core/report/zip.ts';
-import { Random } from '../../core/simulate/random.ts';
+import { Random } from '../../simulate/random.ts';
 import { input, key, parseCsv, upload } from '../support/report.ts';
 
 const ID = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-';

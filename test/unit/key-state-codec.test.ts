@@ -18,8 +18,8 @@ import {
   mergeKeyStates,
   StateIndex,
 } from '../../core/model/state.ts';
-import { Random } from '../../core/simulate/random.ts';
-import { simulateDay } from '../../core/simulate/simulate.ts';
+import { Random } from '../../simulate/random.ts';
+import { simulateDay } from '../../simulate/simulate.ts';
 import { canonicalState } from '../support/canonical.ts';
 
 /** Every key state of a simulated day, read with the ingest's fast path. */

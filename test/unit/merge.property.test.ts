@@ -19,7 +19,7 @@ import {
   mergeKeyStates,
   StateIndex,
 } from '../../core/model/state.ts';
-import { simulateDay } from '../../core/simulate/simulate.ts';
+import { simulateDay } from '../../simulate/simulate.ts';
 import { canonicalIndex, canonicalState } from '../support/canonical.ts';
 
 const T0 = Date.parse('2026-03-14T00:00:00Z');

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from '../../core/simulate/random.ts';
 import {
   checkSites,
   type QuietSitesInput,
@@ -8,6 +7,7 @@ import {
   type SiteDay,
   weekdayOf,
 } from '../../core/sites/quiet-sites.ts';
+import { Random } from '../../simulate/random.ts';
 
 const HOUR = 3_600_000;
 const MIN = 60_000;

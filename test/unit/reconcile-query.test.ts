@@ -5,13 +5,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RECONCILE_COLUMNS } from '../../core/reconcile/rows.ts';
 import {
   isPartitionDate,
-  type ReconcileWindow,
-  reconcileWindow,
+  type UtcWindow,
   utcDayWindow,
-} from '../../core/reconcile/window.ts';
+  utcWindow,
+} from '../../core/day/window.ts';
+import { SCAN_COLUMNS } from '../../core/scan/rows.ts';
 import {
   athenaExecutionParameters,
   ReconcileParameter,
@@ -57,7 +57,7 @@ describe('the Athena rendering', () => {
 
   it('returns the columns the core reads', () => {
     const select = athena.sql.slice(athena.sql.lastIndexOf('\nSELECT'));
-    for (const c of RECONCILE_COLUMNS) {
+    for (const c of SCAN_COLUMNS) {
       expect(select).toMatch(new RegExp(` AS "?${c}"?,?\\n`));
     }
   });
@@ -90,7 +90,7 @@ describe('parameter values', () => {
       String(Date.parse('2026-03-14T00:00:00Z')),
       String(Date.parse('2026-03-15T00:00:00Z')),
     ]);
-    const paris = reconcileWindow(DAY.start - 3_600_000, DAY.end - 3_600_000);
+    const paris = utcWindow(DAY.start - 3_600_000, DAY.end - 3_600_000);
     expect(athenaExecutionParameters(athena, paris).slice(0, 2)).toEqual([
       "'2026/03/13'",
       "'2026/03/14'",
@@ -128,7 +128,7 @@ describe('parameter values', () => {
     );
     fc.assert(
       fc.property(hostile, fc.boolean(), (date, first) => {
-        const forged: ReconcileWindow = {
+        const forged: UtcWindow = {
           ...DAY,
           partitionDates: first ? [date] : ['2026/03/14', date],
         };

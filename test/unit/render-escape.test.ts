@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { adminNotice } from '../../core/digest/email.ts';
 import type { RecipientCheck } from '../../core/digest/events.ts';
 import { UploadStatus as S } from '../../core/model/status.ts';
+import { reconcileDay } from '../../core/reconcile/reconcile-day.ts';
 import {
   escapeHtml,
   markup,
@@ -14,7 +15,6 @@ import {
   unneutralizeCell,
   visible,
 } from '../../core/report/escape.ts';
-import { reconcileDay } from '../../core/report/reconcile.ts';
 import {
   CSV_COLUMNS,
   csv,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyStatusRecord } from '../../core/model/derive.ts';
 import { UploadStatus as S } from '../../core/model/status.ts';
+import { reconcileDay } from '../../core/reconcile/reconcile-day.ts';
 import type { DigestReport } from '../../core/report/digest-report.ts';
 import { escapeHtml } from '../../core/report/escape.ts';
-import { reconcileDay } from '../../core/report/reconcile.ts';
 import {
   HTML_BUDGET_BYTES,
   html,

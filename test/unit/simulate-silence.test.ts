@@ -5,8 +5,8 @@ import {
   expectedQuietSites,
   historyDay,
   siteOfSimulatedKey,
-} from '../../core/simulate/silence.ts';
-import { simulateDay } from '../../core/simulate/simulate.ts';
+} from '../../simulate/silence.ts';
+import { simulateDay } from '../../simulate/simulate.ts';
 
 const BASE = {
   seed: 'silence',

@@ -6,8 +6,8 @@ import {
 } from '../../core/model/derive.ts';
 import { StateIndex } from '../../core/model/state.ts';
 import { UploadStatus } from '../../core/model/status.ts';
-import { compareWithExpected } from '../../core/simulate/expected.ts';
-import { Scenario, simulateDay } from '../../core/simulate/simulate.ts';
+import { compareWithExpected } from '../../simulate/expected.ts';
+import { Scenario, simulateDay } from '../../simulate/simulate.ts';
 
 function analyze(day: ReturnType<typeof simulateDay>): {
   records: KeyStatusRecord[];

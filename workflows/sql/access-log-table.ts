@@ -23,7 +23,7 @@
  * expresses in every engine.
  */
 
-import { isPartitionDate } from '../../core/reconcile/window.ts';
+import { isPartitionDate } from '../../core/day/window.ts';
 import { isBucketName } from '../../core/validate.ts';
 
 /** A column as Glue (and CDK's `CfnTable.ColumnProperty`) describes it. */

@@ -2,7 +2,7 @@
  * The reconciliation query: one template, rendered for Athena (Trino) and
  * for DuckDB (the local stand-in), that reads one report window of access
  * logs and returns, per (bucket, key, upload id or none, kind), what it takes
- * to rebuild the key's `KeyState` exactly (`core/reconcile/rows.ts`).
+ * to rebuild the key's `KeyState` exactly (`core/scan/rows.ts`).
  *
  * What it does, in order:
  * 1. reads the window's partitions only (`"timestamp" IN (?, ?)`: partition
@@ -35,17 +35,14 @@
  * placeholders stays trivial (`chr(63)` and `{0,1}` stand in for it).
  */
 import { MONTH_NAMES } from '../../core/access-log/time.ts';
-import { MAX_FAILURES } from '../../core/model/state.ts';
-import { ReconcileError } from '../../core/reconcile/errors.ts';
-import {
-  ReconcileColumn,
-  ReconcileRowKind,
-} from '../../core/reconcile/rows.ts';
 import {
   isPartitionDate,
   MAX_PARTITION_DATES,
-  type ReconcileWindow,
-} from '../../core/reconcile/window.ts';
+  type UtcWindow,
+} from '../../core/day/window.ts';
+import { CoreError } from '../../core/errors.ts';
+import { MAX_FAILURES } from '../../core/model/state.ts';
+import { ScanColumn, ScanRowKind } from '../../core/scan/rows.ts';
 import { DUCKDB_ACCESS_LOG_TABLE, sqlString } from './access-log-table.ts';
 
 /** The engines the template renders for. */
@@ -98,7 +95,7 @@ export interface RenderedQuery {
 export type ParameterValue = string | number;
 
 /** A value that must not reach the query (not a date, not a number...). */
-export class ReconcileParameterError extends ReconcileError {
+export class ReconcileParameterError extends CoreError {
   override readonly name: string = 'ReconcileParameterError';
 }
 
@@ -161,13 +158,13 @@ const IDENTIFIER = /^[a-z0-9_]{1,255}$/;
 
 /** The upload operations (DESIGN section 3) and the kind of row they feed. */
 const OPERATIONS: readonly [string, string, string | null][] = [
-  ['REST.PUT.OBJECT', ReconcileRowKind.PUT, null],
-  ['REST.POST.UPLOADS', ReconcileRowKind.CREATE, null],
-  ['REST.PUT.PART', ReconcileRowKind.UPLOAD, 'part'],
-  ['REST.COPY.PART', ReconcileRowKind.UPLOAD, 'part'],
-  ['REST.POST.UPLOAD', ReconcileRowKind.UPLOAD, 'complete'],
-  ['REST.DELETE.UPLOAD', ReconcileRowKind.UPLOAD, 'abort'],
-  ['S3.DELETE.UPLOAD', ReconcileRowKind.LIFECYCLE_ABORT, null],
+  ['REST.PUT.OBJECT', ScanRowKind.PUT, null],
+  ['REST.POST.UPLOADS', ScanRowKind.CREATE, null],
+  ['REST.PUT.PART', ScanRowKind.UPLOAD, 'part'],
+  ['REST.COPY.PART', ScanRowKind.UPLOAD, 'part'],
+  ['REST.POST.UPLOAD', ScanRowKind.UPLOAD, 'complete'],
+  ['REST.DELETE.UPLOAD', ScanRowKind.UPLOAD, 'abort'],
+  ['S3.DELETE.UPLOAD', ScanRowKind.LIFECYCLE_ABORT, null],
 ];
 
 const MONTHS = MONTH_NAMES;
@@ -256,10 +253,10 @@ export function renderReconcileQuery(
       ([op, , step]) => `WHEN ${sqlString(op)} THEN ${sqlString(step ?? '')}`,
     )
     .join(' ');
-  const U = sqlString(ReconcileRowKind.UPLOAD);
-  const P = sqlString(ReconcileRowKind.PUT);
-  const L = sqlString(ReconcileRowKind.LIFECYCLE_ABORT);
-  const C = ReconcileColumn;
+  const U = sqlString(ScanRowKind.UPLOAD);
+  const P = sqlString(ScanRowKind.PUT);
+  const L = sqlString(ScanRowKind.LIFECYCLE_ABORT);
+  const C = ScanColumn;
   const failureTuple = d.textArray([
     text('time_ms'),
     'operation',
@@ -386,7 +383,7 @@ attempt_rows AS (
   SELECT DISTINCT ${GROUP}, time_ms, failed, operation, part_number,
     http_status, error_code, request_id
   FROM attributed
-  WHERE kind IN (${sqlString(ReconcileRowKind.CREATE)}, ${P})
+  WHERE kind IN (${sqlString(ScanRowKind.CREATE)}, ${P})
 ),
 ranked_attempts AS (
   SELECT *,
@@ -396,7 +393,7 @@ ranked_attempts AS (
 ),
 attempts AS (
   SELECT ${GROUP},
-    ${d.jsonList(attemptTuple, 'earliest', `kind = ${sqlString(ReconcileRowKind.CREATE)} OR latest = 1 OR earliest = 1`)} AS attempts
+    ${d.jsonList(attemptTuple, 'earliest', `kind = ${sqlString(ScanRowKind.CREATE)} OR latest = 1 OR earliest = 1`)} AS attempts
   FROM ranked_attempts
   GROUP BY ${GROUP}
 )
@@ -427,7 +424,7 @@ ORDER BY g.bucket, g.object_key, g.kind, g.upload_id, g.put_second
   return { dialect: target.dialect, sql, parameters: p.order };
 }
 
-function checkedDates(window: ReconcileWindow): [string, string] {
+function checkedDates(window: UtcWindow): [string, string] {
   const dates = window.partitionDates;
   const first = dates[0];
   if (
@@ -456,7 +453,7 @@ function checkedTime(ms: number): number {
  */
 export function reconcileParameterValues(
   rendered: RenderedQuery,
-  window: ReconcileWindow,
+  window: UtcWindow,
 ): ParameterValue[] {
   const [date1, date2] = checkedDates(window);
   const start = checkedTime(window.start);
@@ -480,7 +477,7 @@ export function reconcileParameterValues(
  */
 export function athenaExecutionParameters(
   rendered: RenderedQuery,
-  window: ReconcileWindow,
+  window: UtcWindow,
 ): string[] {
   if (rendered.dialect !== SqlDialect.ATHENA) {
     throw new ReconcileParameterError('not an Athena rendering');

@@ -1,17 +1,17 @@
 /** The report window and the partitions it reads. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReconcileWindowError } from '../../core/reconcile/errors.ts';
 import {
   isPartitionDate,
-  reconcileWindow,
   utcDayWindow,
-} from '../../core/reconcile/window.ts';
+  utcWindow,
+} from '../../core/day/window.ts';
+import { DayWindowError } from '../../core/errors.ts';
 
 const D = Date.parse('2026-03-14T00:00:00Z');
 const H = 3_600_000;
 
-describe('reconcileWindow', () => {
+describe('utcWindow', () => {
   it('reads one partition for a UTC day', () => {
     expect(utcDayWindow('2026-03-14')).toEqual({
       start: D,
@@ -22,12 +22,12 @@ describe('reconcileWindow', () => {
 
   it('reads two partitions for a day in another time zone', () => {
     // Europe/Paris, 14 March 2026: 00:00+01:00 to 24:00+01:00
-    expect(reconcileWindow(D - H, D + 23 * H).partitionDates).toEqual([
+    expect(utcWindow(D - H, D + 23 * H).partitionDates).toEqual([
       '2026/03/13',
       '2026/03/14',
     ]);
     // America/New_York in summer time: 00:00-04:00 to 24:00-04:00
-    expect(reconcileWindow(D + 4 * H, D + 28 * H).partitionDates).toEqual([
+    expect(utcWindow(D + 4 * H, D + 28 * H).partitionDates).toEqual([
       '2026/03/14',
       '2026/03/15',
     ]);
@@ -42,7 +42,7 @@ describe('reconcileWindow', () => {
     ['longer than 26 hours', D, D + 27 * H],
     ['three UTC dates', D - 1000, D + 24 * H + 1000],
   ])('rejects %s', (_what, start, end) => {
-    expect(() => reconcileWindow(start, end)).toThrow(ReconcileWindowError);
+    expect(() => utcWindow(start, end)).toThrow(DayWindowError);
   });
 
   it('gives valid, consecutive partition dates for any valid window', () => {
@@ -68,12 +68,10 @@ describe('reconcileWindow', () => {
             );
           if (dates.length > 2) {
             // Only a window over three UTC dates is refused.
-            expect(() => reconcileWindow(start, end)).toThrow(
-              ReconcileWindowError,
-            );
+            expect(() => utcWindow(start, end)).toThrow(DayWindowError);
             return;
           }
-          const w = reconcileWindow(start, end);
+          const w = utcWindow(start, end);
           expect(w.partitionDates).toEqual(dates);
           expect(w.partitionDates.every(isPartitionDate)).toBe(true);
         },
@@ -102,7 +100,7 @@ describe('isPartitionDate', () => {
 
   it('rejects hostile dates in utcDayWindow', () => {
     expect(() => utcDayWindow("2026-03-14'; DROP TABLE x; --")).toThrow(
-      ReconcileWindowError,
+      DayWindowError,
     );
   });
 });

@@ -3,18 +3,15 @@
  * merging, and rows of the wrong shape.
  */
 import { describe, expect, it } from 'vitest';
+import { ScanRowError } from '../../core/errors.ts';
 import { MAX_FAILURES } from '../../core/model/state.ts';
-import { ReconcileRowError } from '../../core/reconcile/errors.ts';
-import type { ReconcileRow } from '../../core/reconcile/ports.ts';
-import {
-  keyStatesFromReconcileRows,
-  RECONCILE_COLUMNS,
-} from '../../core/reconcile/rows.ts';
+import type { ScanRow } from '../../core/scan/ports.ts';
+import { keyStatesFromScanRows, SCAN_COLUMNS } from '../../core/scan/rows.ts';
 
 /** A row with every column NULL but the group's. */
-function row(kind: string, o: Record<string, string | null>): ReconcileRow {
+function row(kind: string, o: Record<string, string | null>): ScanRow {
   return {
-    ...Object.fromEntries(RECONCILE_COLUMNS.map((c) => [c, null])),
+    ...Object.fromEntries(SCAN_COLUMNS.map((c) => [c, null])),
     bucket: 'rec',
     key: 'k.tar',
     kind,
@@ -25,9 +22,9 @@ function row(kind: string, o: Record<string, string | null>): ReconcileRow {
 
 const T = 1_773_478_800_000;
 
-describe('keyStatesFromReconcileRows', () => {
+describe('keyStatesFromScanRows', () => {
   it('rebuilds a multipart upload', () => {
-    const [state] = keyStatesFromReconcileRows([
+    const [state] = keyStatesFromScanRows([
       row('upload', {
         upload_id: 'U1',
         first_seen: String(T),
@@ -69,7 +66,7 @@ describe('keyStatesFromReconcileRows', () => {
   });
 
   it('rebuilds creates, the latest single PUT and lifecycle aborts of one key', () => {
-    const states = keyStatesFromReconcileRows([
+    const states = keyStatesFromScanRows([
       row('create', {
         first_seen: String(T),
         last_seen: String(T + 5),
@@ -168,7 +165,7 @@ describe('keyStatesFromReconcileRows', () => {
     ]);
   /** The failures kept of U1's row whose failures column is `failures`. */
   const keptFailures = (failures: string[][]) =>
-    keyStatesFromReconcileRows([
+    keyStatesFromScanRows([
       row('upload', {
         upload_id: 'U1',
         first_seen: String(T),
@@ -201,13 +198,13 @@ describe('keyStatesFromReconcileRows', () => {
       last_seen: String(T),
       parts_ok: '[1]',
     });
-    const once = keyStatesFromReconcileRows([r]);
-    const twice = keyStatesFromReconcileRows([r, r]);
+    const once = keyStatesFromScanRows([r]);
+    const twice = keyStatesFromScanRows([r, r]);
     expect(twice).toEqual(once);
   });
 
   it('reads NULL lists as empty', () => {
-    const [s] = keyStatesFromReconcileRows([
+    const [s] = keyStatesFromScanRows([
       row('upload', {
         upload_id: 'U1',
         first_seen: String(T),
@@ -257,6 +254,6 @@ describe('keyStatesFromReconcileRows', () => {
     ],
     ['a missing column', { bucket: 'rec', key: 'k', kind: 'create' }],
   ])('rejects %s', (_what, r) => {
-    expect(() => keyStatesFromReconcileRows([r])).toThrow(ReconcileRowError);
+    expect(() => keyStatesFromScanRows([r])).toThrow(ScanRowError);
   });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FailureView } from '../../core/model/derive.ts';
 import { UploadStatus as S } from '../../core/model/status.ts';
-import { reconcileDay } from '../../core/report/reconcile.ts';
+import { reconcileDay } from '../../core/reconcile/reconcile-day.ts';
 import { healthFigures } from '../../core/report/render-common.ts';
 import {
   AS_OF,

@@ -6,8 +6,8 @@
  * simulated uploader did), never from the status model: tests compare the
  * model against an independent statement of intent.
  */
-import { encodeUriPath } from '../access-log/decode.ts';
-import { UploadStatus } from '../model/status.ts';
+import { encodeUriPath } from '../core/access-log/decode.ts';
+import { UploadStatus } from '../core/model/status.ts';
 import { Delivery, type LogObjectChunk } from './delivery.ts';
 import { TimeHeap } from './heap.ts';
 import type { LogRecordSpec } from './log-line.ts';

@@ -1,11 +1,22 @@
 /**
- * Calendar days in an IANA time zone: a day as a UTC window and
- * its hour slots (23, 24 or 25 of them on DST days; the last one shorter
- * when a zone shifts by half an hour). Pure: time zone rules come from the
- * ICU data built into Node, never from the clock or the environment.
+ * The report day, one module for its three views:
+ *
+ * - `DayWindow`: the calendar day in an IANA time zone, as a UTC window and
+ *   its hour slots (23, 24 or 25 of them on DST days; the last one shorter
+ *   when a zone shifts by half an hour);
+ * - `UtcWindow`: the same span in epoch milliseconds with the log partitions
+ *   (UTC dates, `yyyy/MM/dd`) its records can live in, what the independent
+ *   scan queries;
+ * - `ReportDay`: the day as the digest workflow carries it between its Tasks
+ *   (JSON: date, zone, as-of time, window, partitions).
+ *
+ * Pure: time zone rules come from the ICU data built into Node, never from
+ * the clock or the environment.
  */
+import { DayWindowError } from '../errors.ts';
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 /** One hour of the report day (the last may be shorter). */
 export interface HourSlot {
@@ -174,4 +185,103 @@ export function utcHours(start: number, end: number): string[] {
     out.push(utcHourName(h));
   }
   return out;
+}
+
+/**
+ * The report day as the digest workflow passes it from Task to Task: the
+ * local date and zone, the as-of time the statuses are derived at, the UTC
+ * window `[start, end)` (ISO 8601) and the log partitions it touches.
+ */
+export interface ReportDay {
+  /** `YYYY-MM-DD` in `timeZone`. */
+  date: string;
+  timeZone: string;
+  /** ISO 8601 UTC instant the statuses are derived at. */
+  asOf: string;
+  /** The day as a UTC window `[start, end)`, ISO 8601. */
+  window: { start: string; end: string };
+  /** The UTC dates (`yyyy/MM/dd`) of the log partitions the window touches. */
+  partitionDates: string[];
+}
+
+/**
+ * A day's span in epoch milliseconds and the log partitions (UTC dates,
+ * `yyyy/MM/dd`) its records can live in. With event-time partitions a
+ * record lies in the folder of its own UTC date, so a day in another time
+ * zone spans two partitions.
+ */
+export interface UtcWindow {
+  /** Epoch milliseconds, inclusive. */
+  readonly start: number;
+  /** Epoch milliseconds, exclusive. */
+  readonly end: number;
+  /** The UTC dates the window touches, `yyyy/MM/dd`, ascending (1 or 2). */
+  readonly partitionDates: readonly string[];
+}
+
+/** A day stretched by a daylight-saving change lasts 25 hours; allow 26. */
+export const MAX_WINDOW_MS = 26 * 60 * 60 * 1000;
+
+/** At most this many partitions: a time-zone day spans two UTC dates. */
+export const MAX_PARTITION_DATES = 2;
+
+const PARTITION_DATE = /^[0-9]{4}\/[0-9]{2}\/[0-9]{2}$/;
+
+/** The partition folder of an instant: its UTC date as `yyyy/MM/dd`. */
+export function partitionDateOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10).replaceAll('-', '/');
+}
+
+/** Whether `s` is a real calendar date written `yyyy/MM/dd` (1970 on). */
+export function isPartitionDate(s: string): boolean {
+  if (!PARTITION_DATE.test(s)) return false;
+  const ms = Date.UTC(
+    Number(s.slice(0, 4)),
+    Number(s.slice(5, 7)) - 1,
+    Number(s.slice(8, 10)),
+  );
+  return ms >= 0 && partitionDateOf(ms) === s;
+}
+
+/**
+ * The window `[start, end)` (epoch milliseconds) and its partition dates.
+ * Throws `DayWindowError` for a window that is empty, not whole
+ * milliseconds, before 1970, longer than `MAX_WINDOW_MS` or spread over
+ * more than `MAX_PARTITION_DATES` UTC dates.
+ */
+export function utcWindow(start: number, end: number): UtcWindow {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) {
+    throw new DayWindowError(
+      `window bounds must be whole epoch milliseconds: ${start}, ${end}`,
+    );
+  }
+  if (start < 0 || end <= start || end - start > MAX_WINDOW_MS) {
+    throw new DayWindowError(
+      `window [${start}, ${end}) is empty, before 1970 or longer than ${MAX_WINDOW_MS} ms`,
+    );
+  }
+  const partitionDates: string[] = [];
+  for (
+    let day = Math.floor(start / DAY_MS);
+    day <= Math.floor((end - 1) / DAY_MS);
+    day++
+  ) {
+    partitionDates.push(partitionDateOf(day * DAY_MS));
+  }
+  if (partitionDates.length > MAX_PARTITION_DATES) {
+    throw new DayWindowError(
+      `window [${start}, ${end}) spans ${partitionDates.length} UTC dates; at most ${MAX_PARTITION_DATES}`,
+    );
+  }
+  return { start, end, partitionDates };
+}
+
+/** The window of one whole UTC day, `YYYY-MM-DD` or `yyyy/MM/dd`. */
+export function utcDayWindow(date: string): UtcWindow {
+  const d = date.replaceAll('-', '/');
+  if (!isPartitionDate(d)) {
+    throw new DayWindowError(`invalid date: ${JSON.stringify(date)}`);
+  }
+  const start = Date.parse(`${d.replaceAll('/', '-')}T00:00:00Z`);
+  return utcWindow(start, start + DAY_MS);
 }

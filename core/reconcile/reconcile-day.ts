@@ -41,6 +41,7 @@
  * `ATTENTION_ORDER`, with the reasons of all.
  */
 
+import type { DayWindow } from '../day/window.ts';
 import type {
   ExpectedRecordings,
   MissingRecording,
@@ -53,8 +54,6 @@ import {
 } from '../model/derive.ts';
 import { keyId } from '../model/state.ts';
 import { needsAttention, UploadStatus } from '../model/status.ts';
-import type { QuietSitesReport } from '../sites/quiet-sites.ts';
-import type { DayWindow } from '../time/day-window.ts';
 import {
   ATTENTION_ORDER,
   AttentionCategory,
@@ -75,9 +74,10 @@ import {
   ReportStatus,
   type UploadDisagreement,
   type UploadRef,
-} from './digest-report.ts';
-import { formatDuration, shortTime } from './format.ts';
-import { prefixOf } from './prefix.ts';
+} from '../report/digest-report.ts';
+import { formatDuration, shortTime } from '../report/format.ts';
+import { prefixOf } from '../report/prefix.ts';
+import type { QuietSitesReport } from '../sites/quiet-sites.ts';
 
 /** What `reconcileDay` needs: three views of the day and its health. */
 export interface ReconcileInput {

@@ -7,7 +7,7 @@
  * in chunks as it grows and its last chunk when no later record can reach
  * it, so memory holds only the windows still open, never the day.
  */
-import { factKindOf } from '../model/facts.ts';
+import { factKindOf } from '../core/model/facts.ts';
 import {
   formatLogLine,
   type LogContext,

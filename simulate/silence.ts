@@ -9,11 +9,11 @@
  * recordings were never uploaded, which site went silent), never computed
  * by the checks' own code.
  */
-import { encodeUriPath } from '../access-log/decode.ts';
+import { encodeUriPath } from '../core/access-log/decode.ts';
 import {
   MIN_HISTORY_DAYS,
   MIN_USUAL_RECORDINGS,
-} from '../sites/quiet-sites.ts';
+} from '../core/sites/quiet-sites.ts';
 import { formatLogLine, type LogContext } from './log-line.ts';
 import { Random } from './random.ts';
 

@@ -3,7 +3,7 @@
  * status, and per upload (in order) the id, status, parts succeeded, failed
  * parts and error codes.
  */
-import type { KeyStatusRecord } from '../model/derive.ts';
+import type { KeyStatusRecord } from '../core/model/derive.ts';
 import type { ExpectedDay, ExpectedKey } from './simulate.ts';
 
 export interface Mismatch {

@@ -3,8 +3,8 @@
  * form-style, for batch deletes and lifecycle records), request URI as the
  * client sent it, `-` for absent values, 27 fields (with source region).
  */
-import { encodeKeyField } from '../access-log/decode.ts';
-import { formatLogTime } from '../access-log/time.ts';
+import { encodeKeyField } from '../core/access-log/decode.ts';
+import { formatLogTime } from '../core/access-log/time.ts';
 
 export interface LogRecordSpec {
   time: number;

@@ -6,6 +6,8 @@
  * is text, lists are JSON text, so Athena's and DuckDB's results read alike.
  * A row of an unexpected shape is an error, never a guess.
  */
+
+import { ScanRowError } from '../errors.ts';
 import {
   type Attempt,
   compareAttempts,
@@ -19,11 +21,10 @@ import {
   type MultipartState,
   StateIndex,
 } from '../model/state.ts';
-import { ReconcileRowError } from './errors.ts';
-import type { ReconcileRow } from './ports.ts';
+import type { ScanRow } from './ports.ts';
 
 /** The columns the reconciliation query returns, in order. */
-export const ReconcileColumn = {
+export const ScanColumn = {
   BUCKET: 'bucket',
   KEY: 'key',
   /** The multipart upload id; NULL for the other kinds. */
@@ -56,14 +57,12 @@ export const ReconcileColumn = {
   UNCODED_FAILURE: 'uncoded_failure',
 } as const;
 
-export type ReconcileColumn =
-  (typeof ReconcileColumn)[keyof typeof ReconcileColumn];
+export type ScanColumn = (typeof ScanColumn)[keyof typeof ScanColumn];
 
-export const RECONCILE_COLUMNS: readonly ReconcileColumn[] =
-  Object.values(ReconcileColumn);
+export const SCAN_COLUMNS: readonly ScanColumn[] = Object.values(ScanColumn);
 
 /** What a row aggregates. */
-export const ReconcileRowKind = {
+export const ScanRowKind = {
   /** The part, complete and abort requests of one multipart upload id. */
   UPLOAD: 'upload',
   /** The creates of a key (they carry no upload id). */
@@ -74,8 +73,7 @@ export const ReconcileRowKind = {
   LIFECYCLE_ABORT: 'lifecycle-abort',
 } as const;
 
-export type ReconcileRowKind =
-  (typeof ReconcileRowKind)[keyof typeof ReconcileRowKind];
+export type ScanRowKind = (typeof ScanRowKind)[keyof typeof ScanRowKind];
 
 /**
  * The text tuple of a failure in `failures`:
@@ -92,33 +90,33 @@ export type AttemptTuple = readonly (string | null)[];
 
 class RowReader {
   constructor(
-    private readonly row: ReconcileRow,
+    private readonly row: ScanRow,
     private readonly index: number,
   ) {}
 
   fail(column: string, why: string): never {
-    throw new ReconcileRowError(
+    throw new ScanRowError(
       `reconciliation row ${this.index}: column ${column}: ${why}`,
     );
   }
 
-  optional(column: ReconcileColumn): string | null {
+  optional(column: ScanColumn): string | null {
     const v = this.row[column];
     if (v === undefined) this.fail(column, 'missing');
     return v;
   }
 
-  text(column: ReconcileColumn): string {
+  text(column: ScanColumn): string {
     const v = this.optional(column);
     if (v === null || v === '') this.fail(column, 'empty');
     return v;
   }
 
-  time(column: ReconcileColumn): number {
+  time(column: ScanColumn): number {
     return this.timeOf(column, this.text(column));
   }
 
-  optionalTime(column: ReconcileColumn): number | null {
+  optionalTime(column: ScanColumn): number | null {
     const v = this.optional(column);
     return v === null ? null : this.timeOf(column, v);
   }
@@ -135,7 +133,7 @@ class RowReader {
   }
 
   /** A JSON array column; NULL (an aggregate over no rows) is empty. */
-  list(column: ReconcileColumn): unknown[] {
+  list(column: ScanColumn): unknown[] {
     const v = this.optional(column);
     if (v === null) return [];
     let parsed: unknown;
@@ -149,7 +147,7 @@ class RowReader {
   }
 
   /** 'true' or 'false'. */
-  flag(column: ReconcileColumn): boolean {
+  flag(column: ScanColumn): boolean {
     const v = this.text(column);
     if (v !== 'true' && v !== 'false')
       this.fail(column, `not true or false: ${v}`);
@@ -157,7 +155,7 @@ class RowReader {
   }
 
   lifecycleAborts(): LifecycleAbort[] {
-    const c = ReconcileColumn.LIFECYCLE_ABORTS;
+    const c = ScanColumn.LIFECYCLE_ABORTS;
     const list = this.tuples(c, 2).map(([time, requestId]) => ({
       time: this.timeOf(c, time ?? ''),
       requestId: requestId ?? null,
@@ -165,7 +163,7 @@ class RowReader {
     return sortedDistinct(list, compareLifecycleAborts);
   }
 
-  numbers(column: ReconcileColumn): number[] {
+  numbers(column: ScanColumn): number[] {
     return this.list(column).map((n) => {
       if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
         this.fail(column, `not an integer: ${JSON.stringify(n)}`);
@@ -174,7 +172,7 @@ class RowReader {
     });
   }
 
-  strings(column: ReconcileColumn): string[] {
+  strings(column: ScanColumn): string[] {
     return this.list(column).map((s) => {
       if (typeof s !== 'string') {
         this.fail(column, `not a string: ${JSON.stringify(s)}`);
@@ -183,7 +181,7 @@ class RowReader {
     });
   }
 
-  tuples(column: ReconcileColumn, width: number): (string | null)[][] {
+  tuples(column: ScanColumn, width: number): (string | null)[][] {
     return this.list(column).map((t) => {
       if (
         !Array.isArray(t) ||
@@ -197,7 +195,7 @@ class RowReader {
   }
 
   failures(): Failure[] {
-    const c = ReconcileColumn.FAILURES;
+    const c = ScanColumn.FAILURES;
     const list = this.tuples(c, 6).map(
       ([time, operation, part, status, errorCode, requestId]) => ({
         time: this.timeOf(c, time ?? ''),
@@ -212,7 +210,7 @@ class RowReader {
   }
 
   attempts(): Attempt[] {
-    const c = ReconcileColumn.ATTEMPTS;
+    const c = ScanColumn.ATTEMPTS;
     const list = this.tuples(c, 7).map(
       ([time, ok, operation, part, status, errorCode, requestId]) => {
         if (ok !== 'true' && ok !== 'false') {
@@ -238,22 +236,22 @@ function sortedDistinct<T>(list: T[], cmp: (a: T, b: T) => number): T[] {
   return sorted.filter((x, i) => i === 0 || cmp(sorted[i - 1] as T, x) !== 0);
 }
 
-function isKind(v: string): v is ReconcileRowKind {
-  return (Object.values(ReconcileRowKind) as string[]).includes(v);
+function isKind(v: string): v is ScanRowKind {
+  return (Object.values(ScanRowKind) as string[]).includes(v);
 }
 
-function stateOfRow(row: ReconcileRow, index: number): KeyState {
+function stateOfRow(row: ScanRow, index: number): KeyState {
   const r: RowReader = new RowReader(row, index);
-  const C = ReconcileColumn;
+  const C = ScanColumn;
   const state = emptyKeyState(r.text(C.BUCKET), r.text(C.KEY));
   const kind = r.text(C.KIND);
   if (!isKind(kind)) r.fail(C.KIND, `unknown kind: ${kind}`);
   const uploadId = r.optional(C.UPLOAD_ID);
-  if ((kind === ReconcileRowKind.UPLOAD) !== (uploadId !== null)) {
+  if ((kind === ScanRowKind.UPLOAD) !== (uploadId !== null)) {
     r.fail(C.UPLOAD_ID, `must be set for kind upload only, got ${kind}`);
   }
   switch (kind) {
-    case ReconcileRowKind.UPLOAD: {
+    case ScanRowKind.UPLOAD: {
       const u: MultipartState = {
         firstSeen: r.time(C.FIRST_SEEN),
         lastSeen: r.time(C.LAST_SEEN),
@@ -270,7 +268,7 @@ function stateOfRow(row: ReconcileRow, index: number): KeyState {
       state.uploads.set(uploadId ?? '', u);
       break;
     }
-    case ReconcileRowKind.PUT: {
+    case ScanRowKind.PUT: {
       const attempts = r.attempts();
       const first = attempts[0];
       const last = attempts.at(-1);
@@ -293,10 +291,10 @@ function stateOfRow(row: ReconcileRow, index: number): KeyState {
       });
       break;
     }
-    case ReconcileRowKind.CREATE:
+    case ScanRowKind.CREATE:
       state.creates = r.attempts();
       break;
-    case ReconcileRowKind.LIFECYCLE_ABORT:
+    case ScanRowKind.LIFECYCLE_ABORT:
       state.lifecycleAborts = r.lifecycleAborts();
       break;
   }
@@ -306,12 +304,10 @@ function stateOfRow(row: ReconcileRow, index: number): KeyState {
 /**
  * The key states the rows describe, one per (bucket, key), in order of first
  * appearance. Rows of the same key are merged (the merge is commutative and
- * idempotent, so a repeated row changes nothing). Throws `ReconcileRowError`
+ * idempotent, so a repeated row changes nothing). Throws `ScanRowError`
  * for a row of the wrong shape.
  */
-export function keyStatesFromReconcileRows(
-  rows: readonly ReconcileRow[],
-): KeyState[] {
+export function keyStatesFromScanRows(rows: readonly ScanRow[]): KeyState[] {
   const index = new StateIndex();
   rows.forEach((row, i) => {
     index.merge(stateOfRow(row, i));

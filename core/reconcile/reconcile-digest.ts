@@ -6,6 +6,25 @@
  * store (too big for the workflow's state, which carries a reference).
  */
 import { randomUUID } from 'node:crypto';
+import type { DayWindow } from '../day/window.ts';
+import type {
+  ReconcileEvent,
+  ReconcileResult,
+  ReportRef,
+} from '../digest/events.ts';
+import type {
+  DeadLetterGauge,
+  RecordingsInspector,
+  ReportStore,
+} from '../digest/ports.ts';
+import { windowsOf } from '../digest/resolve-day.ts';
+import {
+  expectedRecordings,
+  lastLogObject,
+  quietSites,
+} from '../digest/silence.ts';
+import { causeOf } from '../digest/step-failure.ts';
+import { DigestInputError } from '../errors.ts';
 import { announceDue } from '../ingest/alerts.ts';
 import { sourceId } from '../ingest/contribution.ts';
 import { deriveKeyStatus, type KeyStatusRecord } from '../model/derive.ts';
@@ -13,29 +32,19 @@ import { type KeyState, keyId } from '../model/state.ts';
 import { UploadStatus } from '../model/status.ts';
 import type { AlertPublisher, UploadStore } from '../ports.ts';
 import { listActive } from '../queries.ts';
-import type { ReconcileQueryRunner } from '../reconcile/ports.ts';
-import { keyStatesFromReconcileRows } from '../reconcile/rows.ts';
 import type {
   DigestReport,
   HeadObjectResult,
   LogHealthInput,
   OpenMultipartUpload,
 } from '../report/digest-report.ts';
-import { reconcileDay } from '../report/reconcile.ts';
 import { json } from '../report/render.ts';
+import type { ScanQueryRunner } from '../scan/ports.ts';
+import { keyStatesFromScanRows } from '../scan/rows.ts';
 import type { SitePattern } from '../sites/site-pattern.ts';
-import type { DayWindow } from '../time/day-window.ts';
 import { mapLimit } from '../util/concurrency.ts';
 import { type RetryOptions, retryTransient } from '../util/transient.ts';
-import { DigestInputError } from './errors.ts';
-import type { ReconcileEvent, ReconcileResult, ReportRef } from './events.ts';
-import type {
-  DeadLetterGauge,
-  RecordingsInspector,
-  ReportStore,
-} from './ports.ts';
-import { windowsOf } from './resolve-day.ts';
-import { expectedRecordings, lastLogObject, quietSites } from './silence.ts';
+import { reconcileDay } from './reconcile-day.ts';
 
 const HOUR = 3_600_000;
 
@@ -43,7 +52,7 @@ const HOUR = 3_600_000;
 export interface DigestReconcileDeps {
   store: UploadStore;
   /** The rows of a finished Athena execution of the reconciliation query. */
-  athenaResults: (queryExecutionId: string) => ReconcileQueryRunner;
+  athenaResults: (queryExecutionId: string) => ScanQueryRunner;
   /**
    * S3's view of the recordings; `null` skips the S3 checks (the report
    * then says they were not made).
@@ -185,35 +194,6 @@ function describe(err: unknown): string {
   return `${e.name}: ${e.message}`.replace(/\s+/g, ' ');
 }
 
-/**
- * The `Cause` of a Step Functions error output given as JSON text; a Lambda
- * cause is itself JSON (`errorMessage`...). Empty when there is none.
- */
-export function causeOf(detail: string): string {
-  const parse = (s: string): unknown => {
-    try {
-      return JSON.parse(s);
-    } catch {
-      return s;
-    }
-  };
-  const outer = parse(detail);
-  const cause =
-    typeof outer === 'object' && outer !== null && 'Cause' in outer
-      ? outer.Cause
-      : null;
-  if (typeof cause !== 'string') return '';
-  const inner = parse(cause);
-  if (
-    typeof inner === 'object' &&
-    inner !== null &&
-    'errorMessage' in inner &&
-    typeof inner.errorMessage === 'string'
-  )
-    return inner.errorMessage;
-  return cause;
-}
-
 /** The UTC hours (epoch hour numbers) a state shows activity in. */
 function activeHours(s: KeyState): Set<number> {
   const times: number[] = s.lifecycleAborts.map((a) => a.time);
@@ -276,10 +256,10 @@ export async function reconcileDigest(
     const id = event.athena.queryExecutionId;
     try {
       const rows = await retryTransient(
-        () => deps.athenaResults(id).reconcileRows(reconcile),
+        () => deps.athenaResults(id).scanRows(reconcile),
         deps.retry ?? DEFAULT_RETRY,
       );
-      athenaStates = keyStatesFromReconcileRows(rows).filter((s) =>
+      athenaStates = keyStatesFromScanRows(rows).filter((s) =>
         s.key.startsWith(deps.watchPrefix),
       );
       athena = athenaStates
