@@ -1,6 +1,7 @@
 /**
  * The uploads table's key schema, shared by the DynamoDB adapter, the local
- * stack that creates the table in dynalite, and the CDK construct.
+ * stack that creates the table in dynalite, and the CDK construct. The
+ * items it holds: docs/index-layout.md.
  */
 export const UploadsTableSchema = {
   partitionKey: 'pk',

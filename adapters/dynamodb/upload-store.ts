@@ -1,33 +1,11 @@
 /**
- * The uploads index in DynamoDB. One partition per recording key
- * (`pk = K#bucket/key`), holding:
- *
- * - `C#<object>`: everything one log object (or one batch of objects, or
- *   one part of a large object) showed about the key: its multipart
- *   uploads (part numbers, times, error codes, earliest failures), creates,
- *   lifecycle aborts and single PUTs, as JSON (`key-state-codec.ts`). The
- *   item is written whole with a batch PutRequest: one write per (key, log
- *   object), idempotent (the same object writes the same item again) and
- *   order-free (reading joins the items, and the join is commutative,
- *   associative and idempotent). Very large states are split over
- *   `C#<object>#<n>` items. The first item carries `hour`, the first UTC
- *   hour of the key's activity in that object, for the `byHour` index.
- * - `H#<hour>`: the key's other hours of activity in an object (an object
- *   that spans an hour's end, a batch of objects from several hours).
- * - `N#<alert identity>`: the claim of a near-real-time alert: its owner
- *   (the run that claimed it), whether it was sent, and until when an
- *   unsent claim stays its owner's (`core/ingest/alerts.ts`).
- *
- * one partition per UTC date of held alerts (`pk = A#yyyy-mm-dd`, `sk =
- * <due>#<key digest>`): keys with an alert held until a log time, which a
- * later ingest or the digest handles once due;
- * and one partition per UTC date of log-object receipts (`pk = L#yyyy-mm-dd`,
- * `sk = <object>`): what the ingest saw of each log object, for the digest's
- * log-health figures. The date is the receipt's time, which is the same on
- * every ingest of an object, so a redelivery overwrites the same item.
- *
- * Reading a key queries its partition and joins the `C#` items back into
- * the `KeyState` the core model derives status from.
+ * The uploads index in DynamoDB: one partition per recording key
+ * (`K#bucket/key`: its key states `C#`, activity hours `H#`, expected
+ * recordings `E#`, alert claims `N#`), and one partition per UTC date of
+ * held alerts (`A#`), log-object receipts (`L#`) and manifest receipts
+ * (`M#`). Every item, key and attribute is described in
+ * docs/index-layout.md. Reading a key queries its partition and joins the
+ * `C#` items back into the `KeyState` the core model derives status from.
  */
 
 import { createHash } from 'node:crypto';
