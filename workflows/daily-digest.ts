@@ -7,40 +7,8 @@
  * runner runs the same object with each Task bound to the same handler
  * code (`local/digest.ts`).
  *
- * ```
- * ResolveDay ─> QueryAthena ──────────────────────────────> Reconcile ─> CheckRecipients ─> SendDigest ─> NoticeNeeded? ─> [NotifyAdmin] ─> DigestSent
- *                 └─(fails after retries)─> AthenaUnavailable ─> AlertAthenaUnavailable ─┘
- * any Task ─(error after retries)─> <Task>Failed ─> NotifyFailure ─> DigestFailed
- * ```
- *
- * - ResolveDay (Lambda): the report day (input `date`, else yesterday in
- *   the configured IANA zone), its UTC window, log partition dates and the
- *   Athena execution parameters; the as-of time is input `asOf`, else the
- *   execution's start.
- * - QueryAthena (`athena:startQueryExecution.sync`): the reconciliation
- *   query (`workflows/sql/reconcile-query.ts`), its dates and window passed
- *   as `ExecutionParameters` (never spliced into the text), with a partition
- *   predicate so only the day's partitions are read.
- * - If Athena keeps failing: AthenaUnavailable records why, the admin is
- *   alerted (SNS), and the digest goes on from the index alone, marked
- *   unconfirmed.
- * - Reconcile (Lambda): index vs Athena vs S3 (ListMultipartUploads,
- *   HeadObject) into the report, written to the reports bucket; the state
- *   carries a reference (Step Functions payloads are limited to 256 KB).
- * - CheckRecipients (Lambda): SES identity checks (sender verified; in the
- *   sandbox only verified recipients are sent mail).
- * - SendDigest (Lambda): the e-mail (HTML, text, the attention CSV attached,
- *   zipped when large; the JSON report named, kept in the reports bucket)
- *   through SES; it returns an admin notice when some recipient was left out,
- *   which NotifyAdmin publishes.
- *
- * Every Task retries transient errors with exponential backoff and jitter,
- * and catches everything else into the failure path: an admin notification
- * naming the state and the error, then a Fail state carrying the original
- * error name. Three Tasks catch differently, on purpose: QueryAthena's
- * failure leads to the unconfirmed digest (above); AlertAthenaUnavailable's
- * own failure does not stop the digest (which says UNCONFIRMED itself); and
- * NotifyFailure, the admin notification itself, goes on to the Fail state.
+ * The states, their retries and catches, and what each Task does are
+ * described, with the state machine diagram, in docs/digest.md.
  *
  * Written for both runtimes: the NoticeNeeded Choice tests `IsNull: true`
  * (aws-local-stepfunctions 3.0.0 never matches `IsNull: false`), and error
@@ -357,8 +325,8 @@ export function athenaQueryString(database: string, table: string): string {
 }
 
 /**
- * The ASL definition of the daily digest for these resources (see the
- * module comment). The execution input is optional:
+ * The ASL definition of the daily digest for these resources (see
+ * docs/digest.md). The execution input is optional:
  * `{ "date"?: "YYYY-MM-DD", "asOf"?: ISO 8601, "timeZone"?: IANA }`. On
  * success the output holds `day`, `athena`, `reconcile` (with the report's
  * location), `recipients` and `sent` (the message id and the e-mail's
@@ -368,7 +336,7 @@ export function buildDailyDigestDefinition(
   names: DailyDigestNames,
 ): Record<string, unknown> {
   // Tasks whose Catch leads to the failure path (QueryAthena's and the two
-  // alerts' do not: see the module comment).
+  // alerts' do not: see docs/digest.md).
   const failed = DAILY_DIGEST_TASKS.filter(
     (t) =>
       t.state !== S.QUERY_ATHENA &&
