@@ -2,6 +2,8 @@
  * Environment variable names of the runtime pieces. `infra/` sets them on the
  * functions; `loadConfig()` reads them at cold start. Names only, no defaults
  * for resource names: a typo must fail loudly, not target the wrong table.
+ * What each means, its default and which functions read it: the environment
+ * table of docs/operations.md.
  */
 export const Env = {
   /** The DynamoDB uploads table. */
@@ -34,31 +36,15 @@ export const Env = {
   DIGEST_SENDER: 'SENTINEL_DIGEST_SENDER',
   /** The digest's recipients, comma-separated addresses. */
   DIGEST_RECIPIENTS: 'SENTINEL_DIGEST_RECIPIENTS',
-  /**
-   * Whether the SES account is in the sandbox (optional, `true` or `false`,
-   * default `true`): then only verified recipients are sent the digest.
-   */
+  /** SES account in the sandbox: only verified recipients are sent mail (default `true`). */
   SES_SANDBOX: 'SENTINEL_SES_SANDBOX',
-  /**
-   * Key prefix of manifests of expected recordings in the log bucket
-   * (optional; without it no object is read as a manifest).
-   */
+  /** Key prefix of manifests in the log bucket (optional; none: no manifest is read). */
   MANIFEST_PREFIX: 'SENTINEL_MANIFEST_PREFIX',
-  /**
-   * Pattern building the key of an expected recording from its manifest row,
-   * such as `recordings/{yyyy}/{mm}/{dd}/{site}/call-{callId}.tar` (optional).
-   */
+  /** Builds a recording key from a manifest row's call id (optional, docs/manifests.md). */
   MANIFEST_KEY_PATTERN: 'SENTINEL_MANIFEST_KEY_PATTERN',
-  /**
-   * How long after its expected time a recording with no upload is MISSING,
-   * such as `6h` (optional, default: the stall window).
-   */
+  /** Time after its expected time before a recording with no upload is MISSING (optional). */
   MANIFEST_GRACE: 'SENTINEL_MANIFEST_GRACE',
-  /**
-   * Which part of a recording key names its site, such as
-   * `recordings/{yyyy}/{mm}/{dd}/{site}/` (optional; without it the digest
-   * checks no site for silence).
-   */
+  /** Which folder of a key names its site (optional, docs/quiet-sites.md). */
   SITE_PATTERN: 'SENTINEL_SITE_PATTERN',
 } as const;
 

@@ -41,7 +41,7 @@ export const ContextKey = {
 
 export type ContextKey = (typeof ContextKey)[keyof typeof ContextKey];
 
-/** Default values of the optional keys (documented in the Configuration table of README.md). */
+/** Default values of the optional keys (the Configuration table of docs/operations.md). */
 export const ContextDefaults = {
   stackName: 'UploadSentinel',
   recordingPrefix: '',
