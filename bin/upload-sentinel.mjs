@@ -8,7 +8,8 @@ import { readFileSync, statSync } from 'node:fs';
 // Versions are pinned; the SDK's notice about future Node 22 releases is
 // not actionable here (docs/operations.md).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// Handler logs go to the state folder's log, not the terminal, unless asked.
+// Handler logs are silenced (they would interleave with the command's own
+// output) unless SENTINEL_DEBUG asks for them.
 process.env.POWERTOOLS_LOG_LEVEL ??= process.env.SENTINEL_DEBUG
   ? 'DEBUG'
   : 'SILENT';

@@ -1,5 +1,5 @@
 /**
- * Errors the CLI maps to exit codes (DESIGN section 4). Each carries a
+ * Errors the CLI maps to exit codes (docs/cli.md). Each carries a
  * one-line message meant for a person; none of them prints a stack.
  */
 export class CliError extends Error {

@@ -1,5 +1,5 @@
 /**
- * The daily digest, run locally (DESIGN section 6): the same state machine
+ * The daily digest, run locally (docs/digest.md): the same state machine
  * definition (`workflows/daily-digest.ts`) executed by
  * aws-local-stepfunctions, each Task bound to what it calls in AWS:
  *

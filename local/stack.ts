@@ -1,5 +1,5 @@
 /**
- * The embedded local runtime (DESIGN section 6): dynalite for DynamoDB and
+ * The embedded local runtime (docs/architecture.md): dynalite for DynamoDB and
  * s3rver for S3, in-process on free ports, persisted under the state folder.
  * An object put into the local log bucket raises an S3 event notification
  * that travels through a local SQS stand-in to the real ingest handler, the

@@ -197,7 +197,7 @@ const OTHER_AGENTS = [
   'Player/2.4 (caméra; "studio")',
 ];
 
-/** The scenarios of DESIGN section 3, each a thing an uploader really does. */
+/** The scenarios the status rules name (docs/status-rules.md), each a thing an uploader really does. */
 export const Scenario = {
   CLEAN: 'clean multipart upload',
   CLEAN_PUT: 'clean single PUT',
@@ -278,7 +278,7 @@ const PART_ERRORS: readonly [number, string, boolean][] = [
   [500, 'InternalError', false],
 ];
 
-/** Key names that exercise every encoding trap (reference section 3). */
+/** Key names that exercise every encoding trap (docs/access-log-format.md, Keys). */
 const ODD_NAMES = [
   'Müller & Söhne/call {n} #3.tar',
   '100% done? {n}.tar',
@@ -557,7 +557,7 @@ function multipart(b: DayBuilder, p: MultipartPlan): MultipartResult {
       records.push(completeOk());
       break;
     case '200-error-then-ok': {
-      // S3 sent 200 early, then an error document (reference section 2.6).
+      // S3 sent 200 early, then an error document (docs/access-log-format.md, Failure).
       const r = completeOk();
       r.errorCode = 'InternalError';
       r.bytesSent = rnd.int(900, 1400);

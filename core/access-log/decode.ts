@@ -1,5 +1,5 @@
 /**
- * Key and query-string decoding (reference section 3). S3 URL-encodes the key
+ * Key and query-string decoding (docs/access-log-format.md). S3 URL-encodes the key
  * field twice for most operations and once, form-style, for batch deletes and
  * lifecycle (`S3.*`) records. Decoding is lenient: a stray `%` stays as is and
  * invalid UTF-8 becomes U+FFFD; nothing here throws.

@@ -1,5 +1,5 @@
 /**
- * Names of log objects in the log bucket (reference section 4): the simple
+ * Names of log objects in the log bucket (docs/access-log-format.md): the simple
  * prefix layout `PREFIX YYYY-mm-DD-HH-MM-SS-UNIQUE` (delivery time), and the
  * date-partitioned layout
  * `PREFIX ACCOUNT/REGION/BUCKET/YYYY/MM/DD/YYYY-MM-DD-hh-mm-ss-UNIQUE`.

@@ -1,6 +1,6 @@
 /**
  * One S3 server access log record, as `upload-sentinel parse` prints it
- * (DESIGN section 4). A field the log wrote as `-` is `null`; a field the line
+ * (docs/cli.md). A field the log wrote as `-` is `null`; a field the line
  * does not have (older layouts) is `null` too.
  */
 export interface AccessLogRecord {

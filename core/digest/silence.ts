@@ -1,6 +1,6 @@
 /**
- * What the digest reads from the index to make silence visible (docs/
- * manifests.md, docs/quiet-sites.md): the day's expected recordings that
+ * What the digest reads from the index to make silence visible
+ * (docs/manifests.md, docs/quiet-sites.md): the day's expected recordings that
  * no upload shows (MISSING), the manifests received, each site's activity
  * on the day and on the same weekday of the four weeks before, and when
  * the last log object arrived. The rules themselves are pure

@@ -1,5 +1,5 @@
 /**
- * Upload requests (DESIGN section 3) and the facts they become. A fact is the
+ * Upload requests (docs/status-rules.md) and the facts they become. A fact is the
  * part of a log record the status rules need, nothing more.
  */
 import type { AccessLogRecord } from '../access-log/record.ts';

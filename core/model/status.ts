@@ -1,4 +1,4 @@
-/** Status of an upload or a recording key (DESIGN section 3). */
+/** Status of an upload or a recording key (docs/status-rules.md). */
 export const UploadStatus = {
   COMPLETED: 'COMPLETED',
   RECOVERED: 'RECOVERED',

@@ -1,5 +1,5 @@
 /**
- * Reconciliation of the day (DESIGN sections 1 and 8): the real-time index
+ * Reconciliation of the day (docs/digest.md): the real-time index
  * against Athena's independent scan of the day's logs, and both against S3
  * itself, into the digest report. Pure: the as-of time is an argument.
  *
@@ -18,7 +18,7 @@
  *   (its failures came before the window): that counts as agreement.
  * - A key *agrees* when every upload of the day pairs with one of the same
  *   status, and the key status derived from the uploads of the day only
- *   (DESIGN section 3) is the same on both sides.
+ *   (docs/status-rules.md) is the same on both sides.
  * - An upload Athena has and the index lacks *repairs* the key: the report
  *   uses Athena's record and lists it in `coverage.repaired`.
  * - The report is `confirmed` when Athena ran, every key agrees, nothing was
@@ -29,10 +29,12 @@
  * Checking against S3. For a key whose status is COMPLETED or RECOVERED:
  * - HeadObject finds no object: MISSING_OBJECT.
  * - The completing upload is multipart and HeadObject's part count (ETag
- *   suffix) differs from the parts the logs saw succeed: MISSING_OBJECT
- *   too, as S3 does not hold the object the log completed (fewer parts: the
- *   complete left parts out; more: an upload the logs did not show). No part
- *   count (no ETag suffix, or a single PUT) is not compared.
+ *   suffix) differs from the parts the logs saw succeed: the object is
+ *   there, so not MISSING_OBJECT, but the key is not counted verified and
+ *   the difference is listed under the S3 checks' problems (a lost log
+ *   record, or a client leaving parts out of its completion, explains it
+ *   as well as a wrong object). No part count (no ETag suffix, or a single
+ *   PUT) is not compared.
  * For any key: S3 still lists an upload the logs say completed as open,
  * initiated longer ago than the stall window: INCOMPLETE, since S3's word
  * that the upload never finished outranks a log line. Stale open uploads

@@ -1,5 +1,5 @@
 /**
- * The daily digest report (DESIGN section 4, `digest --json`): what
+ * The daily digest report (docs/digest.md, `digest --json`): what
  * `reconcileDay` returns and every renderer reads. Plain data, JSON as is.
  */
 import type {
@@ -43,8 +43,9 @@ export const REPORT_STATUS_ORDER: readonly ReportStatus[] = [
  * lists as open past the stall window (the upload never finished, whatever
  * the log says). `MISSING`: a manifest expected the recording and no upload
  * request of it shows, its grace period over. `MISSING_OBJECT`: the logs
- * say completed, HeadObject finds no object or an object of another part
- * count. `DISPUTED`: the index does not see a problem but Athena's
+ * say completed, HeadObject finds no object (an object of another part
+ * count is a finding in `S3Coverage.problems`, not an alarm). `DISPUTED`:
+ * the index does not see a problem but Athena's
  * independent scan does.
  */
 export const AttentionCategory = {

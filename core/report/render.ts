@@ -25,7 +25,7 @@ export {
 export { html, previewDocument, previewHtml } from './render-html.ts';
 export { subject, text } from './render-text.ts';
 
-/** The JSON report (DESIGN section 4), two-space indented, ending in a newline. */
+/** The JSON report (docs/digest.md), two-space indented, ending in a newline. */
 export function json(report: DigestReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }

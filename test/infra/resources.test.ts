@@ -1,5 +1,5 @@
 /**
- * The resources of issue 5 item 2, for a deployment that watches an
+ * The stack's resources (docs/operations.md), for a deployment that watches an
  * existing bucket with every setting given: what each resource must
  * guarantee (encryption, public access, TLS, retention, batching, alarms,
  * the Glue table's partition projection against the real log layout).

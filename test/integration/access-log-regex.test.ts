@@ -122,7 +122,7 @@ describe('the AWS-documented regex on the same lines (evidence)', () => {
   }
 
   it('misses 12 of the 105 fixture lines and misreads 29 more', async () => {
-    // Recorded for the design review. Missed (every column NULL): quotes
+    // Why our table has its own expression (docs/access-log-format.md). Missed (every column NULL): quotes
     // inside the request URI, referrer or user agent (public 23, 24, 26, 53,
     // 56, 58; synthetic L32, L36), a referrer with spaces (synthetic L37), a
     // double space (public 29, synthetic L7), a requester with spaces

@@ -1,5 +1,5 @@
 /**
- * The command-line contract (DESIGN section 4), through the real binary:
+ * The command-line contract (docs/cli.md), through the real binary:
  * --help for every command, matching what the command accepts and what it
  * does (AWS-only flags refused in local mode, the --json keys it lists);
  * exit codes; one-line errors with no stack trace.

@@ -82,7 +82,7 @@ describe('the daily-digest definition', () => {
     expect(JSON.parse(text)).toEqual(def);
   });
 
-  it('runs the states in the order issue 4 gives', () => {
+  it('runs ResolveDay, QueryAthena, Reconcile, CheckRecipients, SendDigest in that order', () => {
     const order: string[] = [];
     let at: string | undefined = def.StartAt as string;
     while (at !== undefined && !order.includes(at)) {

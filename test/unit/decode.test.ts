@@ -11,7 +11,7 @@ import {
   parseLogTime,
 } from '../../core/access-log/time.ts';
 
-describe('key field decoding (reference section 3.1)', () => {
+describe('key field decoding (docs/access-log-format.md)', () => {
   it.each([
     [
       'REST.PUT.OBJECT',

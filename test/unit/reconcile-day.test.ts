@@ -738,7 +738,7 @@ describe('reconcileDay: failures by hour', () => {
 });
 
 describe('reconcileDay: the report', () => {
-  it('has the fields DESIGN section 4 promises', () => {
+  it('has the fields digest --json prints (docs/digest.md)', () => {
     const { report } = simulatedReport(120, 2);
     expect(report).toMatchObject({
       date: '2026-03-14',

@@ -35,7 +35,7 @@ function status(facts: UploadFact[], asOfMinutes?: number): KeyStatusRecord {
 const A = 'upload-A';
 const B = 'upload-B';
 
-describe('request failure (DESIGN section 3)', () => {
+describe('request failure (docs/status-rules.md)', () => {
   it.each([
     ['REST.PUT.PART', 200, null, false],
     ['REST.PUT.PART', 204, null, false],

@@ -8,7 +8,7 @@
  * 1. reads the window's partitions only (`"timestamp" IN (?, ?)`: partition
  *    projection prunes every other folder) and drops exact duplicate lines
  *    (DISTINCT over the whole line, never over the request id);
- * 2. keeps upload requests (DESIGN section 3), parses the time, decodes the
+ * 2. keeps upload requests (docs/status-rules.md), parses the time, decodes the
  *    key like `decodeKeyField`, reads `uploadId` and `partNumber` from the
  *    query string by name, and computes "failed" like `requestFailed`;
  * 3. keeps the requests inside `[windowStart, windowEnd)` that name a bucket
@@ -156,7 +156,7 @@ class Placeholders {
 
 const IDENTIFIER = /^[a-z0-9_]{1,255}$/;
 
-/** The upload operations (DESIGN section 3) and the kind of row they feed. */
+/** The upload operations (docs/status-rules.md) and the kind of row they feed. */
 const OPERATIONS: readonly [string, string, string | null][] = [
   ['REST.PUT.OBJECT', ScanRowKind.PUT, null],
   ['REST.POST.UPLOADS', ScanRowKind.CREATE, null],
