@@ -153,6 +153,7 @@ function parseOptions(spec: CommandSpec, argv: string[]): Parsed {
       ?.replace(/^Unknown option/, 'unknown option');
     throw new UsageError(
       `${first} (see 'upload-sentinel ${spec.name} --help')`,
+      { cause: err },
     );
   }
 }
@@ -205,7 +206,7 @@ export function duration(p: Parsed, name: string): number | undefined {
   try {
     return parseDuration(v, `--${name}`);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message, { cause: err });
   }
 }
 

@@ -13,6 +13,7 @@ export async function readExpected(path: string): Promise<ExpectedDay> {
   } catch (err) {
     throw new UsageError(
       `cannot read --check file ${path}: ${(err as Error).message.split('\n')[0]}`,
+      { cause: err },
     );
   }
   if (!Array.isArray(expected?.keys))

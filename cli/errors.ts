@@ -1,8 +1,10 @@
 /**
- * Errors the CLI maps to exit codes (docs/cli.md). Each carries a
- * one-line message meant for a person; none of them prints a stack.
+ * The errors the CLI maps to exit codes (docs/cli.md), one base for the
+ * layer; the idiom is core/errors.ts's. Each carries a one-line message
+ * meant for a person; none of them prints a stack.
  */
 export class CliError extends Error {
+  override readonly name: string = 'CliError';
   readonly exitCode: number;
 
   constructor(
@@ -11,7 +13,6 @@ export class CliError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'CliError';
     this.exitCode = exitCode;
   }
 }
@@ -20,24 +21,27 @@ export class CliError extends Error {
 export class UsageError extends CliError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 2, options);
-    this.name = 'UsageError';
   }
+
+  override readonly name: string = 'UsageError';
 }
 
 /** A run that could not do its job: exit 1. */
 export class RunError extends CliError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 1, options);
-    this.name = 'RunError';
   }
+
+  override readonly name: string = 'RunError';
 }
 
 /** A key the index does not know: exit 3. */
 export class NotFoundError extends CliError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 3, options);
-    this.name = 'NotFoundError';
   }
+
+  override readonly name: string = 'NotFoundError';
 }
 
 /**

@@ -84,7 +84,9 @@ export async function listInputsWithRoots(
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT')
-        throw new UsageError(`no such file or folder: ${visible(p)}`);
+        throw new UsageError(`no such file or folder: ${visible(p)}`, {
+          cause: err,
+        });
       throw unreadable(p, err);
     }
     if (s.isDirectory()) {
@@ -142,10 +144,12 @@ async function walk(
         if (code === 'ENOENT')
           throw new UsageError(
             `${visible(p)} is a broken symbolic link (its target does not exist)`,
+            { cause: err },
           );
         if (code === 'ELOOP')
           throw new UsageError(
             `${visible(p)} is a loop of symbolic links (each points to the next)`,
+            { cause: err },
           );
         throw unreadable(p, err);
       }

@@ -277,7 +277,8 @@ export async function startLocal(
     });
   } catch (err) {
     await release();
-    if (err instanceof StateInUseError) throw new RunError(err.message);
+    if (err instanceof StateInUseError)
+      throw new RunError(err.message, { cause: err });
     if (err instanceof StateDamagedError)
       throw new UsageError(err.message, { cause: err });
     throw err;

@@ -7,10 +7,7 @@ import { isBucketName, isEmailAddress } from '../core/validate.ts';
 import { Env, type EnvName } from './env.ts';
 
 export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
+  override readonly name: string = 'ConfigError';
 }
 
 export interface Config {

@@ -27,7 +27,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import { AthenaReconcileResults } from '../adapters/athena/athena-results.ts';
+import { AthenaScanResults } from '../adapters/athena/athena-results.ts';
 import { DynamoDbUploadStore } from '../adapters/dynamodb/upload-store.ts';
 import { S3RecordingsInspector } from '../adapters/s3/recordings.ts';
 import { S3ReportStore } from '../adapters/s3/report-store.ts';
@@ -85,7 +85,12 @@ let built: ReconcileHandler | undefined;
 function build(): ReconcileHandler {
   const config = loadConfig();
   const digest = loadDigestConfig();
-  const s3 = new S3Client({ forcePathStyle: config.s3ForcePathStyle });
+  // Each SDK client's own retries are the one retry layer of its calls
+  // (docs/operations.md, Retries).
+  const s3 = new S3Client({
+    forcePathStyle: config.s3ForcePathStyle,
+    maxAttempts: 6,
+  });
   const queueUrl = digest.deadLetterQueueUrl;
   const athena = new AthenaClient({ maxAttempts: 6 });
   return createReconcileHandler({
@@ -95,7 +100,7 @@ function build(): ReconcileHandler {
       retentionDays: config.retentionDays,
     }),
     athenaResults: (queryExecutionId) =>
-      new AthenaReconcileResults({ client: athena, queryExecutionId }),
+      new AthenaScanResults({ client: athena, queryExecutionId }),
     recordings: new S3RecordingsInspector(s3),
     reports: new S3ReportStore(
       s3,

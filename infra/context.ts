@@ -14,7 +14,7 @@ import { bucketNameProblem, isEmailAddress } from '../core/validate.ts';
 
 /** A context value that cannot be used. `message` is the whole report. */
 export class ContextError extends Error {
-  override readonly name = 'ContextError';
+  override readonly name: string = 'ContextError';
 }
 
 /** The context keys, as an operator types them after `-c`. */

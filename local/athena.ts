@@ -14,7 +14,7 @@
 
 import { randomUUID } from 'node:crypto';
 import {
-  DuckDbReconcileQueryRunner,
+  DuckDbScanQueryRunner,
   type LogScan,
   type PartitionFileLister,
 } from '../adapters/duckdb/duckdb-query-runner.ts';
@@ -27,14 +27,15 @@ import type { ScanRow } from '../core/scan/ports.ts';
 import { SCAN_COLUMNS } from '../core/scan/rows.ts';
 import { isRecord } from '../core/validate.ts';
 import {
-  ReconcileParameter,
-  renderReconcileQuery,
+  renderScanQuery,
+  ScanParameter,
   SqlDialect,
-} from '../workflows/sql/reconcile-query.ts';
+} from '../workflows/sql/scan-query.ts';
+import { LocalError } from './errors.ts';
 import { type LocalReply, type LocalServer, serveLocal } from './http.ts';
 
 /** What makes the stand-in fail a query, as Athena's Task would. */
-export class LocalAthenaError extends Error {
+export class LocalAthenaError extends LocalError {
   constructor(
     override readonly name: string,
     message: string,
@@ -43,7 +44,7 @@ export class LocalAthenaError extends Error {
   }
 }
 
-const ORDER = renderReconcileQuery({
+const ORDER = renderScanQuery({
   dialect: SqlDialect.ATHENA,
   database: 'db',
   table: 'logs',
@@ -60,24 +61,24 @@ export function windowOfParameters(values: readonly string[]): UtcWindow {
   if (values.length !== ORDER.length)
     bad(`expected ${ORDER.length} execution parameters, got ${values.length}`);
   const byName = new Map(ORDER.map((name, i) => [name, values[i] ?? '']));
-  const date = (name: ReconcileParameter): string => {
+  const date = (name: ScanParameter): string => {
     const m = /^'([0-9/]{10})'$/.exec(byName.get(name) ?? '');
     if (m === null || !isPartitionDate(m[1] as string))
       bad(`${name} is not a quoted yyyy/MM/dd date`);
     return (m as RegExpExecArray)[1] as string;
   };
-  const time = (name: ReconcileParameter): number => {
+  const time = (name: ScanParameter): number => {
     const v = byName.get(name) ?? '';
     if (!/^[0-9]{1,16}$/.test(v)) bad(`${name} is not epoch milliseconds`);
     return Number(v);
   };
   const w = utcWindow(
-    time(ReconcileParameter.WINDOW_START),
-    time(ReconcileParameter.WINDOW_END),
+    time(ScanParameter.WINDOW_START),
+    time(ScanParameter.WINDOW_END),
   );
   const dates = [
-    date(ReconcileParameter.PARTITION_DATE_1),
-    date(ReconcileParameter.PARTITION_DATE_2),
+    date(ScanParameter.PARTITION_DATE_1),
+    date(ScanParameter.PARTITION_DATE_2),
   ];
   const expected = [
     w.partitionDates[0],
@@ -95,7 +96,7 @@ export interface LocalAthenaOptions {
 
 export class LocalAthena {
   private readonly results = new Map<string, ScanRow[]>();
-  private readonly runner: DuckDbReconcileQueryRunner;
+  private readonly runner: DuckDbScanQueryRunner;
 
   /** What the last query read of the local logs (files, bytes, lines). */
   get lastScan(): LogScan | null {
@@ -104,7 +105,7 @@ export class LocalAthena {
   private server: LocalServer | null = null;
 
   private constructor(o: LocalAthenaOptions) {
-    this.runner = new DuckDbReconcileQueryRunner({ listFiles: o.listFiles });
+    this.runner = new DuckDbScanQueryRunner({ listFiles: o.listFiles });
   }
 
   static async start(o: LocalAthenaOptions): Promise<LocalAthena> {

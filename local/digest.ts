@@ -33,7 +33,7 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
-import { AthenaReconcileResults } from '../adapters/athena/athena-results.ts';
+import { AthenaScanResults } from '../adapters/athena/athena-results.ts';
 import { S3RecordingsInspector } from '../adapters/s3/recordings.ts';
 import { S3ReportStore } from '../adapters/s3/report-store.ts';
 import { SesIdentityVerifier } from '../adapters/ses/identity-verifier.ts';
@@ -46,6 +46,7 @@ import { DEFAULT_STALL_WINDOW_MS } from '../core/model/status.ts';
 import type { DigestReport } from '../core/report/digest-report.ts';
 import { csv, json, previewHtml } from '../core/report/render.ts';
 import type { SitePattern } from '../core/sites/site-pattern.ts';
+import { isRecord } from '../core/validate.ts';
 import { createCheckRecipientsHandler } from '../handlers/check-recipients.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
 import { createResolveDayHandler } from '../handlers/resolve-day.ts';
@@ -57,6 +58,7 @@ import {
   DailyDigestState,
 } from '../workflows/daily-digest.ts';
 import { LocalAthena } from './athena.ts';
+import { LocalError } from './errors.ts';
 import { s3rverPartitionLister } from './log-files.ts';
 import { deadLetterDepth } from './queue.ts';
 import { LocalSes, type SmtpRelay } from './ses.ts';
@@ -98,8 +100,8 @@ const asJson = (v: unknown): JsonValue => JSON.parse(JSON.stringify(v ?? null));
 export const STATE_PAYLOAD_MAX_BYTES = 256 * 1024;
 
 /** The terminal error of a payload over the limit (no Catch catches it). */
-export class DataLimitExceededError extends Error {
-  override readonly name = 'States.DataLimitExceeded';
+export class DataLimitExceededError extends LocalError {
+  override readonly name: string = 'States.DataLimitExceeded';
 }
 
 /**
@@ -205,13 +207,10 @@ function isDefinition(v: unknown): v is StateMachineDefinition {
   );
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function reportRefOf(output: unknown): ReportRef | null {
-  if (!isObject(output) || !isObject(output.reconcile)) return null;
+  if (!isRecord(output) || !isRecord(output.reconcile)) return null;
   const r = output.reconcile.report;
-  return isObject(r) &&
+  return isRecord(r) &&
     typeof r.bucket === 'string' &&
     typeof r.key === 'string'
     ? { bucket: r.bucket, key: r.key }
@@ -219,7 +218,7 @@ function reportRefOf(output: unknown): ReportRef | null {
 }
 
 function messageIdOf(output: unknown): string | null {
-  if (!isObject(output) || !isObject(output.sent)) return null;
+  if (!isRecord(output) || !isRecord(output.sent)) return null;
   return typeof output.sent.messageId === 'string'
     ? output.sent.messageId
     : null;
@@ -312,7 +311,7 @@ export class LocalDigest {
       [DailyDigestState.RECONCILE]: createReconcileHandler({
         store: stack.store,
         athenaResults: (queryExecutionId) =>
-          new AthenaReconcileResults({
+          new AthenaScanResults({
             client: this.athenaClient,
             queryExecutionId,
           }),
@@ -374,7 +373,7 @@ export class LocalDigest {
     input: unknown,
     notices: AdminPublication[],
   ): Promise<{ MessageId: string }> {
-    if (!isObject(input) || typeof input.Message !== 'string')
+    if (!isRecord(input) || typeof input.Message !== 'string')
       throw Object.assign(new Error('Publish needs a Message'), {
         name: 'SNS.InvalidParameterException',
       });

@@ -21,6 +21,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LocalError } from './errors.ts';
 
 export type LevelDbCheck =
   /** No folder, or a folder without LevelDB data files: a new index. */
@@ -42,7 +43,9 @@ export type LevelDbCheck =
  */
 export type VerifiedTables = Record<string, { size: number; mtimeMs: number }>;
 
-class Damaged extends Error {}
+class Damaged extends LocalError {
+  override readonly name: string = 'Damaged';
+}
 
 // CRC-32C (Castagnoli), slicing by 8.
 const CRC = new Int32Array(8 * 256);

@@ -38,6 +38,7 @@ import {
   type IngestHandler,
   type IngestMetrics,
 } from '../handlers/ingest.ts';
+import { LocalError } from './errors.ts';
 import { checkLevelDb, type VerifiedTables } from './leveldb-check.ts';
 import { OutboxAlertPublisher } from './outbox.ts';
 import { LocalQueue, objectCreatedEvent } from './queue.ts';
@@ -151,25 +152,30 @@ async function writeVerified(file: string, v: VerifiedTables): Promise<void> {
  * The local index under the state folder is damaged: refused before
  * anything opened it, so no byte of it changed (docs/local-state.md).
  */
-export class StateDamagedError extends Error {
+export class StateDamagedError extends LocalError {
+  override readonly name: string = 'StateDamagedError';
+
   constructor(
     readonly dir: string,
     readonly reason: string,
+    options?: ErrorOptions,
   ) {
     super(
       `the local index in ${dir} is damaged: ${reason}. Nothing was changed; see docs/local-state.md to recover, or use another --state`,
+      options,
     );
-    this.name = 'StateDamagedError';
   }
 }
 
-export class StateInUseError extends Error {
-  constructor(dir: string, options?: { cause?: unknown }) {
+/** Another process holds the state folder. */
+export class StateInUseError extends LocalError {
+  override readonly name: string = 'StateInUseError';
+
+  constructor(dir: string, options?: ErrorOptions) {
     super(
       `the state folder ${dir} is in use by another upload-sentinel process; wait for it or use another --state`,
       options,
     );
-    this.name = 'StateInUseError';
   }
 }
 
@@ -190,6 +196,7 @@ async function probeOpen(indexDir: string, stateDir: string): Promise<void> {
     throw new StateDamagedError(
       stateDir,
       `LevelDB cannot open it: ${cause?.message ?? (err as Error).message}`,
+      { cause: err },
     );
   } finally {
     await db.close();

@@ -16,12 +16,12 @@
  * or not Step Functions gave a `Cause`.
  */
 import type { UtcWindow } from '../core/day/window.ts';
-import { TRANSIENT_ERRORS } from '../core/util/transient.ts';
+import { WorkflowError } from './errors.ts';
 import {
   athenaExecutionParameters,
-  renderReconcileQuery,
+  renderScanQuery,
   SqlDialect,
-} from './sql/reconcile-query.ts';
+} from './sql/scan-query.ts';
 
 /** The resources the definition names. Any value may be a CDK token. */
 export interface DailyDigestNames {
@@ -164,11 +164,29 @@ export const LAMBDA_SERVICE_ERRORS = [
 
 /**
  * Error names of transient failures a handler lets through (AWS SDK
- * throttling and service errors that outlived the SDK's own retries); the
- * handlers' domain errors (`DigestInputError`, `DigestSendError`...) are
- * not among them, so they go straight to the failure path.
+ * throttling and service errors that outlived the SDK client's retries, the
+ * one retry layer of each call inside a function); the workflow then tries
+ * the whole Task again, later (docs/operations.md, Retries). The handlers'
+ * domain errors (`DigestInputError`, `DigestSendError`...) are not among
+ * them, so they go straight to the failure path.
  */
-export { TRANSIENT_ERRORS };
+export const TRANSIENT_ERRORS = [
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'InternalError',
+  'InternalFailure',
+  'InternalServerError',
+  'InternalServerException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+] as const;
 
 /** Errors of Athena's API (not a failed query), worth retrying. */
 export const ATHENA_TRANSIENT_ERRORS = [
@@ -294,8 +312,8 @@ const PLAIN_NAME = /^[a-z0-9_]{1,255}$/;
 const CDK_TOKEN = /^\$\{Token\[[A-Za-z0-9._-]{1,200}\]\}$/;
 
 /** A problem with the names given to `buildDailyDigestDefinition`. */
-export class DailyDigestNamesError extends Error {
-  override readonly name = 'DailyDigestNamesError';
+export class DailyDigestNamesError extends WorkflowError {
+  override readonly name: string = 'DailyDigestNamesError';
 }
 
 /**
@@ -313,7 +331,7 @@ export function athenaQueryString(database: string, table: string): string {
         `${what} must be a Glue name ([a-z0-9_]) or a CDK token, got ${JSON.stringify(v)}`,
       );
   }
-  const { sql } = renderReconcileQuery({
+  const { sql } = renderScanQuery({
     dialect: SqlDialect.ATHENA,
     database: PLACEHOLDER_DATABASE,
     table: PLACEHOLDER_TABLE,
@@ -539,7 +557,7 @@ export function dailyDigestTaskResources(
   );
 }
 
-const PARAMETER_ORDER = renderReconcileQuery({
+const PARAMETER_ORDER = renderScanQuery({
   dialect: SqlDialect.ATHENA,
   database: PLACEHOLDER_DATABASE,
   table: PLACEHOLDER_TABLE,

@@ -80,7 +80,7 @@ export function rowsFromQueryResults(
   return out.rows;
 }
 
-export interface AthenaReconcileResultsOptions {
+export interface AthenaScanResultsOptions {
   readonly client: AthenaClient;
   /** The finished execution of the reconciliation query. */
   readonly queryExecutionId: string;
@@ -100,12 +100,12 @@ export interface AthenaReconcileResultsOptions {
  * `ScanQueryError`; throttling and service errors are left to throw so
  * the workflow retries.
  */
-export class AthenaReconcileResults implements ScanQueryRunner {
+export class AthenaScanResults implements ScanQueryRunner {
   private readonly client: AthenaClient;
   private readonly queryExecutionId: string;
   private readonly pageSize: number;
 
-  constructor(options: AthenaReconcileResultsOptions) {
+  constructor(options: AthenaScanResultsOptions) {
     this.client = options.client;
     this.queryExecutionId = options.queryExecutionId;
     this.pageSize = options.pageSize ?? 1000;

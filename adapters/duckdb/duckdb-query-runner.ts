@@ -31,9 +31,9 @@ import {
   type ParameterValue,
   type RenderedQuery,
   reconcileParameterValues,
-  renderReconcileQuery,
+  renderScanQuery,
   SqlDialect,
-} from '../../workflows/sql/reconcile-query.ts';
+} from '../../workflows/sql/scan-query.ts';
 import { TextInputLines } from './text-input-lines.ts';
 
 /** Lists the log files of the given partitions (`yyyy/MM/dd` dates). */
@@ -166,7 +166,7 @@ export async function runDuckDbQuery(
   }
 }
 
-export interface DuckDbReconcileQueryRunnerOptions {
+export interface DuckDbScanQueryRunnerOptions {
   /** Lists the files of the window's partitions (see `partitionFolderLister`). */
   readonly listFiles: PartitionFileLister;
   /**
@@ -187,8 +187,8 @@ export interface DuckDbReconcileQueryRunnerOptions {
  * reach DuckDB as SQL; they are still checked to be plain absolute paths.
  * `lastScan` says what the last run read.
  */
-export class DuckDbReconcileQueryRunner implements ScanQueryRunner {
-  private static readonly query: RenderedQuery = renderReconcileQuery({
+export class DuckDbScanQueryRunner implements ScanQueryRunner {
+  private static readonly query: RenderedQuery = renderScanQuery({
     dialect: SqlDialect.DUCKDB,
   });
 
@@ -200,7 +200,7 @@ export class DuckDbReconcileQueryRunner implements ScanQueryRunner {
   /** What the last run read (files, bytes, lines); `null` before one. */
   lastScan: LogScan | null = null;
 
-  constructor(options: DuckDbReconcileQueryRunnerOptions) {
+  constructor(options: DuckDbScanQueryRunnerOptions) {
     this.listFiles = options.listFiles;
     this.instance = options.instance;
     this.ownsInstance = options.instance === undefined;
@@ -234,7 +234,7 @@ export class DuckDbReconcileQueryRunner implements ScanQueryRunner {
       this.lastScan = { files: 0, bytes: 0, lines: 0 };
       return [];
     }
-    const query = DuckDbReconcileQueryRunner.query;
+    const query = DuckDbScanQueryRunner.query;
     const values = reconcileParameterValues(query, window);
     const connection = await this.connect();
     try {

@@ -25,6 +25,7 @@ import {
   parseSitePattern,
   type SitePattern,
 } from '../../core/sites/site-pattern.ts';
+import { isRecord } from '../../core/validate.ts';
 import {
   LOCAL_RECIPIENT,
   LOCAL_SENDER,
@@ -198,14 +199,16 @@ async function runLocal(
   try {
     config = loadDigestConfig();
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
+    if (err instanceof ConfigError)
+      throw new UsageError(err.message, { cause: err });
     throw err;
   }
   try {
     // What ResolveDay will refuse is bad usage here, not a failed run.
     resolveReportDay(input, { timeZone: config.timeZone, now: Date.now() });
   } catch (err) {
-    if (err instanceof DigestInputError) throw new UsageError(err.message);
+    if (err instanceof DigestInputError)
+      throw new UsageError(err.message, { cause: err });
     throw err;
   }
   const smtp = smtpOf(str(p, 'smtp'));
@@ -266,8 +269,8 @@ async function runLocal(
     { label: 'csv', path: run.files.csv },
     { label: 'report', path: run.files.json },
   ]);
-  const reconciled = isObject(run.output) ? run.output.reconcile : undefined;
-  const held = isObject(reconciled) ? reconciled.heldAlertsSent : undefined;
+  const reconciled = isRecord(run.output) ? run.output.reconcile : undefined;
+  const held = isRecord(reconciled) ? reconciled.heldAlertsSent : undefined;
   if (!asJson && typeof held === 'number' && held > 0)
     console.log(
       `  alerts   ${held} near-real-time alert${held === 1 ? '' : 's'} held until the day settled, sent to ${stack.outboxDir}/alerts`,
@@ -281,13 +284,10 @@ async function runLocal(
   return 0;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function refAt(output: unknown, path: [string, string]): ReportRef | null {
-  const o = isObject(output) ? output[path[0]] : undefined;
-  const r = isObject(o) ? o[path[1]] : undefined;
-  return isObject(r) &&
+  const o = isRecord(output) ? output[path[0]] : undefined;
+  const r = isRecord(o) ? o[path[1]] : undefined;
+  return isRecord(r) &&
     typeof r.bucket === 'string' &&
     typeof r.key === 'string'
     ? { bucket: r.bucket, key: r.key }
@@ -367,8 +367,8 @@ async function runAws(p: Parsed, input: DigestExecutionInput): Promise<number> {
         { label: 'email', path: report.emailPath },
         { label: 'report', path: `s3://${ref.bucket}/${ref.key}` },
       ]);
-      const sent = isObject(output) ? output.sent : undefined;
-      if (isObject(sent) && sent.messageId === null) {
+      const sent = isRecord(output) ? output.sent : undefined;
+      if (isRecord(sent) && sent.messageId === null) {
         process.stderr.write(
           `upload-sentinel: the digest reached no recipient (none is deliverable: see the admin notification) (${executionArn})\n`,
         );

@@ -248,7 +248,8 @@ export async function run(p: Parsed): Promise<number> {
   } catch (err) {
     await expected.close().catch(() => {});
     await rm(partial, { force: true });
-    if (err instanceof RangeError) throw new UsageError(err.message);
+    if (err instanceof RangeError)
+      throw new UsageError(err.message, { cause: err });
     throw err;
   } finally {
     await stack?.stop();

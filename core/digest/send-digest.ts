@@ -13,6 +13,7 @@ import {
   REPORT_STATUS_ORDER,
 } from '../report/digest-report.ts';
 import { csv, json } from '../report/render.ts';
+import { isRecord } from '../validate.ts';
 import { adminNotice, digestEmail } from './email.ts';
 import type { ReportRef, SendDigestEvent, SendDigestResult } from './events.ts';
 import type { Mailer, ReportStore } from './ports.ts';
@@ -23,9 +24,6 @@ export interface SendDigestDeps {
   /** Key prefix of the reports: empty or ending in `/`. */
   reportsPrefix: string;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A stored report read back: the fields every renderer relies on are
@@ -44,28 +42,28 @@ export function parseStoredReport(text: string, ref: ReportRef): DigestReport {
   } catch {
     bad('not JSON');
   }
-  if (!isObject(v)) return bad('not an object');
+  if (!isRecord(v)) return bad('not an object');
   if (typeof v.date !== 'string' || !isIsoDate(v.date)) bad('no date');
   if (typeof v.confirmed !== 'boolean') bad('no confirmed flag');
   const counts = v.counts;
   // Reports written before MISSING existed count none.
-  if (isObject(counts) && counts.MISSING === undefined) counts.MISSING = 0;
+  if (isRecord(counts) && counts.MISSING === undefined) counts.MISSING = 0;
   if (
-    !isObject(counts) ||
+    !isRecord(counts) ||
     !REPORT_STATUS_ORDER.every((s) => typeof counts[s] === 'number')
   )
     bad('no counts');
   for (const list of ['attention', 'recovered', 'failuresByHour'])
     if (!Array.isArray(v[list])) bad(`no ${list} list`);
   for (const o of ['coverage', 'health', 'window', 'attentionCounts'])
-    if (!isObject(v[o])) bad(`no ${o}`);
+    if (!isRecord(v[o])) bad(`no ${o}`);
   // Reports written before `alerts` and `byPrefix` existed have none.
   if (v.alerts === undefined) v.alerts = [];
   if (v.byPrefix === undefined) v.byPrefix = [];
   // And before expected recordings and quiet sites.
   if (v.expected === undefined) v.expected = null;
   if (v.sites === undefined) v.sites = null;
-  if (isObject(v.attentionCounts) && v.attentionCounts.MISSING === undefined)
+  if (isRecord(v.attentionCounts) && v.attentionCounts.MISSING === undefined)
     v.attentionCounts.MISSING = 0;
   if (!Array.isArray(v.byPrefix)) bad('byPrefix is not a list');
   if (!Array.isArray(v.alerts) || !v.alerts.every((a) => typeof a === 'string'))

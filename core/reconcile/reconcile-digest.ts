@@ -43,7 +43,6 @@ import type { ScanQueryRunner } from '../scan/ports.ts';
 import { keyStatesFromScanRows } from '../scan/rows.ts';
 import type { SitePattern } from '../sites/site-pattern.ts';
 import { mapLimit } from '../util/concurrency.ts';
-import { type RetryOptions, retryTransient } from '../util/transient.ts';
 import { reconcileDay } from './reconcile-day.ts';
 
 const HOUR = 3_600_000;
@@ -81,11 +80,6 @@ export interface DigestReconcileDeps {
   /** HeadObject calls in flight at once (default 16). */
   concurrency?: number;
   /**
-   * How the Athena and S3 reads retry transient failures before the check
-   * is reported as not made (default 4 attempts, waits of 2, 4 and 8 s).
-   */
-  retry?: RetryOptions;
-  /**
    * Where near-real-time alerts go: the run sends those held until the day
    * settled (docs/alerts.md). `null` (or absent): alerts are off.
    */
@@ -93,8 +87,6 @@ export interface DigestReconcileDeps {
   /** The wall clock (claims' leases). */
   now?: () => number;
 }
-
-const DEFAULT_RETRY: RetryOptions = { attempts: 4, baseDelayMs: 2000 };
 
 const EXECUTION = /^[A-Za-z0-9_-]{1,80}$/;
 
@@ -139,10 +131,9 @@ async function heads(
     deps.concurrency ?? 16,
     async (k) => {
       try {
-        return await retryTransient(
-          () => inspector.head(k.bucket, k.key),
-          deps.retry ?? DEFAULT_RETRY,
-        );
+        // Transient failures are retried by the SDK client, the one retry
+        // layer of this call (docs/operations.md, Retries).
+        return await inspector.head(k.bucket, k.key);
       } catch (err) {
         failed.push({ uri: `s3://${k.bucket}/${k.key}`, error: describe(err) });
         return null;
@@ -255,10 +246,7 @@ export async function reconcileDigest(
   if ('queryExecutionId' in event.athena) {
     const id = event.athena.queryExecutionId;
     try {
-      const rows = await retryTransient(
-        () => deps.athenaResults(id).scanRows(reconcile),
-        deps.retry ?? DEFAULT_RETRY,
-      );
+      const rows = await deps.athenaResults(id).scanRows(reconcile);
       athenaStates = keyStatesFromScanRows(rows).filter((s) =>
         s.key.startsWith(deps.watchPrefix),
       );
@@ -266,9 +254,9 @@ export async function reconcileDigest(
         .map((s) => deriveKeyStatus(s, derive))
         .filter((r): r is KeyStatusRecord => r !== null);
     } catch (err) {
-      // The query ran but its rows cannot be read (after the SDK's and our
-      // own retries of transient failures): as when the query fails, the digest goes on from the
-      // index alone, unconfirmed, and the admin hears why.
+      // The query ran but its rows cannot be read (after the SDK client's
+      // retries of transient failures): as when the query fails, the digest
+      // goes on from the index alone, unconfirmed, and the admin hears why.
       athenaStates = [];
       athena = null;
       athenaError = clip(
@@ -288,14 +276,14 @@ export async function reconcileDigest(
   let headResults: HeadObjectResult[] | null = null;
   const s3Problems: string[] = [];
   if (deps.recordings !== null) {
-    // A check S3 refuses (access denied, throttling beyond the SDK's and
-    // our own retries) is reported as not made: the digest still goes out.
+    // A check S3 refuses (access denied, throttling beyond the SDK client's
+    // retries) is reported as not made: the digest still goes out.
     const where = `s3://${deps.recordingsBucket}/${deps.watchPrefix}`;
     const inspector = deps.recordings;
     try {
-      openUploads = await retryTransient(
-        () => inspector.openUploads(deps.recordingsBucket, deps.watchPrefix),
-        deps.retry ?? DEFAULT_RETRY,
+      openUploads = await inspector.openUploads(
+        deps.recordingsBucket,
+        deps.watchPrefix,
       );
     } catch (err) {
       s3Problems.push(

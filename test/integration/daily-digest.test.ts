@@ -23,13 +23,19 @@ import {
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AthenaReconcileResults } from '../../adapters/athena/athena-results.ts';
-import { DuckDbReconcileQueryRunner } from '../../adapters/duckdb/duckdb-query-runner.ts';
+import {
+  afterAll,
+  beforeAll,
+  describe,
+  expect,
+  it,
+  onTestFinished,
+} from 'vitest';
+import { AthenaScanResults } from '../../adapters/athena/athena-results.ts';
+import { DuckDbScanQueryRunner } from '../../adapters/duckdb/duckdb-query-runner.ts';
 import { partitionKey } from '../../adapters/dynamodb/upload-store.ts';
 import { S3RecordingsInspector } from '../../adapters/s3/recordings.ts';
 import { dayWindow, utcDayWindow } from '../../core/day/window.ts';
-import type { RecordingsInspector } from '../../core/digest/ports.ts';
 import {
   deriveKeyStatus,
   type KeyStatusRecord,
@@ -321,12 +327,12 @@ describe('every branch, on the same local state', () => {
         WorkGroup: 'upload-sentinel',
         ExecutionParameters: dailyDigestAthenaParameters(window),
       });
-      const rows = await new AthenaReconcileResults({
+      const rows = await new AthenaScanResults({
         client,
         queryExecutionId: String(started.QueryExecution.QueryExecutionId),
         pageSize: 37,
       }).scanRows(window);
-      const direct = await new DuckDbReconcileQueryRunner({
+      const direct = await new DuckDbScanQueryRunner({
         listFiles: s3rverPartitionLister(join(stack.s3Dir, stack.logBucket)),
       }).scanRows(window);
       const sql = keyStatesFromScanRows(rows)
@@ -674,9 +680,10 @@ describe('every branch, on the same local state', () => {
   });
 
   it('HeadObject refused for one recording and throttled once for another: the rest of the S3 findings stand', async () => {
-    // Prepare: the real S3 view of the local recordings bucket, with one
-    // key refused (403) and one throttled (503) on its first HeadObject.
-    const real = new S3RecordingsInspector(stack.s3 as S3Client);
+    // Prepare: the real S3 view of the local recordings bucket, its client
+    // answering 403 for one key and 503 SlowDown for another's first
+    // HeadObject, below the SDK's retries (the one retry layer of the call).
+    const client = stack.s3 as S3Client;
     const done = expected.keys
       .filter((k) => k.status === 'COMPLETED')
       .map((k) => k.key);
@@ -685,16 +692,25 @@ describe('every branch, on the same local state', () => {
     const fail = (name: string, status: number) =>
       Object.assign(new Error(name), {
         name,
+        $fault: status >= 500 ? 'server' : 'client',
         $metadata: { httpStatusCode: status },
       });
-    const inspector: RecordingsInspector = {
-      openUploads: (bucket, prefix) => real.openUploads(bucket, prefix),
-      head: async (bucket, key) => {
-        if (key === denied) throw fail('AccessDenied', 403);
-        if (key === throttled && throttles++ === 0) throw fail('SlowDown', 503);
-        return real.head(bucket, key);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const key = (args.input as { Key?: string }).Key;
+        if (context.commandName === 'HeadObjectCommand') {
+          if (key === denied) throw fail('AccessDenied', 403);
+          if (key === throttled && throttles++ === 0)
+            throw fail('SlowDown', 503);
+        }
+        return next(args);
       },
-    };
+      { step: 'deserialize', name: 'headFaults' },
+    );
+    onTestFinished(() => {
+      client.middlewareStack.remove('headFaults');
+    });
+    const inspector = new S3RecordingsInspector(client);
     // Act
     const run = await withDigest({ recordings: inspector }, (d) =>
       d.run({ date: DATE, asOf: AS_OF }),

@@ -25,8 +25,8 @@ import {
 } from '../../workflows/daily-digest.ts';
 import {
   athenaExecutionParameters,
-  renderReconcileQuery,
-} from '../../workflows/sql/reconcile-query.ts';
+  renderScanQuery,
+} from '../../workflows/sql/scan-query.ts';
 
 const NAMES: DailyDigestNames = {
   resolveDayFunctionArn:
@@ -226,7 +226,7 @@ describe('the daily-digest definition', () => {
 
   it('computes the execution parameters in the query placeholders’ order', () => {
     const w = utcDayWindow('2026-03-14');
-    const rendered = renderReconcileQuery({
+    const rendered = renderScanQuery({
       dialect: 'athena',
       database: NAMES.athenaDatabase,
       table: NAMES.athenaTable,

@@ -25,6 +25,7 @@
 
 import { isPartitionDate } from '../../core/day/window.ts';
 import { isBucketName } from '../../core/validate.ts';
+import { WorkflowError } from '../errors.ts';
 
 /** A column as Glue (and CDK's `CfnTable.ColumnProperty`) describes it. */
 export interface TableColumn {
@@ -180,8 +181,8 @@ export interface AccessLogTableOptions {
 }
 
 /** A table option that would make an invalid or dangerous DDL or location. */
-export class AccessLogTableOptionError extends Error {
-  override readonly name = 'AccessLogTableOptionError';
+export class AccessLogTableOptionError extends WorkflowError {
+  override readonly name: string = 'AccessLogTableOptionError';
 }
 
 const NAME = /^[a-z0-9_]{1,255}$/;
@@ -362,8 +363,8 @@ export function renderDuckDbAccessLogTable(): string {
 }
 
 /** A value of a parameter that must not reach DuckDB. */
-export class LogFileListError extends Error {
-  override readonly name = 'LogFileListError';
+export class LogFileListError extends WorkflowError {
+  override readonly name: string = 'LogFileListError';
 }
 
 /** Local file paths DuckDB may read: absolute, no glob or URL syntax. */

@@ -14,18 +14,18 @@ import {
 import { SCAN_COLUMNS } from '../../core/scan/rows.ts';
 import {
   athenaExecutionParameters,
-  ReconcileParameter,
-  ReconcileParameterError,
   reconcileParameterValues,
-  renderReconcileQuery,
-} from '../../workflows/sql/reconcile-query.ts';
+  renderScanQuery,
+  ScanParameter,
+  ScanParameterError,
+} from '../../workflows/sql/scan-query.ts';
 
-const athena = renderReconcileQuery({
+const athena = renderScanQuery({
   dialect: 'athena',
   database: 'upload_sentinel',
   table: 'access_logs',
 });
-const duckdb = renderReconcileQuery({ dialect: 'duckdb' });
+const duckdb = renderScanQuery({ dialect: 'duckdb' });
 const DAY = utcDayWindow('2026-03-14');
 
 describe('the Athena rendering', () => {
@@ -37,10 +37,10 @@ describe('the Athena rendering', () => {
   it('has one ? per parameter and no other', () => {
     expect(athena.sql.split('?').length - 1).toBe(athena.parameters.length);
     expect(athena.parameters).toEqual([
-      ReconcileParameter.PARTITION_DATE_1,
-      ReconcileParameter.PARTITION_DATE_2,
-      ReconcileParameter.WINDOW_START,
-      ReconcileParameter.WINDOW_END,
+      ScanParameter.PARTITION_DATE_1,
+      ScanParameter.PARTITION_DATE_2,
+      ScanParameter.WINDOW_START,
+      ScanParameter.WINDOW_END,
     ]);
   });
 
@@ -64,12 +64,12 @@ describe('the Athena rendering', () => {
 
   it('rejects a table name that is not a plain identifier', () => {
     expect(() =>
-      renderReconcileQuery({
+      renderScanQuery({
         dialect: 'athena',
         database: 'db"; DROP TABLE x; --',
         table: 't',
       }),
-    ).toThrow(ReconcileParameterError);
+    ).toThrow(ScanParameterError);
   });
 });
 
@@ -108,7 +108,7 @@ describe('parameter values', () => {
 
   it('refuses to build Athena parameters for a DuckDB rendering', () => {
     expect(() => athenaExecutionParameters(duckdb, DAY)).toThrow(
-      ReconcileParameterError,
+      ScanParameterError,
     );
   });
 
@@ -137,7 +137,7 @@ describe('parameter values', () => {
           // Accepted: then it was a real date and is quoted as one.
           return isPartitionDate(date) && values.includes(`'${date}'`);
         } catch (err) {
-          return err instanceof ReconcileParameterError;
+          return err instanceof ScanParameterError;
         }
       }),
     );
@@ -155,7 +155,7 @@ describe('parameter values', () => {
     ['NaN', { ...DAY, end: Number.NaN }],
   ])('rejects a forged window with %s', (_what, w) => {
     expect(() => reconcileParameterValues(athena, w)).toThrow(
-      ReconcileParameterError,
+      ScanParameterError,
     );
   });
 });

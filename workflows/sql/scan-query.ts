@@ -40,9 +40,9 @@ import {
   MAX_PARTITION_DATES,
   type UtcWindow,
 } from '../../core/day/window.ts';
-import { CoreError } from '../../core/errors.ts';
 import { MAX_FAILURES } from '../../core/model/state.ts';
 import { ScanColumn, ScanRowKind } from '../../core/scan/rows.ts';
+import { WorkflowError } from '../errors.ts';
 import { DUCKDB_ACCESS_LOG_TABLE, sqlString } from './access-log-table.ts';
 
 /** The engines the template renders for. */
@@ -54,7 +54,7 @@ export const SqlDialect = {
 export type SqlDialect = (typeof SqlDialect)[keyof typeof SqlDialect];
 
 /** The parameters the query takes, by name. */
-export const ReconcileParameter = {
+export const ScanParameter = {
   /** The window's partition dates, `yyyy/MM/dd` (the first one repeated when the window touches one date). */
   PARTITION_DATE_1: 'partitionDate1',
   PARTITION_DATE_2: 'partitionDate2',
@@ -63,8 +63,7 @@ export const ReconcileParameter = {
   WINDOW_END: 'windowEnd',
 } as const;
 
-export type ReconcileParameter =
-  (typeof ReconcileParameter)[keyof typeof ReconcileParameter];
+export type ScanParameter = (typeof ScanParameter)[keyof typeof ScanParameter];
 
 /** Where Athena finds the access-log table (`access-log-table.ts`). */
 export interface AthenaTableRef {
@@ -76,7 +75,7 @@ export interface AthenaTableRef {
  * What to render: Athena reads the Glue table; DuckDB reads the temporary
  * table `renderDuckDbAccessLogTable` fills from local files.
  */
-export type ReconcileQueryTarget =
+export type ScanQueryTarget =
   | ({ readonly dialect: typeof SqlDialect.ATHENA } & AthenaTableRef)
   | { readonly dialect: typeof SqlDialect.DUCKDB };
 
@@ -88,15 +87,15 @@ export interface RenderedQuery {
    * Athena: one entry per `?`, in order of appearance. DuckDB: entry `i` is
    * `$${i + 1}`.
    */
-  readonly parameters: readonly ReconcileParameter[];
+  readonly parameters: readonly ScanParameter[];
 }
 
 /** A value the caller supplies for a parameter, bound by the adapter. */
 export type ParameterValue = string | number;
 
 /** A value that must not reach the query (not a date, not a number...). */
-export class ReconcileParameterError extends CoreError {
-  override readonly name: string = 'ReconcileParameterError';
+export class ScanParameterError extends WorkflowError {
+  override readonly name: string = 'ScanParameterError';
 }
 
 /** The SQL that differs between the engines; everything else is shared. */
@@ -139,11 +138,11 @@ const DUCKDB: Dialect = {
 
 /** Numbers parameters as the dialect wants and records their order. */
 class Placeholders {
-  readonly order: ReconcileParameter[] = [];
+  readonly order: ScanParameter[] = [];
 
   constructor(private readonly dialect: SqlDialect) {}
 
-  ref(name: ReconcileParameter): string {
+  ref(name: ScanParameter): string {
     if (this.dialect === SqlDialect.ATHENA) {
       this.order.push(name);
       return '?';
@@ -225,25 +224,23 @@ const text = (x: string) => `CAST(${x} AS VARCHAR)`;
  * Renders the reconciliation query for one engine. Athena reads the Glue
  * table `database.table`; DuckDB reads `DUCKDB_ACCESS_LOG_TABLE`.
  */
-export function renderReconcileQuery(
-  target: ReconcileQueryTarget,
-): RenderedQuery {
+export function renderScanQuery(target: ScanQueryTarget): RenderedQuery {
   const p = new Placeholders(target.dialect);
   const d = target.dialect === SqlDialect.ATHENA ? TRINO : DUCKDB;
   let source: string = DUCKDB_ACCESS_LOG_TABLE;
   if (target.dialect === SqlDialect.ATHENA) {
     for (const id of [target.database, target.table]) {
       if (!IDENTIFIER.test(id)) {
-        throw new ReconcileParameterError(
+        throw new ScanParameterError(
           `invalid Athena identifier: ${JSON.stringify(id)}`,
         );
       }
     }
     source = `"${target.database}"."${target.table}"`;
   }
-  const partitions = `${p.ref(ReconcileParameter.PARTITION_DATE_1)}, ${p.ref(ReconcileParameter.PARTITION_DATE_2)}`;
-  const windowStart = p.ref(ReconcileParameter.WINDOW_START);
-  const windowEnd = p.ref(ReconcileParameter.WINDOW_END);
+  const partitions = `${p.ref(ScanParameter.PARTITION_DATE_1)}, ${p.ref(ScanParameter.PARTITION_DATE_2)}`;
+  const windowStart = p.ref(ScanParameter.WINDOW_START);
+  const windowEnd = p.ref(ScanParameter.WINDOW_END);
   const ops = OPERATIONS.map(([op]) => sqlString(op)).join(', ');
   const kindOf = OPERATIONS.map(
     ([op, kind]) => `WHEN ${sqlString(op)} THEN ${sqlString(kind)}`,
@@ -432,7 +429,7 @@ function checkedDates(window: UtcWindow): [string, string] {
     dates.length > MAX_PARTITION_DATES ||
     !dates.every(isPartitionDate)
   ) {
-    throw new ReconcileParameterError(
+    throw new ScanParameterError(
       `invalid partition dates: ${JSON.stringify(dates)}`,
     );
   }
@@ -441,7 +438,7 @@ function checkedDates(window: UtcWindow): [string, string] {
 
 function checkedTime(ms: number): number {
   if (!Number.isSafeInteger(ms) || ms < 0) {
-    throw new ReconcileParameterError(`invalid window bound: ${ms}`);
+    throw new ScanParameterError(`invalid window bound: ${ms}`);
   }
   return ms;
 }
@@ -459,13 +456,13 @@ export function reconcileParameterValues(
   const start = checkedTime(window.start);
   const end = checkedTime(window.end);
   if (end <= start) {
-    throw new ReconcileParameterError(`empty window [${start}, ${end})`);
+    throw new ScanParameterError(`empty window [${start}, ${end})`);
   }
-  const values: Record<ReconcileParameter, ParameterValue> = {
-    [ReconcileParameter.PARTITION_DATE_1]: date1,
-    [ReconcileParameter.PARTITION_DATE_2]: date2,
-    [ReconcileParameter.WINDOW_START]: start,
-    [ReconcileParameter.WINDOW_END]: end,
+  const values: Record<ScanParameter, ParameterValue> = {
+    [ScanParameter.PARTITION_DATE_1]: date1,
+    [ScanParameter.PARTITION_DATE_2]: date2,
+    [ScanParameter.WINDOW_START]: start,
+    [ScanParameter.WINDOW_END]: end,
   };
   return rendered.parameters.map((name) => values[name]);
 }
@@ -480,12 +477,12 @@ export function athenaExecutionParameters(
   window: UtcWindow,
 ): string[] {
   if (rendered.dialect !== SqlDialect.ATHENA) {
-    throw new ReconcileParameterError('not an Athena rendering');
+    throw new ScanParameterError('not an Athena rendering');
   }
   return reconcileParameterValues(rendered, window).map((v) => {
     if (typeof v === 'number') return String(v);
     if (typeof v === 'string' && isPartitionDate(v)) return `'${v}'`;
-    throw new ReconcileParameterError(
+    throw new ScanParameterError(
       `unexpected Athena parameter: ${JSON.stringify(v)}`,
     );
   });

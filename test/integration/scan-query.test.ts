@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DuckDbReconcileQueryRunner,
+  DuckDbScanQueryRunner,
   partitionFolderLister,
 } from '../../adapters/duckdb/duckdb-query-runner.ts';
 import { UploadFactReader } from '../../core/access-log/upload-facts.ts';
@@ -37,7 +37,7 @@ const PARTITIONS = 's3-access-logs/111122223333/eu-west-1/rec-archive-prod';
 const H = 3_600_000;
 
 let dir: string;
-const runners: DuckDbReconcileQueryRunner[] = [];
+const runners: DuckDbScanQueryRunner[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'reconcile-'));
@@ -58,8 +58,8 @@ async function writeDay(day: SimulatedDay, root: string): Promise<string> {
   return join(root, PARTITIONS);
 }
 
-function runnerFor(partitions: string): DuckDbReconcileQueryRunner {
-  const r = new DuckDbReconcileQueryRunner({
+function runnerFor(partitions: string): DuckDbScanQueryRunner {
+  const r = new DuckDbScanQueryRunner({
     listFiles: partitionFolderLister(partitions),
   });
   runners.push(r);
