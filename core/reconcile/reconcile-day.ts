@@ -51,35 +51,41 @@ import type {
 import {
   decidingUpload,
   type KeyStatusRecord,
-  keyStatusOf,
   type UploadStatusRecord,
 } from '../model/derive.ts';
 import { keyId } from '../model/state.ts';
-import { needsAttention, UploadStatus } from '../model/status.ts';
+import { UploadStatus } from '../model/status.ts';
 import {
   ATTENTION_ORDER,
   AttentionCategory,
   type AttentionItem,
   type Coverage,
   type DigestReport,
-  type Disagreement,
   type FailureHour,
   type HeadObjectResult,
-  type LogHealth,
   type LogHealthInput,
-  type LogHour,
   type OpenMultipartUpload,
   type PrefixCounts,
   REPORT_STATUS_ORDER,
   RecordSource,
-  type RepairedKey,
   ReportStatus,
-  type UploadDisagreement,
-  type UploadRef,
 } from '../report/digest-report.ts';
-import { formatDuration, shortTime } from '../report/format.ts';
+import { shortTime } from '../report/format.ts';
 import { prefixOf } from '../report/prefix.ts';
 import type { QuietSitesReport } from '../sites/quiet-sites.ts';
+import {
+  byKey,
+  CATEGORY_OF_STATUS,
+  compareViews,
+  type Entry,
+  ms,
+  type Span,
+  text,
+} from './compare.ts';
+import { logHealth } from './log-health.ts';
+
+const S = UploadStatus;
+const C = AttentionCategory;
 
 /** What `reconcileDay` needs: three views of the day and its health. */
 export interface ReconcileInput {
@@ -115,291 +121,6 @@ export interface ReconcileInput {
   expected?: (ExpectedRecordings & { graceMs: number }) | null;
   /** The quiet-site check of the day, when a site pattern is configured. */
   sites?: QuietSitesReport | null;
-}
-
-/** Above this ingest lag the digest warns that the index may be behind. */
-export const INGEST_LAG_WARNING_MS = 60 * 60 * 1000;
-
-const S = UploadStatus;
-const C = AttentionCategory;
-
-/** The attention category of a key status that needs attention. */
-const CATEGORY_OF_STATUS: Partial<Record<UploadStatus, AttentionCategory>> = {
-  [S.FAILED]: C.FAILED,
-  [S.ABORTED]: C.ABORTED,
-  [S.INCOMPLETE]: C.INCOMPLETE,
-};
-
-const text = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const byKey = (
-  a: { bucket: string; key: string },
-  b: { bucket: string; key: string },
-): number => text(a.bucket, b.bucket) || text(a.key, b.key);
-
-function ms(iso: string | null | undefined): number | null {
-  if (iso === null || iso === undefined) return null;
-  const t = Date.parse(iso);
-  return Number.isFinite(t) ? t : null;
-}
-
-interface Span {
-  start: number;
-  end: number;
-}
-
-function began(u: UploadStatusRecord): number | null {
-  return ms(u.startedAt);
-}
-
-function lastOf(u: UploadStatusRecord): number | null {
-  return ms(u.lastActivity) ?? ms(u.abortedAt) ?? ms(u.completedAt) ?? began(u);
-}
-
-/** An upload with activity in the window. */
-function ofTheDay(u: UploadStatusRecord, w: Span): boolean {
-  const last = lastOf(u);
-  const first = began(u) ?? last;
-  return last !== null && first !== null && last >= w.start && first < w.end;
-}
-
-function beganBefore(u: UploadStatusRecord, w: Span): boolean {
-  const t = began(u);
-  return t === null || t < w.start;
-}
-
-function ref(r: KeyStatusRecord, u: UploadStatusRecord): UploadRef {
-  return {
-    bucket: r.bucket,
-    key: r.key,
-    uploadId: u.uploadId,
-    startedAt: u.startedAt,
-    status: u.status,
-  };
-}
-
-interface KeyComparison {
-  pairs: { index: UploadStatusRecord; athena: UploadStatusRecord }[];
-  indexOnly: UploadStatusRecord[];
-  athenaOnly: UploadStatusRecord[];
-  agreed: boolean;
-  uploads: UploadDisagreement[];
-}
-
-/** Pairs the uploads of the day of one key (see the module comment). */
-function compareKey(
-  index: KeyStatusRecord | undefined,
-  athena: KeyStatusRecord | undefined,
-  w: Span,
-): KeyComparison {
-  const mine = (index?.uploads ?? []).filter((u) => ofTheDay(u, w));
-  const theirs = (athena?.uploads ?? []).filter((u) => ofTheDay(u, w));
-  const idx = new Set(mine);
-  const ath = new Set(theirs);
-  const pairs: KeyComparison['pairs'] = [];
-  const pair = (a: UploadStatusRecord, b: UploadStatusRecord) => {
-    pairs.push({ index: a, athena: b });
-    idx.delete(a);
-    ath.delete(b);
-  };
-  // 1. Same upload id, or no id and the same start (in order of start).
-  const slot = (u: UploadStatusRecord) =>
-    u.uploadId !== null ? `id:${u.uploadId}` : `t:${began(u) ?? '-'}`;
-  const pending = new Map<string, UploadStatusRecord[]>();
-  for (const b of theirs) {
-    const list = pending.get(slot(b)) ?? [];
-    list.push(b);
-    pending.set(slot(b), list);
-  }
-  for (const a of mine) {
-    const b = pending.get(slot(a))?.shift();
-    if (b !== undefined) pair(a, b);
-  }
-  // 2. An upload begun before the window, aborted by a lifecycle rule: to
-  // Athena, an abort at the same time of an upload it never saw.
-  for (const b of [...ath]) {
-    if (b.uploadId !== null || b.startedAt !== null || b.abortedAt === null)
-      continue;
-    const a = [...idx].find(
-      (x) => beganBefore(x, w) && ms(x.abortedAt) === ms(b.abortedAt),
-    );
-    if (a !== undefined) pair(a, b);
-  }
-  // 3. Uploads without an id begun before the window: Athena sees them
-  // start later, at their first record of the day.
-  for (const a of [...idx]) {
-    if (a.uploadId !== null || !beganBefore(a, w)) continue;
-    const b = [...ath].find((x) => x.uploadId === null);
-    if (b !== undefined) pair(a, b);
-  }
-  const uploads: UploadDisagreement[] = [];
-  let tolerated = false;
-  for (const p of pairs) {
-    if (p.index.status === p.athena.status) continue;
-    if (
-      p.index.status === S.RECOVERED &&
-      p.athena.status === S.COMPLETED &&
-      beganBefore(p.index, w)
-    ) {
-      tolerated = true;
-      continue;
-    }
-    uploads.push({
-      uploadId: p.index.uploadId ?? p.athena.uploadId,
-      startedAt: p.index.startedAt ?? p.athena.startedAt,
-      index: p.index.status,
-      athena: p.athena.status,
-    });
-  }
-  for (const a of idx)
-    uploads.push({
-      uploadId: a.uploadId,
-      startedAt: a.startedAt,
-      index: a.status,
-      athena: null,
-    });
-  for (const b of ath)
-    uploads.push({
-      uploadId: b.uploadId,
-      startedAt: b.startedAt,
-      index: null,
-      athena: b.status,
-    });
-  const ks = keyStatusOf(mine);
-  const ka = keyStatusOf(theirs);
-  const keyAgrees =
-    ks === ka || (tolerated && ks === S.RECOVERED && ka === S.COMPLETED);
-  return {
-    pairs,
-    indexOnly: mine.filter((u) => idx.has(u)),
-    athenaOnly: theirs.filter((u) => ath.has(u)),
-    agreed: uploads.length === 0 && keyAgrees,
-    uploads,
-  };
-}
-
-/** A key of the report, with where its record came from. */
-interface Entry {
-  record: KeyStatusRecord;
-  source: RecordSource;
-  /** Athena's status, when it differs and needs attention. */
-  disputedBy: UploadStatus | null;
-}
-
-function compareViews(
-  input: ReconcileInput,
-  w: Span,
-): { entries: Entry[]; coverage: Omit<Coverage, 's3'> } {
-  const index = new Map<string, KeyStatusRecord>();
-  for (const r of input.index) {
-    const id = keyId(r.bucket, r.key);
-    if (!index.has(id)) index.set(id, r);
-  }
-  const athena = new Map<string, KeyStatusRecord>();
-  for (const r of input.athena ?? []) {
-    const id = keyId(r.bucket, r.key);
-    if (!athena.has(id)) athena.set(id, r);
-  }
-  const entries: Entry[] = [];
-  const repaired: RepairedKey[] = [];
-  const indexOnly: UploadRef[] = [];
-  const disagreements: Disagreement[] = [];
-  let agreedKeys = 0;
-  if (input.athena !== null && athena.size === 0 && index.size > 0) {
-    // Athena read nothing of a day the index has: its table does not see
-    // these logs. One sentence says so; no key is a disagreement.
-    for (const r of index.values())
-      entries.push({ record: r, source: RecordSource.INDEX, disputedBy: null });
-    return {
-      entries,
-      coverage: {
-        athena: 'NO_LOGS',
-        athenaError: noLogsSentence(input.day.date, index.size),
-        indexKeys: index.size,
-        athenaKeys: 0,
-        agreedKeys: 0,
-        repaired: [],
-        indexOnly: [],
-        disagreements: [],
-      },
-    };
-  }
-  if (input.athena === null) {
-    for (const r of index.values())
-      entries.push({ record: r, source: RecordSource.INDEX, disputedBy: null });
-  } else {
-    const ids = [...new Set([...index.keys(), ...athena.keys()])];
-    for (const id of ids) {
-      const a = index.get(id);
-      const b = athena.get(id);
-      const c = compareKey(a, b, w);
-      if (a !== undefined)
-        for (const u of c.indexOnly) indexOnly.push(ref(a, u));
-      if (b !== undefined && c.athenaOnly.length > 0) {
-        repaired.push({
-          bucket: b.bucket,
-          key: b.key,
-          indexStatus: a?.status ?? null,
-          uploads: c.athenaOnly.map((u) => ref(b, u)),
-          record: b,
-        });
-        entries.push({
-          record: b,
-          source: RecordSource.ATHENA,
-          disputedBy: null,
-        });
-        continue;
-      }
-      // Athena's key with no upload of the day is not part of the day.
-      if (a === undefined) continue;
-      let disputedBy: UploadStatus | null = null;
-      if (c.agreed) {
-        agreedKeys++;
-      } else if (b !== undefined) {
-        disagreements.push({
-          bucket: a.bucket,
-          key: a.key,
-          index: a.status,
-          athena: b.status,
-          uploads: c.uploads,
-        });
-        if (needsAttention(b.status) && !needsAttention(a.status))
-          disputedBy = b.status;
-      }
-      entries.push({ record: a, source: RecordSource.INDEX, disputedBy });
-    }
-  }
-  repaired.sort(byKey);
-  disagreements.sort(byKey);
-  indexOnly.sort(
-    (x, y) =>
-      byKey(x, y) ||
-      text(x.startedAt ?? '', y.startedAt ?? '') ||
-      text(x.uploadId ?? '', y.uploadId ?? ''),
-  );
-  const ran = input.athena !== null;
-  const agreed =
-    ran &&
-    repaired.length === 0 &&
-    indexOnly.length === 0 &&
-    disagreements.length === 0;
-  return {
-    entries,
-    coverage: {
-      athena: !ran ? 'UNAVAILABLE' : agreed ? 'AGREED' : 'DISAGREED',
-      athenaError: ran ? null : (input.athenaError ?? null),
-      indexKeys: index.size,
-      athenaKeys: ran ? athena.size : null,
-      agreedKeys,
-      repaired,
-      indexOnly,
-      disagreements,
-    },
-  };
-}
-
-/** Why Athena saw none of a day the index has keys of, and what to do. */
-export function noLogsSentence(date: string, indexKeys: number): string {
-  return `Athena's scan found no upload request on ${date} although the index has ${indexKeys} key${indexKeys === 1 ? '' : 's'} with uploads that day: the day's access logs are not where its table reads them (log objects outside the date-partitioned layout <prefix><account>/<region>/<bucket>/YYYY/MM/DD/, for example delivered with the simple key format or ingested from another folder, or under another prefix); check the recordings bucket's server access logging (partitioned prefix, event time) and the table's location, then run the digest again.`;
 }
 
 const describeFailure = (f: {
@@ -638,84 +359,6 @@ function failureHours(
     }
   }
   return { hours, outside };
-}
-
-const count = (n: unknown): number | null =>
-  typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : null;
-
-/**
- * Above this time without a log object (up to the as-of time, or the
- * day's end) the log-health line warns, as the no-logs alarm's default
- * does (docs/quiet-sites.md).
- */
-export const LOG_SILENCE_WARNING_MS = 2 * 60 * 60 * 1000;
-
-function logHealth(day: DayWindow, h: LogHealthInput, asOf: number): LogHealth {
-  const warnings: string[] = [];
-  const given = h.logObjectsPerHour;
-  if (given.length !== day.hours.length)
-    warnings.push(
-      `expected ${day.hours.length} hourly log-object counts, got ${given.length}`,
-    );
-  const hours: LogHour[] = day.hours.map((slot, i) => ({
-    label: slot.label,
-    start: slot.start,
-    logObjects: count(given[i]),
-  }));
-  const invalid = hours.filter(
-    (x, i) => x.logObjects === null && i < given.length,
-  );
-  if (invalid.length > 0)
-    warnings.push(
-      `invalid log-object counts for hours ${invalid.map((x) => x.label).join(', ')}`,
-    );
-  const empty = hours.filter((x) => x.logObjects === 0);
-  if (empty.length > 0)
-    warnings.push(
-      `no log objects delivered for hours ${empty.map((x) => x.label).join(', ')} (${day.timeZone}): delivery is best effort, a gap may hide failures`,
-    );
-  const last =
-    typeof h.lastLogObject === 'string' &&
-    Number.isFinite(Date.parse(h.lastLogObject))
-      ? h.lastLogObject
-      : null;
-  if (last === null && h.lastLogObject !== undefined)
-    warnings.push(
-      'no log object arrived for this day: is server access logging still on for the recordings bucket?',
-    );
-  const until = Math.min(asOf, Date.parse(day.end));
-  if (last !== null && until - Date.parse(last) > LOG_SILENCE_WARNING_MS)
-    warnings.push(
-      `no log object arrived after ${shortTime(last)}, ${formatDuration(until - Date.parse(last))} before ${until === asOf ? 'the as-of time' : "the day's end"}: is server access logging still on for the recordings bucket?`,
-    );
-  const dlq = count(h.deadLetterDepth);
-  if (dlq === null)
-    warnings.push(
-      'dead-letter queue depth unknown: log objects that could not be processed may be missing',
-    );
-  else if (dlq > 0)
-    warnings.push(
-      `${dlq} message${dlq === 1 ? '' : 's'} in the dead-letter queue: log objects that could not be processed, whose uploads may be missing from this report`,
-    );
-  const lag =
-    typeof h.ingestLagMs === 'number' && h.ingestLagMs >= 0
-      ? h.ingestLagMs
-      : null;
-  if (lag !== null && lag > INGEST_LAG_WARNING_MS)
-    warnings.push(
-      `ingest lag ${formatDuration(lag)}: the index may miss the latest uploads`,
-    );
-  return {
-    status: warnings.length === 0 ? 'OK' : 'WARNING',
-    hours,
-    logObjects: hours.reduce((n, x) => n + (x.logObjects ?? 0), 0),
-    malformedLines: count(h.malformedLines) ?? 0,
-    deadLetterDepth: dlq,
-    ingestLagMs: lag,
-    lastLogObject: last,
-    hoursWithout: empty.map((x) => x.label),
-    warnings,
-  };
 }
 
 /** The attention item of a recording a manifest expected and no upload shows. */
