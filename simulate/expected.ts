@@ -4,7 +4,7 @@
  * parts and error codes.
  */
 import type { KeyStatusRecord } from '../core/model/derive.ts';
-import type { ExpectedDay, ExpectedKey } from './simulate.ts';
+import type { ExpectedDay, ExpectedKey } from './types.ts';
 
 export interface Mismatch {
   bucket: string;

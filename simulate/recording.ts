@@ -18,7 +18,7 @@ import type { LogRecordSpec } from './log-line.ts';
 import { partsFor } from './multipart.ts';
 import type { Random } from './random.ts';
 import { single, upload } from './requests.ts';
-import type { ScenarioSpec } from './scenario-shapes.ts';
+import type { ScenarioSpec } from './scenario-requests.ts';
 import { SCENARIOS, Scenario } from './scenarios.ts';
 import type { ExpectedKey } from './types.ts';
 

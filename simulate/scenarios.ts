@@ -11,9 +11,7 @@
  * so a builder's steps keep their order (an argument is drawn before the
  * call it is passed to, an object's fields in their written order).
  */
-import { encodeUriPath } from '../core/access-log/decode.ts';
 import { UploadStatus } from '../core/model/status.ts';
-import { HOUR, MIN, OTHER_AGENTS } from './day-builder.ts';
 import { multipart } from './multipart.ts';
 import {
   at,
@@ -28,13 +26,18 @@ import {
   upload,
 } from './requests.ts';
 import {
+  crashedCreateReupload,
+  createRaceRetry,
+  createRaceWriters,
   lifecycleAborts,
   once,
   put,
+  putMultipartPut,
   reupload,
   type ScenarioSpec,
   strayAfter,
-} from './scenario-shapes.ts';
+  unknownIdAborted,
+} from './scenario-requests.ts';
 
 const S = UploadStatus;
 const spec = <N extends string>(s: ScenarioSpec<N>): ScenarioSpec<N> => s;
@@ -297,73 +300,19 @@ export const SCENARIOS = {
     name: 'created, the client crashed; uploaded again later, completed',
     draw: 'trouble',
     status: S.RECOVERED,
-    build: ({ b, key, parts, rnd }) => {
-      // The first create succeeded, its client crashed: S3 holds an open
-      // upload no record names; the re-upload claims its own, later create.
-      const t = at(b, 6, 18);
-      const crashed = createRecord(b, key, t);
-      const m = multipart(b, {
-        key,
-        start: t + rnd.int(5, 60) * MIN,
-        parts,
-        complete: 'ok',
-      });
-      return {
-        uploads: [upload(null, S.INCOMPLETE), fromResult(m, S.COMPLETED)],
-        records: [crashed, ...m.records],
-      };
-    },
+    build: crashedCreateReupload,
   }),
   CREATE_RACE_RETRY: spec({
     name: 'create race: the answer to a create was lost, the retried create succeeded too',
     draw: 'trouble',
     status: S.RECOVERED,
-    build: ({ b, key, parts, rnd }) => {
-      // The SDK retried a create whose answer was lost: both succeeded, the
-      // client knows the second id only.
-      const t = at(b, 6, 18);
-      const first = createRecord(b, key, t);
-      first.totalTimeMs = rnd.int(30_000, 60_000);
-      const m = multipart(b, {
-        key,
-        start: t + rnd.int(0, 1) * 1000,
-        parts,
-        complete: 'ok',
-      });
-      return {
-        uploads: [upload(null, S.INCOMPLETE), fromResult(m, S.COMPLETED)],
-        records: [first, ...m.records],
-      };
-    },
+    build: createRaceRetry,
   }),
   CREATE_RACE_WRITERS: spec({
     name: 'create race: two writers uploaded the key at once',
     draw: 'trouble',
     status: S.COMPLETED,
-    build: ({ b, key, parts }) => {
-      // Two gateways upload the same call at once: both creates come
-      // before either id's first record, so each id claims the latest
-      // create not yet claimed: the one that began first gets the later
-      // create (docs/status-rules.md). Both complete.
-      const t = at(b, 6, 18);
-      // Writer A creates at t, writer B a second later, as A's first part
-      // goes out; B's first part follows a second after.
-      const a = multipart(b, { key, start: t, parts, complete: 'ok' });
-      const second = createRecord(b, key, t + 1000);
-      const bb = multipart(b, {
-        key,
-        start: t + 1000,
-        parts,
-        complete: 'ok',
-        noCreate: true,
-      });
-      // A's first record comes first: it claims the latest create before
-      // it, B's (t + 1 s); B then claims A's (t). Ordered by those starts.
-      return {
-        uploads: [fromResult(bb, S.COMPLETED), fromResult(a, S.COMPLETED)],
-        records: [...a.records, second, ...bb.records],
-      };
-    },
+    build: createRaceWriters,
   }),
   CREATE_FAILED: spec({
     name: 'create failed, never retried',
@@ -386,61 +335,13 @@ export const SCENARIOS = {
     name: 'completed; later an abort of an id no record shows got NoSuchUpload',
     draw: 'trouble',
     status: S.COMPLETED,
-    build: (r) => {
-      // A cleanup job aborts an upload id that ended before the logs we
-      // hold: S3 answers 404 NoSuchUpload. It is no upload.
-      const { b, key, rnd } = r;
-      const m = multipart(b, {
-        key,
-        start: at(b, 2, 12),
-        parts: r.parts,
-        complete: 'ok',
-      });
-      const ghost = b.uploadId();
-      const gone = b.failure(
-        b.rec(
-          m.end + rnd.int(1, 5) * HOUR,
-          'REST.DELETE.UPLOAD',
-          key,
-          `DELETE /${encodeUriPath(key)}?uploadId=${ghost} HTTP/1.1`,
-          { userAgent: OTHER_AGENTS[0] as string },
-        ),
-        404,
-        'NoSuchUpload',
-        false,
-      );
-      return {
-        uploads: [fromResult(m, S.COMPLETED)],
-        records: [...m.records, gone],
-      };
-    },
+    build: unknownIdAborted,
   }),
   PUT_MULTIPART_PUT: spec({
     name: 'PUT, then a multipart upload aborted, then PUT again',
     draw: 'trouble',
     status: S.RECOVERED,
-    build: ({ b, key, parts, rnd }) => {
-      const t = at(b, 6, 14);
-      const first = single(b, key, t, [[200, null, 0]]);
-      const m = multipart(b, {
-        key,
-        start: t + rnd.int(10, 60) * MIN,
-        parts,
-        stopAfterPart: rnd.int(1, parts),
-        complete: 'abort',
-      });
-      const last = single(b, key, m.end + rnd.int(5, 60) * MIN, [
-        [200, null, 0],
-      ]);
-      return {
-        uploads: [
-          upload(null, S.COMPLETED),
-          fromResult(m, S.ABORTED),
-          upload(null, S.COMPLETED),
-        ],
-        records: [...first.records, ...m.records, ...last.records],
-      };
-    },
+    build: putMultipartPut,
   }),
   LIFECYCLE_SAME_SECOND: spec({
     name: 'two uploads stalled days ago, aborted by lifecycle in the same second',

@@ -7,13 +7,19 @@
  * simulated uploader did, `scenarios.ts`), never from the status model:
  * tests compare the model against an independent statement of intent.
  *
- * The simulator's parts: `scenarios.ts` the scenario table, with
- * `scenario-shapes.ts`, the shapes scenarios share; `recording.ts` a
- * recording's scenario and requests; `multipart.ts` and `requests.ts` the
- * requests; `noise.ts` the requests that are not uploads; `day-builder.ts`
- * the day and its generator; `day.ts` the day driver, a stream;
- * `delivery.ts` its log objects; `silence.ts` manifests, a silent site and
- * history; this file the day gathered in memory.
+ * Its parts, in simulate/:
+ * - `scenarios.ts`: the scenario table (name, draw, expected status,
+ *   builder), with `scenario-requests.ts`, the shapes scenarios share and
+ *   the longer builders;
+ * - `recording.ts`: a recording's scenario, drawn, and its requests, built;
+ * - `multipart.ts`, `requests.ts`: the requests a scenario is made of;
+ * - `noise.ts`: the requests that are not uploads;
+ * - `day-builder.ts`: the day, its generator, one log record;
+ * - `day.ts`: the day driver, the day as a stream (`simulateDayStream`);
+ * - `delivery.ts`, `log-line.ts`: log lines into log objects;
+ * - `silence.ts`: manifests, a silent site, the days before;
+ * - `types.ts`: options, `expected.json`, the stream's events;
+ * - this file: the day gathered in memory (`simulateDay`).
  */
 import { byKey, simulateDayStream } from './day.ts';
 import { manifestHeader, manifestLine } from './silence.ts';

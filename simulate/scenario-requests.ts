@@ -1,8 +1,9 @@
 /**
- * What a scenario of the table (`scenarios.ts`) is, and the shapes several
- * scenarios share: one multipart upload, one single PUT, an upload done
- * again after a first one, stalled uploads a lifecycle rule aborts, a
- * refused stray request after an upload.
+ * What an entry of the scenario table (`scenarios.ts`) is, the shapes
+ * several scenarios share (one multipart upload, one single PUT), and the
+ * requests of the scenarios that take more than a few lines: an upload
+ * done again after a first one, creates that race, stalled uploads a
+ * lifecycle rule aborts, refused requests after an upload.
  *
  * Like the table's builders, these draw from the recording's generator in
  * a fixed order (see `scenarios.ts`).
@@ -20,6 +21,7 @@ import {
 import type { Random } from './random.ts';
 import {
   at,
+  createRecord,
   fromResult,
   lifecycle,
   lifecycleAbortAt,
@@ -193,5 +195,130 @@ export function strayAfter(
       }),
     ],
     records: [...m.records, stray],
+  };
+}
+
+/**
+ * The first create succeeded, its client crashed: S3 holds an open upload
+ * no record names; the re-upload claims its own, later create.
+ */
+export function crashedCreateReupload({
+  b,
+  key,
+  parts,
+  rnd,
+}: Recording): Requests {
+  const t = at(b, 6, 18);
+  const crashed = createRecord(b, key, t);
+  const m = multipart(b, {
+    key,
+    start: t + rnd.int(5, 60) * MIN,
+    parts,
+    complete: 'ok',
+  });
+  return {
+    uploads: [upload(null, S.INCOMPLETE), fromResult(m, S.COMPLETED)],
+    records: [crashed, ...m.records],
+  };
+}
+
+/**
+ * The SDK retried a create whose answer was lost: both succeeded, the
+ * client knows the second id only.
+ */
+export function createRaceRetry({ b, key, parts, rnd }: Recording): Requests {
+  const t = at(b, 6, 18);
+  const first = createRecord(b, key, t);
+  first.totalTimeMs = rnd.int(30_000, 60_000);
+  const m = multipart(b, {
+    key,
+    start: t + rnd.int(0, 1) * 1000,
+    parts,
+    complete: 'ok',
+  });
+  return {
+    uploads: [upload(null, S.INCOMPLETE), fromResult(m, S.COMPLETED)],
+    records: [first, ...m.records],
+  };
+}
+
+/**
+ * Two gateways upload the same call at once: both creates come before
+ * either id's first record, so each id claims the latest create not yet
+ * claimed: the one that began first gets the later create
+ * (docs/status-rules.md). Both complete.
+ */
+export function createRaceWriters({ b, key, parts }: Recording): Requests {
+  const t = at(b, 6, 18);
+  // Writer A creates at t, writer B a second later, as A's first part
+  // goes out; B's first part follows a second after.
+  const a = multipart(b, { key, start: t, parts, complete: 'ok' });
+  const second = createRecord(b, key, t + 1000);
+  const bb = multipart(b, {
+    key,
+    start: t + 1000,
+    parts,
+    complete: 'ok',
+    noCreate: true,
+  });
+  // A's first record comes first: it claims the latest create before
+  // it, B's (t + 1 s); B then claims A's (t). Ordered by those starts.
+  return {
+    uploads: [fromResult(bb, S.COMPLETED), fromResult(a, S.COMPLETED)],
+    records: [...a.records, second, ...bb.records],
+  };
+}
+
+/**
+ * A completed upload; hours later a cleanup job aborts an upload id that
+ * ended before the logs we hold: S3 answers 404 NoSuchUpload. It is no
+ * upload.
+ */
+export function unknownIdAborted(r: Recording): Requests {
+  const { b, key, rnd } = r;
+  const m = multipart(b, {
+    key,
+    start: at(b, 2, 12),
+    parts: r.parts,
+    complete: 'ok',
+  });
+  const ghost = b.uploadId();
+  const gone = b.failure(
+    b.rec(
+      m.end + rnd.int(1, 5) * HOUR,
+      'REST.DELETE.UPLOAD',
+      key,
+      `DELETE /${encodeUriPath(key)}?uploadId=${ghost} HTTP/1.1`,
+      { userAgent: OTHER_AGENTS[0] as string },
+    ),
+    404,
+    'NoSuchUpload',
+    false,
+  );
+  return {
+    uploads: [fromResult(m, S.COMPLETED)],
+    records: [...m.records, gone],
+  };
+}
+
+/** A single PUT, a multipart upload aborted, a single PUT again. */
+export function putMultipartPut({ b, key, parts, rnd }: Recording): Requests {
+  const t = at(b, 6, 14);
+  const first = single(b, key, t, [[200, null, 0]]);
+  const m = multipart(b, {
+    key,
+    start: t + rnd.int(10, 60) * MIN,
+    parts,
+    stopAfterPart: rnd.int(1, parts),
+    complete: 'abort',
+  });
+  const last = single(b, key, m.end + rnd.int(5, 60) * MIN, [[200, null, 0]]);
+  return {
+    uploads: [
+      upload(null, S.COMPLETED),
+      fromResult(m, S.ABORTED),
+      upload(null, S.COMPLETED),
+    ],
+    records: [...first.records, ...m.records, ...last.records],
   };
 }
