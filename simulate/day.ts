@@ -1,9 +1,10 @@
 /**
  * The day driver: a simulated day as a stream of events
- * (`SimulationOutput`), written as it is made.
+ * (`SimulationOutput`), written as it is made, in two passes (the first in
+ * `day-plan.ts`).
  */
-import { UploadStatus } from '../core/model/status.ts';
 import { DayBuilder, STALL_WINDOW } from './day-builder.ts';
+import { type DayPlan, planDay } from './day-plan.ts';
 import { Delivery } from './delivery.ts';
 import { TimeHeap } from './heap.ts';
 import type { LogRecordSpec } from './log-line.ts';
@@ -20,21 +21,9 @@ import {
   recordingAt,
   scenariosOf,
 } from './recording.ts';
-import { Scenario } from './scenarios.ts';
-import {
-  type ManifestRowSpec,
-  manifestKeyOf,
-  neverUploaded,
-  neverUploadedCount,
-  SILENCE_FROM_MS,
-  SIMULATED_SITES,
-  siteOfSimulatedKey,
-} from './silence.ts';
-import type {
-  ExpectedManifests,
-  SimulateOptions,
-  SimulationOutput,
-} from './types.ts';
+import type { Scenario } from './scenarios.ts';
+import { SIMULATED_SITES } from './silence.ts';
+import type { SimulateOptions, SimulationOutput } from './types.ts';
 
 /** Where a recording's records resume, when they span more than a window. */
 class Resume {
@@ -76,9 +65,6 @@ function options(options: SimulateOptions): Required<SimulateOptions> {
   return o;
 }
 
-export const byKey = (x: { key: string }, y: { key: string }) =>
-  x.key < y.key ? -1 : x.key > y.key ? 1 : 0;
-
 /**
  * Simulates one day as a stream (see `SimulationOutput`), deterministic for
  * a given set of options. Memory does not hold the day (it grows with the
@@ -113,150 +99,21 @@ export function* simulateDayStream(
       stallWindowMs: STALL_WINDOW,
     },
   };
-  // Pass 1: what each recording must end up as.
-  const total = o.recordings + 1; // and the config file
-  const first = new Float64Array(total);
-  const held = new Uint8Array(total);
-  const candidates: number[] = [];
-  const counts = Object.fromEntries(
-    Object.values(UploadStatus).map((s) => [s, 0]),
-  ) as Record<UploadStatus, number>;
-  const scenarioCounts: Record<string, number> = Object.fromEntries(
-    Object.values(Scenario).map((x) => [x, 0]),
-  );
-  let records = 0;
-  // The silent site's recordings from noon on never reach S3.
-  const silenced = new Uint8Array(total);
-  const silenceFrom = b.dayStart + SILENCE_FROM_MS;
-  const notUploaded: (ManifestRowSpec & { manifest: string })[] = [];
-  const rowsOf = new Map<string, number>();
-  const manifestRow = (
-    site: string,
-    row: ManifestRowSpec,
-  ): SimulationOutput => {
-    const { key, format } = manifestKeyOf(o.date, site);
-    rowsOf.set(key, (rowsOf.get(key) ?? 0) + 1);
-    return { type: 'manifest-row', manifest: key, format, row };
-  };
-  for (let i = 0; i < total; i++) {
-    const x = recordingAt(b, scenarios, i);
-    let t = Number.POSITIVE_INFINITY;
-    for (const r of x.records) t = Math.min(t, r.time);
-    first[i] = t;
-    const site = siteOfSimulatedKey(x.expected.key);
-    // What the recorder made today: recordings under recordings/ first
-    // sent today, not the uploads a lifecycle rule aborted (begun days
-    // before, or never seen at all).
-    const madeToday =
-      site !== null &&
-      t >= b.dayStart &&
-      x.expected.scenario !== Scenario.LIFECYCLE_ORPHAN;
-    const silent = site !== null && site === o.silentSite && t >= silenceFrom;
-    if (o.manifests && madeToday && site !== null) {
-      // Its own generator: the day's logs are the same without manifests.
-      const m = new Random(`${o.seed}:manifest:${i}`);
-      const row = {
-        bucket: o.bucket,
-        key: x.expected.key,
-        endTime: t - m.int(5, 120) * 1000,
-        size: m.int(150e6, 4e9),
-      };
-      const e = manifestRow(site, row);
-      if (silent && e.type === 'manifest-row')
-        notUploaded.push({ ...row, manifest: e.manifest });
-      yield e;
-    }
-    if (silent) {
-      silenced[i] = 1;
-      continue;
-    }
-    records += x.records.length;
-    const s = x.expected.status;
-    counts[s]++;
-    scenarioCounts[x.expected.scenario] =
-      (scenarioCounts[x.expected.scenario] ?? 0) + 1;
-    if (s === UploadStatus.COMPLETED || s === UploadStatus.RECOVERED)
-      held[i] = 1;
-    if (
-      s === UploadStatus.COMPLETED &&
-      x.expected.key.startsWith('recordings/')
-    )
-      candidates.push(i);
-    yield { type: 'key', key: x.expected };
-  }
-  // Completed recordings someone deletes after their upload.
-  const missing = new Uint8Array(total);
-  const missingObjects: { bucket: string; key: string }[] = [];
-  if (o.missingObjects > 0) {
-    if (o.missingObjects > candidates.length) {
-      throw new RangeError(
-        `missingObjects ${o.missingObjects} is more than the ${candidates.length} completed recordings`,
-      );
-    }
-    new Random(`${o.seed}:missing-objects`).shuffle(candidates);
-    for (const i of candidates.slice(0, o.missingObjects)) {
-      missing[i] = 1;
-      held[i] = 0;
-      missingObjects.push({ bucket: o.bucket, key: b.keyFor(i) });
-    }
-    records += o.missingObjects;
-  }
-  let manifests: ExpectedManifests | undefined;
-  if (o.manifests) {
-    // Recordings a crashed recorder made and never sent a request for.
-    for (let j = 0; j < neverUploadedCount(o.recordings); j++) {
-      const { site, ...row } = neverUploaded(
-        String(o.seed),
-        o.date,
-        o.bucket,
-        j,
-      );
-      const e = manifestRow(site, row);
-      if (e.type === 'manifest-row')
-        notUploaded.push({ ...row, manifest: e.manifest });
-      yield e;
-    }
-    const missingOf = (due: boolean) =>
-      notUploaded
-        .filter((r) => r.endTime + STALL_WINDOW <= b.asOf === due)
-        .map((r) => ({
-          bucket: r.bucket,
-          key: r.key,
-          manifest: r.manifest,
-          expectedAt: new Date(r.endTime).toISOString(),
-        }))
-        .sort(byKey);
-    manifests = {
-      graceMs: STALL_WINDOW,
-      files: [...rowsOf]
-        .map(([key, rows]) => ({
-          key,
-          format: key.endsWith('.csv') ? ('csv' as const) : ('ndjson' as const),
-          rows,
-        }))
-        .sort(byKey),
-      missing: missingOf(true),
-      pending: missingOf(false),
-    };
-  }
-  const notSent = silenced.reduce((n, x) => n + x, 0);
-  yield {
-    type: 'planned',
-    counts,
-    scenarios: scenarioCounts,
-    missingObjects: missingObjects.sort(byKey),
-    ...(manifests === undefined ? {} : { manifests }),
-    ...(o.silentSite === null
-      ? {}
-      : {
-          silentSite: {
-            site: o.silentSite,
-            from: new Date(silenceFrom).toISOString(),
-            recordingsNotUploaded: notSent,
-          },
-        }),
-  };
-  // Pass 2: the records in time order, into log objects.
+  const plan = yield* planDay(b, o, scenarios);
+  yield* writeDay(b, o, scenarios, plan);
+}
+
+/**
+ * The second pass: the recordings built again in the order of their first
+ * records, their records and the noise written through a time-ordered heap
+ * into log objects (`delivery.ts`), handed out in chunks as they fill.
+ */
+function* writeDay(
+  b: DayBuilder,
+  o: Required<SimulateOptions>,
+  scenarios: Scenario[],
+  { total, first, held, silenced, missing, records }: DayPlan,
+): Generator<SimulationOutput> {
   const kept: number[] = [];
   for (let i = 0; i < total; i++) if (silenced[i] === 0) kept.push(i);
   const order = Int32Array.from(kept);

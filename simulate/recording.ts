@@ -40,7 +40,10 @@ const REST = (() => {
   return (rest[0] as ScenarioSpec<Scenario>).name;
 })();
 
-/** A clean recording's scenario: one draw, whatever the shares. */
+/**
+ * A clean recording's scenario: one draw whatever the shares (with one,
+ * exactly `rnd.chance(share)`).
+ */
 function clean(rnd: Random): Scenario {
   const x = rnd.next();
   let upTo = 0;
@@ -80,8 +83,10 @@ export function scenariosOf(
 }
 
 /**
- * Recording `i` in its `scenario`: its key and its size are drawn first,
- * for every scenario, then its scenario's requests.
+ * Recording `i` in its `scenario`, in the shape every scenario shares: its
+ * key (from a generator of its own), its size in parts (the recording's
+ * first draw, whatever the scenario), then its scenario's requests, and
+ * the status the table states.
  */
 function build(b: DayBuilder, i: number, scenario: Scenario): Built {
   const key = b.keyFor(i);

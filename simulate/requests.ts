@@ -10,6 +10,7 @@ import type { LogRecordSpec } from './log-line.ts';
 import type { MultipartResult } from './multipart.ts';
 import type { ExpectedUpload } from './types.ts';
 
+/** A HEAD of `key` (the uploader checking its upload). */
 export function head(b: DayBuilder, key: string, time: number): LogRecordSpec {
   return b.rec(
     time,
@@ -22,6 +23,7 @@ export function head(b: DayBuilder, key: string, time: number): LogRecordSpec {
   );
 }
 
+/** An expected upload: its id (`null`: no record names one), status, figures. */
 export function upload(
   id: string | null,
   status: UploadStatus,
@@ -36,6 +38,7 @@ export function upload(
   };
 }
 
+/** The expected upload of a multipart upload's requests. */
 export function fromResult(
   m: MultipartResult,
   status: UploadStatus,
@@ -43,6 +46,10 @@ export function fromResult(
   return upload(m.uploadId, status, m);
 }
 
+/**
+ * One single PUT of `key`, in `attempts` of [status, error code, delay
+ * after `start` in ms]; its error codes, sorted.
+ */
 export function single(
   b: DayBuilder,
   key: string,
@@ -76,6 +83,7 @@ export function at(b: DayBuilder, from: number, to: number): number {
   );
 }
 
+/** Start time of a recording's upload. */
 export function businessHours(b: DayBuilder): number {
   // Calls cluster in working hours; backups follow within the hour.
   return b.rnd.chance(0.75) ? at(b, 7, 19) : at(b, 0.2, 20.5);
@@ -96,6 +104,7 @@ export function createRecord(
   );
 }
 
+/** A record of S3's lifecycle rules (`S3.*`): no requester, no status. */
 export function lifecycle(
   b: DayBuilder,
   operation: string,

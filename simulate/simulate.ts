@@ -21,7 +21,8 @@
  * - `types.ts`: options, `expected.json`, the stream's events;
  * - this file: the day gathered in memory (`simulateDay`).
  */
-import { byKey, simulateDayStream } from './day.ts';
+import { simulateDayStream } from './day.ts';
+import { byKey } from './day-plan.ts';
 import { manifestHeader, manifestLine } from './silence.ts';
 import type {
   ExpectedDayHead,
