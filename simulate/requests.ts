@@ -83,7 +83,7 @@ export function at(b: DayBuilder, from: number, to: number): number {
   );
 }
 
-/** Start time of a recording's upload. */
+/** Start time of a recording's upload: mostly in working hours. */
 export function businessHours(b: DayBuilder): number {
   // Calls cluster in working hours; backups follow within the hour.
   return b.rnd.chance(0.75) ? at(b, 7, 19) : at(b, 0.2, 20.5);

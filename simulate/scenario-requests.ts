@@ -154,8 +154,9 @@ export function lifecycleAborts(
 /**
  * A multipart upload (failed on complete with `failed`, completed
  * otherwise); hours later a client that is not the recorder is refused a
- * part of the key: no requester, a made-up upload id. It never decides the
- * key's status.
+ * part of the key: no requester, a made-up upload id. That stray never
+ * decides the key's status (the upload before it does), but, not
+ * COMPLETED, it makes a COMPLETED key RECOVERED (docs/status-rules.md).
  */
 export function strayAfter(
   { b, key, parts, rnd }: Recording,
