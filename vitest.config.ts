@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     setupFiles: ['./vitest.setup.ts'],
+    // Vitest's default is one worker less than the cores: one worker on a
+    // 2-core machine, where most integration files wait on child processes
+    // and stand-ins, not on the CPU. Two workers keep both cores busy.
+    maxWorkers: 2,
     projects: [
       {
         test: {

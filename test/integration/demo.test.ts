@@ -89,7 +89,10 @@ describe('demo', () => {
       if (args[0] === 'digest') expect(n.stdout).toContain('1 quiet site');
       if (args[0] === 'list') expect(n.stdout).toContain('FAILED');
     }
-  });
+    // The whole demo and the four commands it suggests, each a process:
+    // 111 s alone and 236 s beside other test files on a loaded 2-core
+    // machine; a hang is still caught.
+  }, 480_000);
 
   it('runs twice in the same folder, and a second demo started meanwhile leaves the first alone', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'sentinel-demo-'));
