@@ -387,6 +387,14 @@ function missingItem(m: MissingRecording, asOf: string): AttentionItem {
   };
 }
 
+/** A count of zero for every report status. */
+function zeroCounts(): Record<ReportStatus, number> {
+  return Object.fromEntries(REPORT_STATUS_ORDER.map((s) => [s, 0])) as Record<
+    ReportStatus,
+    number
+  >;
+}
+
 /**
  * Reconciles the index, Athena and S3 for one report day into the digest
  * report (rules in the module comment). Deterministic: the same input in
@@ -414,9 +422,7 @@ export function reconcileDay(input: ReconcileInput): DigestReport {
       ATTENTION_ORDER.indexOf(a.category) -
         ATTENTION_ORDER.indexOf(b.category) || byKey(a, b),
   );
-  const counts = Object.fromEntries(
-    REPORT_STATUS_ORDER.map((s) => [s, 0]),
-  ) as Record<ReportStatus, number>;
+  const counts = zeroCounts();
   for (const s of s3.statusOf.values()) counts[s]++;
   counts.MISSING += missing.length;
   const attentionCounts = Object.fromEntries(
@@ -429,44 +435,26 @@ export function reconcileDay(input: ReconcileInput): DigestReport {
     if (flagged.has(keyId(e.record.bucket, e.record.key))) hot.add(e.record);
   const chart = failureHours(input.day, entries, hot);
   const prefixes = new Map<string, PrefixCounts>();
-  for (const e of entries) {
-    const { bucket, key } = e.record;
+  /** The counts of the key's prefix (site folder), started at zero. */
+  const prefixCounts = (bucket: string, key: string): PrefixCounts => {
     const prefix = prefixOf(key);
     const id = keyId(bucket, prefix);
     let p = prefixes.get(id);
     if (p === undefined) {
-      p = {
-        bucket,
-        prefix,
-        counts: Object.fromEntries(
-          REPORT_STATUS_ORDER.map((s) => [s, 0]),
-        ) as Record<ReportStatus, number>,
-        attention: 0,
-        keys: 0,
-      };
+      p = { bucket, prefix, counts: zeroCounts(), attention: 0, keys: 0 };
       prefixes.set(id, p);
     }
+    return p;
+  };
+  for (const e of entries) {
+    const p = prefixCounts(e.record.bucket, e.record.key);
     const status = s3.statusOf.get(e);
     if (status !== undefined) p.counts[status]++;
     p.keys++;
     if (hot.has(e.record)) p.attention++;
   }
   for (const m of missing) {
-    const prefix = prefixOf(m.key);
-    const id = keyId(m.bucket, prefix);
-    let p = prefixes.get(id);
-    if (p === undefined) {
-      p = {
-        bucket: m.bucket,
-        prefix,
-        counts: Object.fromEntries(
-          REPORT_STATUS_ORDER.map((s) => [s, 0]),
-        ) as Record<ReportStatus, number>,
-        attention: 0,
-        keys: 0,
-      };
-      prefixes.set(id, p);
-    }
+    const p = prefixCounts(m.bucket, m.key);
     p.counts.MISSING++;
     p.keys++;
     p.attention++;
