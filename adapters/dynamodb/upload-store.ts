@@ -8,7 +8,6 @@
  * `C#` items back into the `KeyState` the core model derives status from.
  */
 
-import { createHash } from 'node:crypto';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
@@ -23,23 +22,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { UploadsTableSchema as T } from '../../config/table.ts';
 import { utcHourName, utcHours } from '../../core/day/window.ts';
-import {
-  ALERT_LEASE_MS,
-  type AlertClaim,
-  alertKeyOf,
-} from '../../core/ingest/alerts.ts';
-import type { ManifestSummary } from '../../core/manifest/manifest-reader.ts';
-import {
-  type Expectation,
-  type ExpectedState,
-  expectedState,
-  mergeExpectedStates,
-} from '../../core/model/expected.ts';
-import {
-  type KeyState,
-  keyId,
-  mergeKeyStates,
-} from '../../core/model/state.ts';
+import { ALERT_LEASE_MS, type AlertClaim } from '../../core/ingest/alerts.ts';
+import type { ExpectedState } from '../../core/model/expected.ts';
+import { type KeyState, keyId } from '../../core/model/state.ts';
 import {
   compareKeyOrder,
   type ExpectedContribution,
@@ -56,10 +41,28 @@ import {
 import { mapLimit } from '../../core/util/concurrency.ts';
 import { StoreError } from '../errors.ts';
 import {
-  decodeKeyState,
-  encodeKeyStateInPieces,
-  lastActivity,
-} from './key-state-codec.ts';
+  claimKeysOf,
+  claimOf,
+  DAY,
+  dueText,
+  encodeExpectation,
+  expectedFromItems,
+  expectedHour,
+  HELD_DAYS,
+  heldItem,
+  heldOf,
+  heldPartition,
+  manifestPartition,
+  manifestReceiptFromItem,
+  N,
+  parsePartitionKey,
+  partitionKey,
+  receiptFromItem,
+  receiptPartition,
+  S,
+  stateFromItems,
+} from './items.ts';
+import { encodeKeyStateInPieces, lastActivity } from './key-state-codec.ts';
 
 export interface DynamoDbUploadStoreOptions {
   client: DynamoDBClient;
@@ -81,102 +84,6 @@ const HOUR = 3_600_000;
  * attribute names and the other attributes included.
  */
 const MAX_STATE_BYTES = 350_000;
-
-const S = (s: string): AttributeValue => ({ S: s });
-const N = (n: number): AttributeValue => ({ N: String(n) });
-
-const DAY = 86_400_000;
-
-/** The partition of the log-object receipts of the UTC date of `ms`. */
-function receiptPartition(ms: number): string {
-  return `L#${new Date(ms).toISOString().slice(0, 10)}`;
-}
-
-function receiptFromItem(
-  item: Record<string, AttributeValue>,
-): LogObjectReceipt | null {
-  const n = (v: AttributeValue | undefined) =>
-    v?.N === undefined ? Number.NaN : Number(v.N);
-  const r = {
-    source: { bucket: item.b?.S ?? '', key: item.k?.S ?? '' },
-    sourceId: item[T.sortKey]?.S ?? '',
-    time: n(item.t),
-    lines: n(item.n),
-    malformed: n(item.m),
-  };
-  return [r.time, r.lines, r.malformed].every(Number.isSafeInteger) ? r : null;
-}
-
-/** The partition of the manifest receipts of the UTC date of `ms`. */
-function manifestPartition(ms: number): string {
-  return `M#${new Date(ms).toISOString().slice(0, 10)}`;
-}
-
-/** The hour-index value of expectations of a UTC hour (apart from activity hours). */
-export function expectedHour(hour: number): string {
-  return `E#${utcHourName(hour)}`;
-}
-
-type EncodedExpectation = [string, number, number | null, number | null];
-
-const encodeExpectation = (e: Expectation): string =>
-  JSON.stringify([
-    e.manifest,
-    e.expectedAt,
-    e.endTime,
-    e.size,
-  ] satisfies EncodedExpectation);
-
-function decodeExpectation(text: string): Expectation | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (!Array.isArray(v) || v.length !== 4) return null;
-    const [manifest, expectedAt, endTime, size] = v as EncodedExpectation;
-    const num = (x: unknown) => x === null || Number.isSafeInteger(x);
-    if (
-      typeof manifest !== 'string' ||
-      !Number.isSafeInteger(expectedAt) ||
-      !num(endTime) ||
-      !num(size)
-    )
-      return null;
-    return { manifest, expectedAt, endTime, size };
-  } catch {
-    return null;
-  }
-}
-
-function manifestReceiptFromItem(
-  item: Record<string, AttributeValue>,
-): ManifestReceipt | null {
-  const time = Number(item.t?.N);
-  let summary: ManifestSummary;
-  try {
-    summary = JSON.parse(item.s?.S ?? '') as ManifestSummary;
-  } catch {
-    return null;
-  }
-  if (!Number.isSafeInteger(time) || typeof summary !== 'object') return null;
-  return {
-    source: { bucket: item.b?.S ?? '', key: item.k?.S ?? '' },
-    arrivalId: item[T.sortKey]?.S ?? '',
-    time,
-    summary,
-  };
-}
-
-export function partitionKey(bucket: string, key: string): string {
-  return `K#${bucket}/${key}`;
-}
-
-export function parsePartitionKey(
-  pk: string,
-): { bucket: string; key: string } | null {
-  if (!pk.startsWith('K#')) return null;
-  const slash = pk.indexOf('/', 2);
-  if (slash === -1) return null;
-  return { bucket: pk.slice(2, slash), key: pk.slice(slash + 1) };
-}
 
 function requestId(r: WriteRequest): string {
   const item = r.PutRequest?.Item ?? {};
@@ -831,109 +738,4 @@ export class DynamoDbUploadStore implements UploadStore {
       }
     }
   }
-}
-
-/** Days a held alert is looked for after it is due. */
-const HELD_DAYS = 2;
-
-/** The partition of the alerts held until a time of the UTC date of `ms`. */
-function heldPartition(ms: number): string {
-  return `A#${new Date(ms).toISOString().slice(0, 10)}`;
-}
-
-/** A due time as sort-key text: fixed width, so text order is time order. */
-function dueText(ms: number): string {
-  return String(Math.max(0, ms)).padStart(15, '0');
-}
-
-function heldItem(h: HeldAlert): Record<string, AttributeValue> {
-  const digest = createHash('sha256')
-    .update(`${h.bucket}\u0000${h.key}`)
-    .digest('base64url')
-    .slice(0, 22);
-  return {
-    [T.partitionKey]: S(heldPartition(h.due)),
-    [T.sortKey]: S(`${dueText(h.due)}#${digest}`),
-    b: S(h.bucket),
-    k: S(h.key),
-    d: N(h.due),
-    nb: N(h.notBefore),
-  };
-}
-
-function heldOf(item: Record<string, AttributeValue>): HeldAlert | null {
-  const bucket = item.b?.S;
-  const key = item.k?.S;
-  const due = Number(item.d?.N);
-  const notBefore = Number(item.nb?.N ?? '0');
-  if (bucket === undefined || key === undefined || !Number.isSafeInteger(due))
-    return null;
-  return {
-    bucket,
-    key,
-    due,
-    notBefore: Number.isSafeInteger(notBefore) ? notBefore : 0,
-  };
-}
-
-/** Identity prefixes of `core/model/derive.ts` (and `#` for a digest). */
-const IDENTITY = /^([UCFPL]:|#)/;
-
-/**
- * The alert keys a claim item stands for. A claim written before alert
- * identities (`N#<upload id>`, `N#@<start>/<end>`) was sent: it covers that
- * upload id's identity, so an upgrade announces no upload twice.
- */
-function claimKeysOf(rest: string): string[] {
-  if (IDENTITY.test(rest)) return [rest];
-  if (rest.startsWith('@')) return [];
-  return [rest, alertKeyOf(`U:${rest}`)];
-}
-
-function claimOf(item: Record<string, AttributeValue>): AlertClaim {
-  const owner = item.o?.S;
-  // Claims of an earlier version carry no owner: they were sent.
-  if (owner === undefined) return { owner: '', sent: true, leaseUntil: 0 };
-  const lease = Number(item.lease?.N ?? '0');
-  return {
-    owner,
-    sent: item.sent?.BOOL === true,
-    leaseUntil: Number.isFinite(lease) ? lease : 0,
-  };
-}
-
-/** What the manifests expect of a key, from the items of its partition. */
-export function expectedFromItems(
-  bucket: string,
-  key: string,
-  items: Record<string, AttributeValue>[],
-): ExpectedState | null {
-  let out: ExpectedState | null = null;
-  for (const item of items) {
-    const sk = item[T.sortKey]?.S ?? '';
-    const text = item.ex?.S;
-    if (!sk.startsWith('E#') || text === undefined) continue;
-    const e = decodeExpectation(text);
-    if (e === null) continue;
-    const one = expectedState(bucket, key, [e]);
-    out = out === null ? one : mergeExpectedStates(out, one);
-  }
-  return out;
-}
-
-/** Rebuilds a key's state from the items of its partition. */
-export function stateFromItems(
-  bucket: string,
-  key: string,
-  items: Record<string, AttributeValue>[],
-): KeyState | null {
-  let state: KeyState | null = null;
-  for (const item of items) {
-    const sk = item[T.sortKey]?.S ?? '';
-    const text = item.st?.S;
-    if (!sk.startsWith('C#') || text === undefined) continue;
-    const part = decodeKeyState(bucket, key, text);
-    state = state === null ? part : mergeKeyStates(state, part);
-  }
-  return state;
 }

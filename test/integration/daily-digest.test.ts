@@ -33,7 +33,7 @@ import {
 } from 'vitest';
 import { AthenaScanResults } from '../../adapters/athena/athena-results.ts';
 import { DuckDbScanQueryRunner } from '../../adapters/duckdb/duckdb-query-runner.ts';
-import { partitionKey } from '../../adapters/dynamodb/upload-store.ts';
+import { partitionKey } from '../../adapters/dynamodb/items.ts';
 import { S3RecordingsInspector } from '../../adapters/s3/recordings.ts';
 import { dayWindow, utcDayWindow } from '../../core/day/window.ts';
 import {
