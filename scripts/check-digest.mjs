@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Checks a digest e-mail against a simulated day: the raw message and its
 // HTML part under their limits, and the attachment's keys (unzipped when
-// zipped) exactly the FAILED, ABORTED, INCOMPLETE (and MISSING) keys of the
-// day's expected.json. Prints one JSON object; exits 1 when a check fails.
+// zipped) exactly the keys of the day's expected.json that need attention:
+// its FAILED, ABORTED and INCOMPLETE keys, the MISSING recordings of its
+// manifests (manifests.missing, with simulate --manifest) and its deleted
+// recordings (missingObjects, MISSING_OBJECT in the digest, with simulate
+// --missing-objects). Prints one JSON object; exits 1 when a check fails.
 //
 //   node scripts/check-digest.mjs <digest.eml> <expected.json>
 import { readFileSync } from 'node:fs';
@@ -74,10 +77,15 @@ const b = header.indexOf('bucket');
 const plain = (c) => (c.startsWith("'") ? c.slice(1) : c);
 const listed = new Set(rows.map((r) => `${plain(r[b])}/${plain(r[k])}`));
 const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
+// The keys' statuses are those of the logs; the recordings a manifest
+// expected and no upload shows, and those deleted after their upload, are
+// listed apart in expected.json.
 const wanted = new Set(
-  expected.keys
-    .filter((x) => ATTENTION.has(x.status))
-    .map((x) => `${x.bucket}/${x.key}`),
+  [
+    ...expected.keys.filter((x) => ATTENTION.has(x.status)),
+    ...(expected.manifests?.missing ?? []),
+    ...(expected.missingObjects ?? []),
+  ].map((x) => `${x.bucket}/${x.key}`),
 );
 const missing = [...wanted].filter((x) => !listed.has(x));
 const extra = [...listed].filter((x) => !wanted.has(x));
