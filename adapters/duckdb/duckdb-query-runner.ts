@@ -5,7 +5,8 @@
  * GetQueryResults.
  */
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BIGINT,
@@ -35,6 +36,29 @@ import {
   SqlDialect,
 } from '../../workflows/sql/scan-query.ts';
 import { TextInputLines } from './text-input-lines.ts';
+
+/**
+ * The memory the runner's own DuckDB instance may use (its `memory_limit`);
+ * past it, DuckDB spills the stand-in table and the query's operators to a
+ * temporary folder of the runner's. Left to its default (80 % of the
+ * machine's memory), DuckDB holds the whole day's lines and their parsed
+ * columns in memory, 4 to 5 times the bytes of the logs: a local digest of
+ * 100,000 recordings would need about 20 GB (docs/benchmarks.md).
+ */
+export const DUCKDB_MEMORY_LIMIT = '2GB';
+
+/**
+ * A DuckDB instance in memory, capped at `DUCKDB_MEMORY_LIMIT`, spilling
+ * into `tempDirectory`.
+ */
+export function createDuckDbInstance(
+  tempDirectory: string,
+): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(':memory:', {
+    memory_limit: DUCKDB_MEMORY_LIMIT,
+    temp_directory: tempDirectory,
+  });
+}
 
 /** Lists the log files of the given partitions (`yyyy/MM/dd` dates). */
 export type PartitionFileLister = (
@@ -170,7 +194,8 @@ export interface DuckDbScanQueryRunnerOptions {
   /** Lists the files of the window's partitions (see `partitionFolderLister`). */
   readonly listFiles: PartitionFileLister;
   /**
-   * An instance to use; the runner creates an in-memory one (and closes it
+   * An instance to use; the runner creates an in-memory one
+   * (`createDuckDbInstance`, spilling into a temporary folder it removes
    * in `close`) when absent.
    * @default a new in-memory instance
    */
@@ -195,6 +220,8 @@ export class DuckDbScanQueryRunner implements ScanQueryRunner {
   private readonly listFiles: PartitionFileLister;
   private readonly ownsInstance: boolean;
   private instance: DuckDBInstance | undefined;
+  /** The folder the runner's own instance spills into. */
+  private tempDirectory: string | undefined;
   private connection: Promise<DuckDBConnection> | undefined;
   private running: Promise<void> = Promise.resolve();
   /** What the last run read (files, bytes, lines); `null` before one. */
@@ -210,7 +237,10 @@ export class DuckDbScanQueryRunner implements ScanQueryRunner {
     if (this.connection === undefined) {
       this.connection = (async () => {
         if (this.instance === undefined) {
-          this.instance = await DuckDBInstance.create(':memory:');
+          this.tempDirectory = await mkdtemp(
+            join(tmpdir(), 'sentinel-duckdb-'),
+          );
+          this.instance = await createDuckDbInstance(this.tempDirectory);
         }
         return this.instance.connect();
       })();
@@ -254,6 +284,10 @@ export class DuckDbScanQueryRunner implements ScanQueryRunner {
     if (this.ownsInstance && this.instance !== undefined) {
       this.instance.closeSync();
       this.instance = undefined;
+    }
+    if (this.tempDirectory !== undefined) {
+      await rm(this.tempDirectory, { recursive: true, force: true });
+      this.tempDirectory = undefined;
     }
   }
 }

@@ -332,9 +332,12 @@ describe('every branch, on the same local state', () => {
         queryExecutionId: String(started.QueryExecution.QueryExecutionId),
         pageSize: 37,
       }).scanRows(window);
-      const direct = await new DuckDbScanQueryRunner({
+      const runner = new DuckDbScanQueryRunner({
         listFiles: s3rverPartitionLister(join(stack.s3Dir, stack.logBucket)),
-      }).scanRows(window);
+      });
+      const direct = await runner
+        .scanRows(window)
+        .finally(() => runner.close());
       const sql = keyStatesFromScanRows(rows)
         .map((s) => deriveKeyStatus(s, derive))
         .filter((r): r is KeyStatusRecord => r !== null);

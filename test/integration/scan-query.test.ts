@@ -6,11 +6,13 @@
  * window's partition files only (the simulator also writes earlier days'
  * partitions for lifecycle scenarios).
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createDuckDbInstance,
   DuckDbScanQueryRunner,
   partitionFolderLister,
 } from '../../adapters/duckdb/duckdb-query-runner.ts';
@@ -208,5 +210,41 @@ describe('delivery order and duplicates', () => {
   it('reads nothing when the window has no files', async () => {
     const rows = await runnerFor(join(dir, 'nowhere')).scanRows(window);
     expect(rows).toEqual([]);
+  });
+});
+
+describe('the runner’s own DuckDB instance', () => {
+  it('is capped at 2 GB and spills into a temporary folder of its own (not .tmp in the working folder), removed on close', async () => {
+    const spill = await mkdtemp(join(dir, 'spill-'));
+    const instance = await createDuckDbInstance(spill);
+    const c = await instance.connect();
+    try {
+      const r = await c.runAndReadAll(
+        "SELECT current_setting('memory_limit') AS m, current_setting('temp_directory') AS t",
+      );
+      expect(r.getRowObjectsJS()).toEqual([{ m: '1.8 GiB', t: spill }]);
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+    const day = simulateDay({
+      seed: 'spill',
+      date: DATE,
+      recordings: 20,
+      failureRate: 0.3,
+    });
+    const runner = new DuckDbScanQueryRunner({
+      listFiles: partitionFolderLister(
+        await writeDay(day, join(dir, 'spill-day')),
+      ),
+    });
+    expect((await runner.scanRows(utcDayWindow(DATE))).length).toBeGreaterThan(
+      0,
+    );
+    const own = (runner as unknown as { tempDirectory?: string }).tempDirectory;
+    expect(own).toContain(join(tmpdir(), 'sentinel-duckdb-'));
+    expect(existsSync(own as string)).toBe(true);
+    await runner.close();
+    expect(existsSync(own as string)).toBe(false);
   });
 });
