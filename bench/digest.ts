@@ -4,10 +4,13 @@
  * simulated (its recordings put into the local recordings bucket, so the
  * digest's S3 checks run), ingested and digested through the real commands
  * and stand-ins. Figures per day: wall time and peak RSS of the ingest and
- * of the digest (median of `runs` digests), items read from the index,
- * bytes the Athena rendering scanned, the raw message and its HTML part;
- * and the cost per 1,000 recordings, whose ratio between the largest and
- * the smallest day shows whether it grows with the day linearly.
+ * of the digest (median of `runs` digests), the peak RSS and time of the
+ * Reconcile and SendDigest functions, each run as Lambda runs it in a
+ * process of its own with its deployed memory (`lambda-task.ts`), against
+ * that memory; items read from the index, bytes the Athena rendering
+ * scanned, the raw message and its HTML part; and the cost per 1,000
+ * recordings, whose ratio between the largest and the smallest day shows
+ * whether it grows with the day linearly.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -15,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Figure, fmt, median } from './harness.ts';
+import type { Invocation } from './lambda-task.ts';
 
 const BIN = fileURLToPath(
   new URL('../bin/upload-sentinel.mjs', import.meta.url),
@@ -88,6 +92,31 @@ function check(r: Ran, what: string): void {
     throw new Error(`${what} exited ${r.code}: ${r.stderr.slice(-2000)}`);
 }
 
+export interface TaskFigures {
+  peakRssMB: number;
+  seconds: number;
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+/** The median figures of one function over the digests. */
+function taskFigures(
+  digests: { tasks: Invocation[] }[],
+  handler: string,
+): TaskFigures {
+  const runs = digests.flatMap((d) =>
+    d.tasks.filter((t) => t.handler === handler),
+  );
+  const first = runs[0];
+  if (first === undefined) throw new Error(`no ${handler} invocation`);
+  return {
+    peakRssMB: median(runs.map((t) => t.peakRssMB)),
+    seconds: Number(median(runs.map((t) => t.seconds)).toFixed(1)),
+    memoryMb: first.memoryMb,
+    timeoutSeconds: first.timeoutSeconds,
+  };
+}
+
 export interface DigestDay {
   recordings: number;
   failureRate: number;
@@ -100,6 +129,9 @@ export interface DigestDay {
   digestSeconds: number;
   digestSecondsRuns: number[];
   digestPeakRssMB: number;
+  /** The Reconcile function's peak RSS, time and memory size (median run). */
+  reconcile: TaskFigures;
+  sendDigest: TaskFigures;
   itemsRead: number;
   scannedMB: number;
   rawMessageKB: number;
@@ -182,6 +214,8 @@ export async function runDigestBench(o: {
           digestSeconds: Number(median(secs).toFixed(1)),
           digestSecondsRuns: secs,
           digestPeakRssMB: median(digests.map((d) => d.peakRssMB as number)),
+          reconcile: taskFigures(digests, 'reconcile'),
+          sendDigest: taskFigures(digests, 'send-digest'),
           itemsRead: last.itemsRead,
           scannedMB: Number((last.scannedBytes / 1e6).toFixed(1)),
           rawMessageKB: Number((last.rawBytes / 1024).toFixed(1)),
@@ -198,12 +232,14 @@ export async function runDigestBench(o: {
   const text = [
     `Worst-day digest: simulated days (seed 'bench', ${DATE}), simulated with their recordings put into the local recordings bucket, ingested with 'upload-sentinel ingest', digested ${o.runs} time(s) each with the local digest (median):`,
     '',
-    '| recordings | failure rate | logs | ingest | ingest peak RSS | digest | digest peak RSS | index items read | Athena scanned | raw message | HTML part | attention keys | confirmed |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| recordings | failure rate | logs | ingest | ingest peak RSS | digest | stand-ins peak RSS | Reconcile function | Reconcile peak RSS | SendDigest peak RSS | index items read | Athena scanned | raw message | HTML part | attention keys | confirmed |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...days.map(
       (d) =>
-        `| ${fmt(d.recordings)} | ${d.failureRate} | ${fmt(d.logMB, 1)} MB | ${fmt(d.ingestSeconds, 1)} s | ${fmt(d.ingestPeakRssMB)} MB | ${fmt(d.digestSeconds, 1)} s | ${fmt(d.digestPeakRssMB)} MB | ${fmt(d.itemsRead)} | ${fmt(d.scannedMB, 1)} MB | ${fmt(d.rawMessageKB, 1)} KB | ${fmt(d.htmlKB, 1)} KB | ${fmt(d.attention)} | ${d.confirmed} |`,
+        `| ${fmt(d.recordings)} | ${d.failureRate} | ${fmt(d.logMB, 1)} MB | ${fmt(d.ingestSeconds, 1)} s | ${fmt(d.ingestPeakRssMB)} MB | ${fmt(d.digestSeconds, 1)} s | ${fmt(d.digestPeakRssMB)} MB | ${fmt(d.reconcile.seconds, 1)} s of ${d.reconcile.timeoutSeconds} s | ${fmt(d.reconcile.peakRssMB)} of ${fmt(d.reconcile.memoryMb)} MB | ${fmt(d.sendDigest.peakRssMB)} of ${fmt(d.sendDigest.memoryMb)} MB | ${fmt(d.itemsRead)} | ${fmt(d.scannedMB, 1)} MB | ${fmt(d.rawMessageKB, 1)} KB | ${fmt(d.htmlKB, 1)} KB | ${fmt(d.attention)} | ${d.confirmed} |`,
     ),
+    '',
+    "The digest's time is the whole workflow's; the stand-ins' peak RSS is the local process running the workflow and the stand-ins (DuckDB as Athena, DynamoDB, S3, SES); the Reconcile and SendDigest functions ran in processes of their own, with Lambda's heap settings for their deployed memory.",
     '',
     'Cost per 1,000 recordings (a flat column is a cost linear in the day):',
     '',
@@ -222,7 +258,7 @@ export async function runDigestBench(o: {
       const scale = big.recordings / small.recordings;
       text.push(
         '',
-        `Failure rate ${rate}: ${fmt(scale)}x the recordings took ${fmt(big.digestSeconds / small.digestSeconds, 1)}x the digest time, ${fmt(big.itemsRead / small.itemsRead, 1)}x the index items, ${fmt(big.scannedMB / small.scannedMB, 1)}x the bytes scanned, ${fmt(big.digestPeakRssMB / small.digestPeakRssMB, 1)}x the digest's peak RSS; the message ${fmt(big.rawMessageKB / small.rawMessageKB, 1)}x, the HTML part ${fmt(big.htmlKB / small.htmlKB, 1)}x.`,
+        `Failure rate ${rate}: ${fmt(scale)}x the recordings took ${fmt(big.digestSeconds / small.digestSeconds, 1)}x the digest time, ${fmt(big.itemsRead / small.itemsRead, 1)}x the index items, ${fmt(big.scannedMB / small.scannedMB, 1)}x the bytes scanned, ${fmt(big.digestPeakRssMB / small.digestPeakRssMB, 1)}x the stand-ins' peak RSS, ${fmt(big.reconcile.peakRssMB / small.reconcile.peakRssMB, 1)}x the Reconcile function's; the message ${fmt(big.rawMessageKB / small.rawMessageKB, 1)}x, the HTML part ${fmt(big.htmlKB / small.htmlKB, 1)}x.`,
       );
     }
   }

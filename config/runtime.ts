@@ -7,3 +7,25 @@
  */
 export const INGEST_NODE_OPTIONS =
   '--max-semi-space-size=4 --max-old-space-size=128';
+
+/**
+ * Memory (MB) and timeout (seconds) of the digest's two heavy functions, set
+ * by the CDK construct and held by the digest benchmark, which runs each in
+ * a process of its own with Lambda's Node.js heap settings for that memory
+ * and reports its peak RSS against it (docs/benchmarks.md).
+ */
+export const RECONCILE_FUNCTION = { memoryMb: 2048, timeoutSeconds: 600 };
+export const SEND_DIGEST_FUNCTION = { memoryMb: 512, timeoutSeconds: 120 };
+
+/**
+ * The heap flags Lambda's Node.js runtime starts a function with (its
+ * bootstrap script): a tenth of the memory for the young generation, half
+ * of that per semi-space, the rest for the old generation.
+ */
+export function lambdaHeapFlags(memoryMb: number): string[] {
+  const young = Math.floor(memoryMb / 10);
+  return [
+    `--max-semi-space-size=${Math.floor(young / 2)}`,
+    `--max-old-space-size=${memoryMb - young}`,
+  ];
+}

@@ -2,8 +2,12 @@
  * Daily digest, reconcile Task: the index (DynamoDB), Athena's scan of the
  * day (GetQueryResults of the execution QueryAthena ran) and S3 itself
  * (ListMultipartUploads, HeadObject of completed recordings) into the
- * digest report, kept as JSON in the reports bucket; uploads only Athena saw
- * are written back to the index. Wiring only: core/reconcile/reconcile-digest.ts.
+ * digest report, kept as JSON in the reports bucket with the message
+ * prepared for the send Task (its view of the report, the attachment, the
+ * complete attention CSV: core/digest/message.ts); uploads only Athena saw
+ * are written back to the index. The one digest function whose memory
+ * grows with the day (docs/benchmarks.md, Digest at scale). Wiring only:
+ * core/reconcile/reconcile-digest.ts.
  *
  * Environment: SENTINEL_TABLE_NAME, SENTINEL_RECORDINGS_BUCKET,
  * SENTINEL_REPORTS_BUCKET; optional SENTINEL_REPORTS_PREFIX,

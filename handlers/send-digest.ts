@@ -1,17 +1,19 @@
 /**
- * Daily digest, send Task: reads the report the reconcile Task stored,
- * renders the e-mail (HTML, text, the CSV of every row needing attention
- * attached, zipped when large; the JSON report and the complete CSV kept
- * in the reports bucket and named), keeps the MIME message next to the
- * report and
+ * Daily digest, send Task: reads the message the reconcile Task prepared
+ * (the report's view with the rows the e-mail shows, and the attachment:
+ * the CSV of every row needing attention, zipped when large), renders the
+ * e-mail (HTML, text; the JSON report and the complete CSV, kept in the
+ * reports bucket, named), keeps the MIME message next to the report and
  * sends it with SES SendRawEmail; returns the admin notice about recipients
- * left out, if any. Wiring only: core/digest/send-digest.ts.
+ * left out, if any. Its memory does not grow with the day. Wiring only:
+ * core/digest/send-digest.ts.
  *
  * Environment: SENTINEL_DIGEST_SENDER (read from the event, which carries
  * the checked sender; the variable must still be set, so a deployment
  * cannot drift), SENTINEL_REPORTS_BUCKET; optional SENTINEL_REPORTS_PREFIX.
  *
- * AWS calls: s3:GetObject and s3:PutObject on the reports bucket,
+ * AWS calls: s3:GetObject (the prepared message, the attachment) and
+ * s3:PutObject (the MIME message) on the reports bucket,
  * ses:SendRawEmail (from the sender identity).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';

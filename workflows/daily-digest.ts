@@ -476,6 +476,7 @@ export function buildDailyDigestDefinition(
           'The e-mail (HTML, text, the attention CSV attached; the JSON report named) through SES SendRawEmail; returns an admin notice or null.',
         parameters: {
           'report.$': '$.reconcile.report',
+          'message.$': '$.reconcile.message',
           'recipients.$': '$.recipients',
           'execution.$': '$$.Execution.Name',
         },

@@ -32,6 +32,12 @@ export class S3ReportStore implements ReportStore {
   }
 
   async get(ref: ReportRef): Promise<string> {
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(
+      await this.getBytes(ref),
+    );
+  }
+
+  async getBytes(ref: ReportRef): Promise<Uint8Array> {
     if (ref.bucket !== this.bucket)
       throw new ReportUnavailableError(
         `report s3://${ref.bucket}/${ref.key} is not in the reports bucket ${this.bucket}`,
@@ -44,7 +50,7 @@ export class S3ReportStore implements ReportStore {
         throw new ReportUnavailableError(
           `s3://${ref.bucket}/${ref.key} has no body`,
         );
-      return await out.Body.transformToString('utf-8');
+      return await out.Body.transformToByteArray();
     } catch (err) {
       if (err instanceof NoSuchKey)
         throw new ReportUnavailableError(

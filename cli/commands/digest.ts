@@ -16,8 +16,8 @@ import type {
   ReportRef,
 } from '../../core/digest/events.ts';
 import { resolveReportDay } from '../../core/digest/resolve-day.ts';
-import { parseStoredReport } from '../../core/digest/send-digest.ts';
 import { causeOf } from '../../core/digest/step-failure.ts';
+import { parseStoredReport } from '../../core/digest/stored-report.ts';
 import { DigestInputError } from '../../core/errors.ts';
 import type { DigestReport } from '../../core/report/digest-report.ts';
 import { json as reportJson } from '../../core/report/render.ts';

@@ -119,6 +119,20 @@ export function digestEmail(
   links: DigestLinks = { reportUri: null, csvUri: null },
 ): DigestEmail {
   const { attachment, delivery } = digestAttachment(report, links);
+  return preparedEmail(report, from, to, delivery, attachment);
+}
+
+/**
+ * The e-mail of a report or of its message view (`messageView`), its
+ * attachment made already (`digestAttachment`): what the send step renders.
+ */
+export function preparedEmail(
+  report: DigestReport,
+  from: string,
+  to: readonly string[],
+  delivery: DigestDelivery,
+  attachment: Attachment,
+): DigestEmail {
   return {
     from,
     to: [...to],

@@ -61,6 +61,8 @@ export interface ReconcileEvent {
 export interface ReconcileResult {
   /** The JSON report (`DigestReport`), too big for the state. */
   report: ReportRef;
+  /** The message prepared for the send step (core/digest/message.ts). */
+  message: ReportRef;
   date: string;
   confirmed: boolean;
   athena: Coverage['athena'];
@@ -101,7 +103,10 @@ export interface AdminNotice {
 
 /** The send-digest Task's event. */
 export interface SendDigestEvent {
+  /** The stored report the message is of. */
   report: ReportRef;
+  /** The message the reconcile step prepared (core/digest/message.ts). */
+  message: ReportRef;
   recipients: RecipientCheck;
   execution: string;
 }
@@ -237,6 +242,7 @@ export function parseSendDigestEvent(v: unknown): SendDigestEvent {
   const o = object(v, 'event');
   return {
     report: parseRef(o.report, 'event.report'),
+    message: parseRef(o.message, 'event.message'),
     recipients: parseRecipients(o.recipients, 'event.recipients'),
     execution: text(o, 'execution', 'event'),
   };

@@ -33,6 +33,8 @@ export interface ReportStore {
   ): Promise<ReportRef>;
   /** The object's text; `ReportUnavailableError` when it is missing. */
   get(ref: ReportRef): Promise<string>;
+  /** The object's bytes; `ReportUnavailableError` when it is missing. */
+  getBytes(ref: ReportRef): Promise<Uint8Array>;
 }
 
 /** The depth of the ingest dead-letter queue. */

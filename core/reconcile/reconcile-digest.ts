@@ -12,6 +12,7 @@ import type {
   ReconcileResult,
   ReportRef,
 } from '../digest/events.ts';
+import { prepareMessage } from '../digest/message.ts';
 import type {
   DeadLetterGauge,
   RecordingsInspector,
@@ -38,7 +39,6 @@ import type {
   LogHealthInput,
   OpenMultipartUpload,
 } from '../report/digest-report.ts';
-import { json } from '../report/render.ts';
 import type { ScanQueryRunner } from '../scan/ports.ts';
 import { keyStatesFromScanRows } from '../scan/rows.ts';
 import type { SitePattern } from '../sites/site-pattern.ts';
@@ -364,15 +364,21 @@ export async function reconcileDigest(
     report.alerts.push(report.coverage.athenaError);
   const repairedKeys = await repair(deps, report, athenaStates);
   const heldAlertsSent = await sendHeldAlerts(deps, asOf, report);
+  // Where the send step keeps the message (core/digest/send-digest.ts).
+  report.emailPath = `s3://${deps.reports.bucket}/${folder}digest.eml`;
+  // Compact, and bytes at once: on the largest days the report is tens of
+  // megabytes, held once as text and once as bytes.
   const ref: ReportRef = await deps.reports.put(
     `${folder}report.json`,
-    json(report),
+    new TextEncoder().encode(JSON.stringify(report)),
     'application/json; charset=utf-8',
   );
+  const message = await prepareMessage(report, deps.reports, folder, ref);
   return {
     report,
     result: {
       report: ref,
+      message,
       date: report.date,
       confirmed: report.confirmed,
       athena: report.coverage.athena,

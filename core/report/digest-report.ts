@@ -295,6 +295,18 @@ export interface PrefixCounts {
 }
 
 /** The daily digest report. */
+/** What `messageView` cut from a report's lists (`DigestReport.cut`). */
+export interface ReportCut {
+  /** Keys needing attention: the complete list's length. */
+  attention: number;
+  /** Recovered keys: the complete list's length. */
+  recovered: number;
+  /** Attention keys DISPUTED whose index status is COMPLETED. */
+  disputedCompleted: number;
+  /** Attention keys DISPUTED whose index status is IN_PROGRESS. */
+  disputedInProgress: number;
+}
+
 export interface DigestReport {
   /** The report day, `YYYY-MM-DD` in `timeZone`. */
   date: string;
@@ -333,8 +345,14 @@ export interface DigestReport {
    * pattern is configured.
    */
   sites: QuietSitesReport | null;
-  /** Where the caller wrote the email; `null` until then. */
+  /** Where the e-mail of the report is kept; `null` until it is known. */
   emailPath: string | null;
+  /**
+   * Only in the message's view of a report (`messageView`), whose
+   * `attention` and `recovered` lists hold only the rows the message shows:
+   * the complete lists' figures.
+   */
+  cut?: ReportCut;
   /**
    * What went wrong while the report was made that the admin must hear of
    * and the workflow did not already report (Athena's results unreadable,

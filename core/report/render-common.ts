@@ -93,7 +93,7 @@ export function defaultDelivery(r: DigestReport): DigestDelivery {
     attachment: attachmentNames(r.date).csv,
     zipped: false,
     perKey: false,
-    keys: r.attention.length,
+    keys: attentionTotal(r),
     reportUri: null,
     csvUri: null,
   };
@@ -107,7 +107,7 @@ export function defaultDelivery(r: DigestReport): DigestDelivery {
 export function attachmentPhrase(r: DigestReport, d: DigestDelivery): string {
   const open = d.zipped ? ' (open the ZIP, then the CSV inside)' : '';
   const what = d.perKey ? 'one row per key' : 'one row per upload';
-  if (d.keys >= r.attention.length)
+  if (d.keys >= attentionTotal(r))
     return `every row is in the attached ${d.attachment}${open}, ${what}`;
   const where = d.csvUri === null ? '' : `; the complete list: ${d.csvUri}`;
   return `the attached ${d.attachment}${open} lists the first ${int(d.keys)} keys, ${what}${where}`;
@@ -120,9 +120,9 @@ export function deliveryLines(r: DigestReport, d: DigestDelivery): string[] {
     ? ' It is a ZIP archive: open it, then open the CSV inside with your spreadsheet.'
     : '';
   const lines = [
-    d.keys >= r.attention.length
-      ? `Attached: ${d.attachment}, every key that needs attention (${int(r.attention.length)}), ${rows}.${open}`
-      : `Attached: ${d.attachment}, the first ${int(d.keys)} of the ${int(r.attention.length)} keys that need attention, ${rows}.${open}`,
+    d.keys >= attentionTotal(r)
+      ? `Attached: ${d.attachment}, every key that needs attention (${int(attentionTotal(r))}), ${rows}.${open}`
+      : `Attached: ${d.attachment}, the first ${int(d.keys)} of the ${int(attentionTotal(r))} keys that need attention, ${rows}.${open}`,
   ];
   if (d.csvUri !== null)
     lines.push(`The complete list, one row per upload: ${d.csvUri}`);
@@ -171,18 +171,38 @@ export interface Headline {
   keys: number;
 }
 
+/** Keys needing attention: the complete list's, in a cut view too. */
+export function attentionTotal(r: DigestReport): number {
+  return r.cut?.attention ?? r.attention.length;
+}
+
+/** Recovered keys: the complete list's, in a cut view too. */
+export function recoveredTotal(r: DigestReport): number {
+  return r.cut?.recovered ?? r.recovered.length;
+}
+
+/** Attention keys DISPUTED whose status is `s` (COMPLETED or IN_PROGRESS). */
+export function disputedWith(r: DigestReport, s: UploadStatus): number {
+  if (r.cut !== undefined)
+    return s === UploadStatus.COMPLETED
+      ? r.cut.disputedCompleted
+      : s === UploadStatus.IN_PROGRESS
+        ? r.cut.disputedInProgress
+        : 0;
+  return r.attention.filter(
+    (a) => a.category === AttentionCategory.DISPUTED && a.status === s,
+  ).length;
+}
+
 /** The figures the subject and the summaries state. */
 export function headline(r: DigestReport): Headline {
-  const inAttention = (s: UploadStatus) =>
-    r.attention.filter(
-      (a) => a.category === AttentionCategory.DISPUTED && a.status === s,
-    ).length;
+  const inAttention = (s: UploadStatus) => disputedWith(r, s);
   return {
-    attention: r.attention.length,
+    attention: attentionTotal(r),
     breakdown: ATTENTION_ORDER.filter((c) => r.attentionCounts[c] > 0)
       .map((c) => categoryCount(c, r.attentionCounts[c]))
       .join(', '),
-    recovered: r.recovered.length,
+    recovered: recoveredTotal(r),
     completed: r.counts.COMPLETED - inAttention(UploadStatus.COMPLETED),
     inProgress: r.counts.IN_PROGRESS - inAttention(UploadStatus.IN_PROGRESS),
     keys: Object.values(r.counts).reduce((a, b) => a + b, 0),

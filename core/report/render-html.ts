@@ -17,6 +17,7 @@ import { type HtmlValue, markup, type SafeHtml } from './escape.ts';
 import { int, shortTime } from './format.ts';
 import {
   attachmentPhrase,
+  attentionTotal,
   DEFAULT_MAX_ATTENTION_ROWS,
   DEFAULT_MAX_LIST_ROWS,
   DEFAULT_MAX_PREFIX_ROWS,
@@ -33,6 +34,7 @@ import {
   oneLine,
   outsideNote,
   type RenderOptions,
+  recoveredTotal,
   siteLines,
   unconfirmedReason,
 } from './render-common.ts';
@@ -138,7 +140,7 @@ function attention(
   max: number,
   delivery: DigestDelivery,
 ): SafeHtml {
-  const n = r.attention.length;
+  const n = attentionTotal(r);
   const title = `Needs attention (${int(n)})`;
   if (n === 0)
     return section(
@@ -284,7 +286,7 @@ function chart(r: DigestReport): SafeHtml {
 }
 
 function recovered(r: DigestReport, max: number): SafeHtml {
-  const n = r.recovered.length;
+  const n = recoveredTotal(r);
   if (n === 0)
     return section(
       'recovered',

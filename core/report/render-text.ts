@@ -9,6 +9,7 @@ import { visible } from './escape.ts';
 import { int, shortTime } from './format.ts';
 import {
   attachmentPhrase,
+  attentionTotal,
   DEFAULT_MAX_ATTENTION_ROWS,
   DEFAULT_MAX_LIST_ROWS,
   DEFAULT_MAX_PREFIX_ROWS,
@@ -23,6 +24,7 @@ import {
   oneLine,
   outsideNote,
   type RenderOptions,
+  recoveredTotal,
   siteLines,
   TEXT_BUDGET_BYTES,
   unconfirmedReason,
@@ -208,11 +210,11 @@ function render(report: DigestReport, options: RenderOptions): string {
     '',
     `NEEDS ATTENTION (${int(h.attention)})`,
   );
-  if (r.attention.length === 0) out.push('  Nothing needs attention.');
+  if (attentionTotal(r) === 0) out.push('  Nothing needs attention.');
   r.attention.slice(0, maxRows).forEach((a, i) => {
     out.push(...attentionLines(a, i + 1));
   });
-  out.push(...more(maxRows, r.attention.length, attachmentPhrase(r, delivery)));
+  out.push(...more(maxRows, attentionTotal(r), attachmentPhrase(r, delivery)));
   const expected = expectedLines(r, maxList);
   if (expected.length > 0)
     out.push(
@@ -240,10 +242,10 @@ function render(report: DigestReport, options: RenderOptions): string {
     ...chartLines(r),
   );
   if (r.failuresOutsideWindow > 0) out.push(`  ${outsideNote(r)}`);
-  out.push('', `RECOVERED (${int(r.recovered.length)})`);
-  if (r.recovered.length === 0) out.push('  None.');
+  out.push('', `RECOVERED (${int(recoveredTotal(r))})`);
+  if (recoveredTotal(r) === 0) out.push('  None.');
   for (const x of r.recovered.slice(0, maxList)) out.push(recoveredLine(x));
-  out.push(...more(maxList, r.recovered.length, 'see the JSON report'));
+  out.push(...more(maxList, recoveredTotal(r), 'see the JSON report'));
   out.push('', 'COVERAGE', ...coverageLines(r, maxList));
   out.push(
     '',

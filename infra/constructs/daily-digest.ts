@@ -39,6 +39,10 @@ import {
 import { Construct } from 'constructs';
 import { Env } from '../../config/env.ts';
 import {
+  RECONCILE_FUNCTION,
+  SEND_DIGEST_FUNCTION,
+} from '../../config/runtime.ts';
+import {
   buildDailyDigestDefinition,
   DAILY_DIGEST_TASKS,
   type DailyDigestNames,
@@ -169,8 +173,8 @@ export class DailyDigest extends Construct {
       description:
         'Reconciles the uploads index with the Athena scan and with S3; stores the report',
       serviceName: 'upload-sentinel-reconcile',
-      memorySize: 1024,
-      timeout: Duration.minutes(10), // the Task allows 900 s
+      memorySize: RECONCILE_FUNCTION.memoryMb,
+      timeout: Duration.seconds(RECONCILE_FUNCTION.timeoutSeconds), // the Task allows 900 s
       environment: {
         [Env.STALL_WINDOW]: settings.stallWindow,
         [Env.MANIFEST_GRACE]: settings.manifestGrace ?? settings.stallWindow,
@@ -205,8 +209,8 @@ export class DailyDigest extends Construct {
       description:
         'Renders the digest e-mail, keeps it with the report and sends it through SES',
       serviceName: 'upload-sentinel-send-digest',
-      memorySize: 512,
-      timeout: Duration.minutes(2), // the Task allows 300 s
+      memorySize: SEND_DIGEST_FUNCTION.memoryMb,
+      timeout: Duration.seconds(SEND_DIGEST_FUNCTION.timeoutSeconds), // the Task allows 300 s
     });
     this.bindReports(this.sendDigestFunction, { read: true });
     this.bindSendEmail(this.sendDigestFunction);

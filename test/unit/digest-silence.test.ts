@@ -4,11 +4,11 @@
  * sections, the log-health line; escaped wherever rendered.
  */
 import { describe, expect, it } from 'vitest';
-import { parseStoredReport } from '../../core/digest/send-digest.ts';
 import type {
   ExpectedRecordings,
   MissingRecording,
 } from '../../core/digest/silence.ts';
+import { parseStoredReport } from '../../core/digest/stored-report.ts';
 import { UploadStatus } from '../../core/model/status.ts';
 import { reconcileDay } from '../../core/reconcile/reconcile-day.ts';
 import { csv, html, json, text } from '../../core/report/render.ts';

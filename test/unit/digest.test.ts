@@ -18,6 +18,7 @@ import {
   type RecipientCheck,
   type ReportRef,
 } from '../../core/digest/events.ts';
+import { prepareMessage } from '../../core/digest/message.ts';
 import type {
   DigestEmail,
   Mailer,
@@ -28,8 +29,8 @@ import {
   identitiesToCheck,
 } from '../../core/digest/recipients.ts';
 import { resolveReportDay, windowsOf } from '../../core/digest/resolve-day.ts';
-import { parseStoredReport } from '../../core/digest/send-digest.ts';
 import { causeOf } from '../../core/digest/step-failure.ts';
+import { parseStoredReport } from '../../core/digest/stored-report.ts';
 import {
   DigestInputError,
   ReportUnavailableError,
@@ -357,17 +358,24 @@ describe('loadDigestConfig', () => {
 /** A reports store in memory. */
 class MemoryReports implements ReportStore {
   readonly bucket = 'reports';
-  readonly objects = new Map<string, { body: string; type: string }>();
+  readonly objects = new Map<string, { body: Uint8Array; type: string }>();
+  /** The keys read, in order. */
+  readonly reads: string[] = [];
 
   async put(key: string, body: string | Uint8Array, contentType: string) {
     this.objects.set(key, {
-      body: typeof body === 'string' ? body : Buffer.from(body).toString(),
+      body: typeof body === 'string' ? Buffer.from(body) : body,
       type: contentType,
     });
     return { bucket: this.bucket, key };
   }
 
   async get(ref: ReportRef) {
+    return Buffer.from(await this.getBytes(ref)).toString();
+  }
+
+  async getBytes(ref: ReportRef) {
+    this.reads.push(ref.key);
     const o = this.objects.get(ref.key);
     if (o === undefined) throw new ReportUnavailableError(`no ${ref.key}`);
     return o.body;
@@ -385,11 +393,18 @@ describe('the send-digest handler, on fakes', () => {
   it('stores the message next to the report, sends it, and asks for a notice', async () => {
     // Prepare
     const reports = new MemoryReports();
-    await reports.put(
+    const reportRef = await reports.put(
       'digests/2026-03-14/run-1/report.json',
       json(report),
       'application/json',
     );
+    const message = await prepareMessage(
+      report,
+      reports,
+      'digests/2026-03-14/run-1/',
+      reportRef,
+    );
+    reports.reads.length = 0;
     const emails: DigestEmail[] = [];
     const sent: { to: readonly string[] }[] = [];
     const mailer: Mailer = {
@@ -410,10 +425,8 @@ describe('the send-digest handler, on fakes', () => {
     });
     // Act
     const result = await handler({
-      report: {
-        bucket: 'reports',
-        key: 'digests/2026-03-14/run-1/report.json',
-      },
+      report: reportRef,
+      message,
       recipients: {
         sender: 's@example.com',
         sandbox: true,
@@ -422,6 +435,7 @@ describe('the send-digest handler, on fakes', () => {
       },
       execution: 'run-1',
     });
+    const readBySend = [...reports.reads];
     // Assess
     expect(result).toMatchObject({
       messageId: 'message-1',
@@ -452,16 +466,12 @@ describe('the send-digest handler, on fakes', () => {
     ).toBe(content);
     expect(rows[1]?.[3]).toBe('a-failed');
     expect(rows[1]?.[4]).toBe("'-starts-with-dash");
-    const stored = parseStoredReport(
-      await reports.get({
-        bucket: 'reports',
-        key: 'digests/2026-03-14/run-1/report.json',
-      }),
-      { bucket: 'reports', key: 'x' },
-    );
-    expect(stored.emailPath).toBe(
-      's3://reports/digests/2026-03-14/run-1/digest.eml',
-    );
+    // The send step read the prepared message and its attachment, never the
+    // report, whose size grows with the day.
+    expect(readBySend).toEqual([
+      'digests/2026-03-14/run-1/message.json',
+      'digests/2026-03-14/run-1/attachment/upload-sentinel-2026-03-14-attention.csv',
+    ]);
   });
 
   it('refuses an event whose sender is not the configured one', async () => {
@@ -474,6 +484,7 @@ describe('the send-digest handler, on fakes', () => {
     await expect(
       handler({
         report: { bucket: 'reports', key: 'k' },
+        message: { bucket: 'reports', key: 'm' },
         recipients: {
           sender: 'other@example.com',
           sandbox: true,
