@@ -56,6 +56,22 @@ export function isCredentialsError(err: unknown): boolean {
   );
 }
 
+/**
+ * Whether `err` is the AWS SDK finding no Region (no AWS_REGION, no
+ * profile's region, no --region).
+ */
+export function isRegionError(err: unknown): boolean {
+  const e = err as { message?: string } | null;
+  // An empty AWS_REGION is no Region too.
+  return /^Region is missing|^Region not accepted: region="" /.test(
+    e?.message ?? '',
+  );
+}
+
+/** The line for a command that needed an AWS Region and found none. */
+export const NO_REGION =
+  "no AWS Region set (pass --region, set AWS_REGION, or a profile's region with AWS_PROFILE), or use --target local";
+
 /** The line for a command that needed AWS credentials and found none. */
 export const NO_CREDENTIALS =
   "no AWS credentials found (set AWS_PROFILE or run 'aws configure'), or use --target local";

@@ -10,7 +10,9 @@ import { bool, helpOf, parseCommand } from './args.ts';
 import {
   CliError,
   isCredentialsError,
+  isRegionError,
   NO_CREDENTIALS,
+  NO_REGION,
   RunError,
   UsageError,
 } from './errors.ts';
@@ -76,6 +78,8 @@ function report(thrown: unknown): number {
   if (process.env.SENTINEL_DEBUG) console.error(err);
   if (!(err instanceof CliError) && isCredentialsError(err))
     err = new RunError(`cannot reach AWS: ${NO_CREDENTIALS}`);
+  if (!(err instanceof CliError) && isRegionError(err))
+    err = new RunError(`cannot reach AWS: ${NO_REGION}`);
   // Damage the check before opening could not see (a table damaged while
   // the command ran) surfaces from inside the local DynamoDB stand-in.
   if ((err as { code?: string } | null)?.code === 'LEVEL_CORRUPTION')

@@ -27,7 +27,9 @@ import {
 import { type Option, type Options, type Parsed, str } from './args.ts';
 import {
   isCredentialsError,
+  isRegionError,
   NO_CREDENTIALS,
+  NO_REGION,
   RunError,
   UsageError,
 } from './errors.ts';
@@ -127,6 +129,7 @@ export function awsError(err: unknown, what: string): RunError {
   const e = err as { name?: string; message?: string };
   if (isCredentialsError(err))
     return new RunError(`${what}: ${NO_CREDENTIALS}`);
+  if (isRegionError(err)) return new RunError(`${what}: ${NO_REGION}`);
   if (e.name === 'ValidationError' && /does not exist/.test(e.message ?? '')) {
     return new RunError(
       `${what}: the stack does not exist in this account and Region (deploy it, or pass --stack/--region)`,

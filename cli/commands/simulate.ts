@@ -160,7 +160,6 @@ export async function run(p: Parsed): Promise<number> {
     throw new UsageError(
       "simulate needs --out DIR (see 'upload-sentinel simulate --help')",
     );
-  const out = await writableFolder(outFlag, '--out');
   const rate = str(p, 'failure-rate') ?? '0.1';
   const failureRate = Number(rate);
   if (!/^\d*\.?\d+$/.test(rate) || failureRate > 1)
@@ -197,6 +196,9 @@ export async function run(p: Parsed): Promise<number> {
     silentSite,
     manifests: bool(p, 'manifest'),
   };
+  // Every option is checked before anything is written: a mistyped one
+  // leaves no folder behind.
+  const out = await writableFolder(outFlag, '--out');
   // A history day is about 400 bytes a recording.
   await checkFreeSpace(out, recordings * (1 + days / 100));
   const logs = join(out, 'logs');

@@ -14,6 +14,7 @@ import {
   readdir,
   readFile,
   rm,
+  stat,
   symlink,
   truncate,
   unlink,
@@ -286,6 +287,22 @@ describe('bad arguments are one line and exit 2', () => {
     );
   });
 
+  it('simulate checks every option before it makes the --out folder', async () => {
+    const base = await folder('simulate-options');
+    const cases: [string[], RegExp][] = [
+      [['--recordings', 'abc'], /--recordings must be a whole number/],
+      [['--failure-rate', '3'], /--failure-rate must be a number from 0 to 1/],
+      [['--date', '2026-02-30'], /--date must be a date/],
+      [['--layout', 'weird'], /--layout must be partitioned or simple/],
+    ];
+    for (const [i, [args, message]] of cases.entries()) {
+      const out = join(base, `out-${i}`);
+      const r = await cli(['simulate', '--out', out, ...args]);
+      expect(oneLine(r, 2), args.join(' ')).toMatch(message);
+      await expect(stat(out), args.join(' ')).rejects.toThrow(/ENOENT/);
+    }
+  });
+
   it('an impossible date, a zero stall window, an argument demo does not take', async () => {
     const state = join(root, 'args-state');
     const cases: [string[], RegExp][] = [
@@ -347,6 +364,28 @@ describe('bad arguments are one line and exit 2', () => {
     );
     expect(oneLine(r, 1)).toBe(
       "upload-sentinel: cannot reach AWS: no AWS credentials found (set AWS_PROFILE or run 'aws configure'), or use --target local",
+    );
+  });
+
+  it('--target aws without a Region says what to do', async () => {
+    const root = await folder('no-region');
+    const r = await cli(
+      ['status', 's3://rec-archive-prod/k', '--target', 'aws'],
+      {
+        env: {
+          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'secret',
+          AWS_REGION: '',
+          AWS_DEFAULT_REGION: '',
+          AWS_PROFILE: '',
+          AWS_SHARED_CREDENTIALS_FILE: join(root, 'none'),
+          AWS_CONFIG_FILE: join(root, 'none'),
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+      },
+    );
+    expect(oneLine(r, 1)).toBe(
+      "upload-sentinel: cannot read the outputs of stack UploadSentinel: no AWS Region set (pass --region, set AWS_REGION, or a profile's region with AWS_PROFILE), or use --target local",
     );
   });
 });
