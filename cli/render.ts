@@ -136,7 +136,9 @@ export function statusBlock(r: RecordingStatusRecord): string {
     const id =
       u.uploadId === null
         ? '(no upload id)'
-        : `${visible(u.uploadId.slice(0, 24))}…`;
+        : u.uploadId.length > 24
+          ? `${visible(u.uploadId.slice(0, 24))}…`
+          : visible(u.uploadId);
     const parts = u.partsSucceeded > 0 ? `${u.partsSucceeded} parts` : '';
     const failed =
       u.failedParts.length > 0

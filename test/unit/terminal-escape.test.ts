@@ -113,3 +113,21 @@ describe('SNS alert', () => {
     );
   });
 });
+
+describe('upload ids in a status block', () => {
+  it('shows a short id whole and cuts a long one with an ellipsis', () => {
+    const block = (uploadId: string) =>
+      statusBlock(
+        key('recordings/id.tar', [
+          upload(S.FAILED, { uploadId, failedParts: [2] }),
+        ]),
+      );
+    const short = block('U-short-1');
+    expect(short).toContain('U-short-1');
+    expect(short).not.toContain('U-short-1…');
+    const long = `L${'y'.repeat(60)}`;
+    const cut = block(long);
+    expect(cut).toContain(`${long.slice(0, 24)}…`);
+    expect(cut).not.toContain(long);
+  });
+});
