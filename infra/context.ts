@@ -129,7 +129,7 @@ function isKeyPrefix(prefix: string): boolean {
 function fail(key: ContextKey, value: unknown, problem: string): never {
   const shown = typeof value === 'string' ? value : JSON.stringify(value);
   throw new ContextError(
-    `invalid context ${key}='${shown}': ${problem} (see the Configuration table in README.md)`,
+    `invalid context ${key}='${shown}': ${problem} (see the Configuration table in docs/operations.md)`,
   );
 }
 

@@ -1,5 +1,5 @@
 /**
- * The SES identity checks the seed system made before sending: the sender
+ * The SES identity checks made before the digest is sent: the sender
  * must be verified (as an address or through its domain), and while the
  * account is in the SES sandbox only verified recipients can be sent mail
  * (SES rejects the whole message otherwise), so the others are left out and

@@ -197,7 +197,7 @@ describe('the CDK app', () => {
       expect(run.status).toBe(2);
       expect(run.stdout).toBe('');
       expect(run.stderr.trimEnd().split('\n')).toEqual([
-        "upload-sentinel: invalid context recordingsBucketName='bad name!': not a valid S3 bucket name (3-63 characters: lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit) (see the Configuration table in README.md)",
+        "upload-sentinel: invalid context recordingsBucketName='bad name!': not a valid S3 bucket name (3-63 characters: lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit) (see the Configuration table in docs/operations.md)",
       ]);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
