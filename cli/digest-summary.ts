@@ -64,7 +64,7 @@ export function digestSummary(r: DigestReport, maxRows = 10): string[] {
   }
   const s3 = r.coverage.s3;
   lines.push(
-    `  S3: ${s3.headsChecked ? `${s3.verified} completed objects verified, ${r.attentionCounts.MISSING_OBJECT} missing` : 'HeadObject not checked'}; ${s3.openUploadsChecked ? `${s3.openUploads} open uploads listed` : 'open uploads not listed'}`,
+    `  S3: ${s3.headsChecked ? `${s3.verified} completed object${s3.verified === 1 ? '' : 's'} verified, ${r.attentionCounts.MISSING_OBJECT} missing${s3.unverified.length > 0 ? `, ${s3.unverified.length} not checked (HeadObject failed; first s3://${visible(s3.unverified[0]?.bucket ?? '')}/${visible(s3.unverified[0]?.key ?? '')})` : ''}` : 'HeadObject not checked'}; ${s3.openUploadsChecked ? `${s3.openUploads} open uploads listed` : 'open uploads not listed'}`,
   );
   lines.push(
     `  Log delivery: ${r.health.status}; ${healthFigures(r).join('; ')}${r.health.warnings.length > 0 ? `; ${visible(r.health.warnings.join('; '))}` : ''}`,
