@@ -6,7 +6,7 @@
  * store (too big for the workflow's state, which carries a reference).
  */
 import { randomUUID } from 'node:crypto';
-import type { DayWindow } from '../day/window.ts';
+import type { DayWindow, UtcWindow } from '../day/window.ts';
 import type {
   ReconcileEvent,
   ReconcileResult,
@@ -221,6 +221,40 @@ async function repair(
 }
 
 /**
+ * Athena's view of the day: the rows of its execution `id` read back into
+ * key states, and their status records. Only the states a repair may need
+ * are kept: a key whose Athena record has the index's uploads, upload for
+ * upload, has nothing Athena saw that the index lacks. On a day that agrees
+ * those states were the largest part of this step's memory; the rows are
+ * dropped when this returns.
+ */
+async function athenaView(
+  deps: DigestReconcileDeps,
+  id: string,
+  window: UtcWindow,
+  derive: { asOf: number; stallWindowMs: number },
+  index: readonly KeyStatusRecord[],
+): Promise<{ records: KeyStatusRecord[]; states: KeyState[] }> {
+  const rows = await deps.athenaResults(id).scanRows(window);
+  const indexed = new Map(index.map((r) => [keyId(r.bucket, r.key), r]));
+  const records: KeyStatusRecord[] = [];
+  const states: KeyState[] = [];
+  for (const s of keyStatesFromScanRows(rows)) {
+    if (!s.key.startsWith(deps.watchPrefix)) continue;
+    const r = deriveKeyStatus(s, derive);
+    if (r === null) continue;
+    records.push(r);
+    const i = indexed.get(keyId(s.bucket, s.key));
+    if (
+      i === undefined ||
+      JSON.stringify(i.uploads) !== JSON.stringify(r.uploads)
+    )
+      states.push(s);
+  }
+  return { records, states };
+}
+
+/**
  * Reconciles the day of `event` into the digest report, repairs the index
  * from Athena, stores the report as JSON and returns a summary with its
  * reference. Athena's rows are read here (its result set is too big for the
@@ -246,13 +280,9 @@ export async function reconcileDigest(
   if ('queryExecutionId' in event.athena) {
     const id = event.athena.queryExecutionId;
     try {
-      const rows = await deps.athenaResults(id).scanRows(reconcile);
-      athenaStates = keyStatesFromScanRows(rows).filter((s) =>
-        s.key.startsWith(deps.watchPrefix),
-      );
-      athena = athenaStates
-        .map((s) => deriveKeyStatus(s, derive))
-        .filter((r): r is KeyStatusRecord => r !== null);
+      const view = await athenaView(deps, id, reconcile, derive, index);
+      athenaStates = view.states;
+      athena = view.records;
     } catch (err) {
       // The query ran but its rows cannot be read (after the SDK client's
       // retries of transient failures): as when the query fails, the digest

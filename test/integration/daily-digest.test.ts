@@ -18,6 +18,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import {
   type AttributeValue,
   DeleteItemCommand,
+  PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -912,6 +913,72 @@ describe('every branch, on the same local state', () => {
       lost.uploads.filter((u) => u.uploadId !== null).length,
     );
     expect(second?.report?.confirmed).toBe(true);
+    expect(second?.report?.coverage.repaired).toEqual([]);
+  });
+
+  it('an upload the index lost, of a key it still has: Athena finds it and the index is repaired', async () => {
+    // Prepare: one source's item of a key with several uploads deleted, so
+    // that the index still has the key but not one of its uploads.
+    let lost: { bucket: string; key: string; uploadId: string } | null = null;
+    for (const k of expected.keys) {
+      if (lost !== null) break;
+      const before = await stack.store.get(k.bucket, k.key);
+      if (before === null || before.uploads.size < 2) continue;
+      const items = await stack.dynamo.send(
+        new QueryCommand({
+          TableName: stack.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+          ExpressionAttributeValues: {
+            ':pk': { S: partitionKey(k.bucket, k.key) },
+            ':c': { S: 'C#' },
+          },
+        }),
+      );
+      for (const item of items.Items ?? []) {
+        const itemKey = {
+          pk: item.pk as AttributeValue,
+          sk: item.sk as AttributeValue,
+        };
+        await stack.dynamo.send(
+          new DeleteItemCommand({ TableName: stack.tableName, Key: itemKey }),
+        );
+        const after = await stack.store.get(k.bucket, k.key);
+        const gone = [...before.uploads.keys()].find(
+          (id) =>
+            after !== null && after.uploads.size > 0 && !after.uploads.has(id),
+        );
+        if (gone !== undefined) {
+          lost = { bucket: k.bucket, key: k.key, uploadId: gone };
+          break;
+        }
+        await stack.dynamo.send(
+          new PutItemCommand({ TableName: stack.tableName, Item: item }),
+        );
+      }
+    }
+    if (lost === null)
+      throw new Error(
+        'no key of the simulated day loses one whole upload with one item',
+      );
+    const found = lost;
+    // Act
+    const [first, second] = await withDigest({}, async (d) => [
+      await d.run({ date: DATE, asOf: AS_OF }),
+      await d.run({ date: DATE, asOf: AS_OF }),
+    ]);
+    // Assess: repaired from Athena's state, with the index's status named.
+    const repairedKey = first?.report?.coverage.repaired.find(
+      (r) => r.key === found.key,
+    );
+    expect(repairedKey?.indexStatus).not.toBeNull();
+    expect(repairedKey?.uploads.map((u) => u.uploadId)).toContain(
+      found.uploadId,
+    );
+    expect(
+      (await stack.store.get(found.bucket, found.key))?.uploads.has(
+        found.uploadId,
+      ),
+    ).toBe(true);
     expect(second?.report?.coverage.repaired).toEqual([]);
   });
 
