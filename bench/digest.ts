@@ -8,7 +8,9 @@
  * Reconcile and SendDigest functions, each run as Lambda runs it in a
  * process of its own with its deployed memory (`lambda-task.ts`), against
  * that memory; items read from the index, bytes the Athena rendering
- * scanned, the raw message and its HTML part; and the cost per 1,000
+ * scanned, the raw message and its HTML part; whether the attachment's
+ * keys are exactly the simulated day's attention keys
+ * (`scripts/check-digest.mjs`); and the cost per 1,000
  * recordings, whose ratio between the largest and the smallest day shows
  * whether it grows with the day linearly.
  */
@@ -25,6 +27,9 @@ const BIN = fileURLToPath(
 );
 const PEAK = fileURLToPath(new URL('./peak-rss.mjs', import.meta.url));
 const CHILD = fileURLToPath(new URL('./digest-child.ts', import.meta.url));
+const CHECK = fileURLToPath(
+  new URL('../scripts/check-digest.mjs', import.meta.url),
+);
 const DATE = '2026-05-04';
 const AS_OF = '2026-05-05T03:00:00.000Z';
 
@@ -140,6 +145,8 @@ export interface DigestDay {
   attachment: string;
   attention: number;
   confirmed: boolean;
+  /** The attachment's keys, unzipped, are exactly expected.json's attention keys. */
+  exactKeys: boolean;
 }
 
 export async function runDigestBench(o: {
@@ -201,6 +208,15 @@ export async function runDigestBench(o: {
           digests.push(d);
         }
         const last = digests[digests.length - 1];
+        // The last digest's e-mail checked against the simulated day: its
+        // attachment's keys are exactly expected.json's attention keys.
+        const checked = await run([
+          CHECK,
+          last.eml,
+          join(dir, 'day', 'expected.json'),
+        ]);
+        if (checked.code > 1) check(checked, 'check-digest');
+        const verdict = JSON.parse(checked.stdout);
         const secs = digests.map((d) => d.seconds as number);
         days.push({
           recordings,
@@ -224,6 +240,7 @@ export async function runDigestBench(o: {
           attachment: `${last.attachment?.name} (${fmt((last.attachment?.bytes ?? 0) / 1024, 1)} KB)`,
           attention: last.attention,
           confirmed: last.confirmed,
+          exactKeys: verdict.exactlyTheExpectedKeys === true,
         });
       } finally {
         if (!o.keep) await rm(dir, { recursive: true, force: true });
@@ -232,11 +249,11 @@ export async function runDigestBench(o: {
   const text = [
     `Worst-day digest: simulated days (seed 'bench', ${DATE}), simulated with their recordings put into the local recordings bucket, ingested with 'upload-sentinel ingest', digested ${o.runs} time(s) each with the local digest (median):`,
     '',
-    '| recordings | failure rate | logs | ingest | ingest peak RSS | digest | stand-ins peak RSS | Reconcile function | Reconcile peak RSS | SendDigest peak RSS | index items read | Athena scanned | raw message | HTML part | attention keys | confirmed |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| recordings | failure rate | logs | ingest | ingest peak RSS | digest | stand-ins peak RSS | Reconcile function | Reconcile peak RSS | SendDigest peak RSS | index items read | Athena scanned | raw message | HTML part | attention keys | attachment = expected | confirmed |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...days.map(
       (d) =>
-        `| ${fmt(d.recordings)} | ${d.failureRate} | ${fmt(d.logMB, 1)} MB | ${fmt(d.ingestSeconds, 1)} s | ${fmt(d.ingestPeakRssMB)} MB | ${fmt(d.digestSeconds, 1)} s | ${fmt(d.digestPeakRssMB)} MB | ${fmt(d.reconcile.seconds, 1)} s of ${d.reconcile.timeoutSeconds} s | ${fmt(d.reconcile.peakRssMB)} of ${fmt(d.reconcile.memoryMb)} MB | ${fmt(d.sendDigest.peakRssMB)} of ${fmt(d.sendDigest.memoryMb)} MB | ${fmt(d.itemsRead)} | ${fmt(d.scannedMB, 1)} MB | ${fmt(d.rawMessageKB, 1)} KB | ${fmt(d.htmlKB, 1)} KB | ${fmt(d.attention)} | ${d.confirmed} |`,
+        `| ${fmt(d.recordings)} | ${d.failureRate} | ${fmt(d.logMB, 1)} MB | ${fmt(d.ingestSeconds, 1)} s | ${fmt(d.ingestPeakRssMB)} MB | ${fmt(d.digestSeconds, 1)} s | ${fmt(d.digestPeakRssMB)} MB | ${fmt(d.reconcile.seconds, 1)} s of ${d.reconcile.timeoutSeconds} s | ${fmt(d.reconcile.peakRssMB)} of ${fmt(d.reconcile.memoryMb)} MB | ${fmt(d.sendDigest.peakRssMB)} of ${fmt(d.sendDigest.memoryMb)} MB | ${fmt(d.itemsRead)} | ${fmt(d.scannedMB, 1)} MB | ${fmt(d.rawMessageKB, 1)} KB | ${fmt(d.htmlKB, 1)} KB | ${fmt(d.attention)} | ${d.exactKeys ? 'exactly' : 'NO'} | ${d.confirmed} |`,
     ),
     '',
     "The digest's time is the whole workflow's; the stand-ins' peak RSS is the local process running the workflow and the stand-ins (DuckDB as Athena, DynamoDB, S3, SES); the Reconcile and SendDigest functions ran in processes of their own, with Lambda's heap settings for their deployed memory.",
