@@ -35,21 +35,43 @@ export interface PreparedMessage {
 
 /**
  * The report as the message shows it: the attention list cut to the rows
- * the e-mail lists, the recovered list to its first rows, the complete
- * lists' figures in `cut`. Rendering the view gives the same message as
+ * the e-mail lists, the recovered list and the coverage lists to their
+ * first rows (on a day the index missed, Athena repairs every key: the
+ * repaired list is the whole day), the complete lists' figures in `cut`. Rendering the view gives the same message as
  * rendering the report, with the default row limits.
  */
 export function messageView(report: DigestReport): DigestReport {
   if (report.cut !== undefined) return report;
+  const c = report.coverage;
   return {
     ...report,
     attention: report.attention.slice(0, DEFAULT_MAX_ATTENTION_ROWS),
     recovered: report.recovered.slice(0, DEFAULT_MAX_LIST_ROWS),
+    coverage: {
+      ...c,
+      repaired: c.repaired.slice(0, DEFAULT_MAX_LIST_ROWS),
+      indexOnly: c.indexOnly.slice(0, DEFAULT_MAX_LIST_ROWS),
+      disagreements: c.disagreements.slice(0, DEFAULT_MAX_LIST_ROWS),
+      s3: {
+        ...c.s3,
+        unverified: c.s3.unverified.slice(0, DEFAULT_MAX_LIST_ROWS),
+        strayOpenUploads: c.s3.strayOpenUploads.slice(0, DEFAULT_MAX_LIST_ROWS),
+        problems: c.s3.problems.slice(0, DEFAULT_MAX_LIST_ROWS),
+      },
+    },
     cut: {
       attention: report.attention.length,
       recovered: report.recovered.length,
       disputedCompleted: disputedWith(report, UploadStatus.COMPLETED),
       disputedInProgress: disputedWith(report, UploadStatus.IN_PROGRESS),
+      coverage: {
+        repaired: c.repaired.length,
+        indexOnly: c.indexOnly.length,
+        disagreements: c.disagreements.length,
+        unverified: c.s3.unverified.length,
+        strayOpenUploads: c.s3.strayOpenUploads.length,
+        problems: c.s3.problems.length,
+      },
     },
   };
 }

@@ -305,7 +305,24 @@ export interface ReportCut {
   disputedCompleted: number;
   /** Attention keys DISPUTED whose index status is IN_PROGRESS. */
   disputedInProgress: number;
+  /**
+   * The coverage lists' lengths (`CoverageListName`); absent in a view made
+   * before they were cut.
+   */
+  coverage?: Record<CoverageListName, number>;
 }
+
+/**
+ * The coverage lists a message shows only the first rows of; on a day the
+ * index missed (an ingest outage) `repaired` holds every key of the day.
+ */
+export type CoverageListName =
+  | 'repaired'
+  | 'indexOnly'
+  | 'disagreements'
+  | 'unverified'
+  | 'strayOpenUploads'
+  | 'problems';
 
 export interface DigestReport {
   /** The report day, `YYYY-MM-DD` in `timeZone`. */
@@ -349,8 +366,8 @@ export interface DigestReport {
   emailPath: string | null;
   /**
    * Only in the message's view of a report (`messageView`), whose
-   * `attention` and `recovered` lists hold only the rows the message shows:
-   * the complete lists' figures.
+   * `attention` and `recovered` lists, and coverage lists, hold only the
+   * rows the message shows: the complete lists' figures.
    */
   cut?: ReportCut;
   /**

@@ -8,6 +8,7 @@ import { UploadStatus } from '../model/status.ts';
 import {
   ATTENTION_ORDER,
   AttentionCategory,
+  type CoverageListName,
   type DigestReport,
 } from './digest-report.ts';
 import { visible } from './escape.ts';
@@ -181,6 +182,21 @@ export function recoveredTotal(r: DigestReport): number {
   return r.cut?.recovered ?? r.recovered.length;
 }
 
+/** The length of a coverage list: the complete list's, in a cut view too. */
+export function coverageTotal(r: DigestReport, name: CoverageListName): number {
+  const cut = r.cut?.coverage?.[name];
+  if (cut !== undefined) return cut;
+  const c = r.coverage;
+  switch (name) {
+    case 'unverified':
+    case 'strayOpenUploads':
+    case 'problems':
+      return c.s3[name].length;
+    default:
+      return c[name].length;
+  }
+}
+
 /** Attention keys DISPUTED whose status is `s` (COMPLETED or IN_PROGRESS). */
 export function disputedWith(r: DigestReport, s: UploadStatus): number {
   if (r.cut !== undefined)
@@ -219,17 +235,20 @@ export function unconfirmedReason(r: DigestReport): string | null {
     return `Athena's independent scan of the day did not run${why}: this digest comes from the real-time index alone.`;
   }
   const bits: string[] = [];
-  if (c.disagreements.length > 0)
+  const disagreements = coverageTotal(r, 'disagreements');
+  const repaired = coverageTotal(r, 'repaired');
+  const indexOnly = coverageTotal(r, 'indexOnly');
+  if (disagreements > 0)
     bits.push(
-      `disagrees with the index on ${int(c.disagreements.length)} key${c.disagreements.length === 1 ? '' : 's'}`,
+      `disagrees with the index on ${int(disagreements)} key${disagreements === 1 ? '' : 's'}`,
     );
-  if (c.repaired.length > 0)
+  if (repaired > 0)
     bits.push(
-      `found ${int(c.repaired.length)} key${c.repaired.length === 1 ? '' : 's'} the index lacked (repaired from Athena)`,
+      `found ${int(repaired)} key${repaired === 1 ? '' : 's'} the index lacked (repaired from Athena)`,
     );
-  if (c.indexOnly.length > 0)
+  if (indexOnly > 0)
     bits.push(
-      `did not see ${int(c.indexOnly.length)} upload${c.indexOnly.length === 1 ? '' : 's'} the index has`,
+      `did not see ${int(indexOnly)} upload${indexOnly === 1 ? '' : 's'} the index has`,
     );
   return `Athena's independent scan ${bits.join(', ')}.`;
 }

@@ -18,6 +18,7 @@ import { int, shortTime } from './format.ts';
 import {
   attachmentPhrase,
   attentionTotal,
+  coverageTotal,
   DEFAULT_MAX_ATTENTION_ROWS,
   DEFAULT_MAX_LIST_ROWS,
   DEFAULT_MAX_PREFIX_ROWS,
@@ -331,10 +332,10 @@ function coverage(r: DigestReport, max: number): SafeHtml {
           : markup`Athena's independent scan saw ${int(c.athenaKeys ?? 0)} keys; ${int(c.agreedKeys)} of the index's ${int(c.indexKeys)} agree.`;
   const s3 = c.s3;
   const heads = s3.headsChecked
-    ? markup`S3 holds ${int(s3.verified)} of the completed objects as logged${s3.unverified.length > 0 ? markup`; ${int(s3.unverified.length)} were not checked` : ''}.`
+    ? markup`S3 holds ${int(s3.verified)} of the completed objects as logged${coverageTotal(r, 'unverified') > 0 ? markup`; ${int(coverageTotal(r, 'unverified'))} were not checked` : ''}.`
     : markup`Completed objects were not checked against S3.`;
   const open = s3.openUploadsChecked
-    ? markup`S3 lists ${int(s3.openUploads)} open multipart upload${s3.openUploads === 1 ? '' : 's'}; ${int(s3.strayOpenUploads.length)} past the stall window are not explained by this report.`
+    ? markup`S3 lists ${int(s3.openUploads)} open multipart upload${s3.openUploads === 1 ? '' : 's'}; ${int(coverageTotal(r, 'strayOpenUploads'))} past the stall window are not explained by this report.`
     : markup`Open multipart uploads were not listed.`;
   return section(
     'coverage',
@@ -347,7 +348,7 @@ function coverage(r: DigestReport, max: number): SafeHtml {
           (x) =>
             markup`${keyText(x, oneBucket(r) === null)}: index ${statusText(x.indexStatus)}, Athena ${statusText(x.record.status)}`,
         ),
-      c.repaired.length,
+      coverageTotal(r, 'repaired'),
       max,
     )}${list(
       'Uploads Athena did not see',
@@ -357,7 +358,7 @@ function coverage(r: DigestReport, max: number): SafeHtml {
           (x) =>
             markup`${keyText(x, oneBucket(r) === null)} <span style="font-family:${MONO};color:${MUTED}">${x.uploadId ?? 'no upload id'}</span> ${statusText(x.status)}`,
         ),
-      c.indexOnly.length,
+      coverageTotal(r, 'indexOnly'),
       max,
     )}${list(
       'Disagreements',
@@ -367,7 +368,7 @@ function coverage(r: DigestReport, max: number): SafeHtml {
           (x) =>
             markup`${keyText(x, oneBucket(r) === null)}: index ${statusText(x.index)}, Athena ${statusText(x.athena)}`,
         ),
-      c.disagreements.length,
+      coverageTotal(r, 'disagreements'),
       max,
     )}${list(
       'Stale open uploads not explained by this report',
@@ -377,12 +378,12 @@ function coverage(r: DigestReport, max: number): SafeHtml {
           (x) =>
             markup`<span style="font-family:${MONO};word-break:break-all">${x.bucket === undefined ? '' : `${x.bucket}/`}${x.key}</span> <span style="font-family:${MONO};color:${MUTED}">${x.uploadId}</span>, initiated ${x.initiated}`,
         ),
-      s3.strayOpenUploads.length,
+      coverageTotal(r, 'strayOpenUploads'),
       max,
     )}${list(
       'Unreadable S3 inputs',
       s3.problems.slice(0, max),
-      s3.problems.length,
+      coverageTotal(r, 'problems'),
       max,
     )}`,
   );

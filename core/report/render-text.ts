@@ -10,6 +10,7 @@ import { int, shortTime } from './format.ts';
 import {
   attachmentPhrase,
   attentionTotal,
+  coverageTotal,
   DEFAULT_MAX_ATTENTION_ROWS,
   DEFAULT_MAX_LIST_ROWS,
   DEFAULT_MAX_PREFIX_ROWS,
@@ -108,43 +109,49 @@ function coverageLines(r: DigestReport, max: number): string[] {
     out.push(
       `  Athena: ${c.athena === 'AGREED' ? 'agreed on every key' : 'disagreed'}; ${int(c.agreedKeys)} of ${int(c.indexKeys)} index keys agreed, Athena saw ${int(c.athenaKeys ?? 0)} keys`,
     );
-  if (c.repaired.length > 0) {
-    out.push(`  Repaired from Athena (${int(c.repaired.length)}):`);
+  const repaired = coverageTotal(r, 'repaired');
+  const indexOnly = coverageTotal(r, 'indexOnly');
+  const disagreements = coverageTotal(r, 'disagreements');
+  const stray = coverageTotal(r, 'strayOpenUploads');
+  const problems = coverageTotal(r, 'problems');
+  if (repaired > 0) {
+    out.push(`  Repaired from Athena (${int(repaired)}):`);
     for (const x of c.repaired.slice(0, max))
       out.push(
         `    ${uri(x)}  index ${x.indexStatus ?? 'had no record'}, Athena ${x.record.status}`,
       );
-    out.push(...more(max, c.repaired.length, 'see the JSON report'));
+    out.push(...more(max, repaired, 'see the JSON report'));
   }
-  if (c.indexOnly.length > 0) {
-    out.push(`  Uploads Athena did not see (${int(c.indexOnly.length)}):`);
+  if (indexOnly > 0) {
+    out.push(`  Uploads Athena did not see (${int(indexOnly)}):`);
     for (const x of c.indexOnly.slice(0, max))
       out.push(`    ${uri(x)}  ${visible(x.uploadId ?? 'no id')} ${x.status}`);
-    out.push(...more(max, c.indexOnly.length, 'see the JSON report'));
+    out.push(...more(max, indexOnly, 'see the JSON report'));
   }
-  if (c.disagreements.length > 0) {
-    out.push(`  Disagreements (${int(c.disagreements.length)}):`);
+  if (disagreements > 0) {
+    out.push(`  Disagreements (${int(disagreements)}):`);
     for (const x of c.disagreements.slice(0, max))
       out.push(`    ${uri(x)}  index ${x.index}, Athena ${x.athena}`);
-    out.push(...more(max, c.disagreements.length, 'see the JSON report'));
+    out.push(...more(max, disagreements, 'see the JSON report'));
   }
   const s3 = c.s3;
   out.push(
     s3.headsChecked
-      ? `  S3 objects: ${int(s3.verified)} verified, ${int(s3.unverified.length)} not checked`
+      ? `  S3 objects: ${int(s3.verified)} verified, ${int(coverageTotal(r, 'unverified'))} not checked`
       : '  S3 objects: not checked (no HeadObject results)',
   );
   out.push(
     s3.openUploadsChecked
-      ? `  Open uploads in S3: ${int(s3.openUploads)} listed, ${int(s3.strayOpenUploads.length)} stale and unexplained`
+      ? `  Open uploads in S3: ${int(s3.openUploads)} listed, ${int(stray)} stale and unexplained`
       : '  Open uploads in S3: not checked',
   );
   for (const x of s3.strayOpenUploads.slice(0, max))
     out.push(
       `    ${x.bucket === undefined ? visible(x.key) : uri({ bucket: x.bucket, key: x.key })}  ${visible(x.uploadId)} initiated ${visible(x.initiated)}`,
     );
-  out.push(...more(max, s3.strayOpenUploads.length, 'see the JSON report'));
-  for (const p of s3.problems) out.push(`  ${visible(p)}`);
+  out.push(...more(max, stray, 'see the JSON report'));
+  for (const p of s3.problems.slice(0, max)) out.push(`  ${visible(p)}`);
+  out.push(...more(max, problems, 'see the JSON report'));
   return out;
 }
 

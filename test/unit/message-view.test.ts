@@ -13,6 +13,7 @@ import {
 } from '../../core/digest/message.ts';
 import type { ReportStore } from '../../core/digest/ports.ts';
 import { DigestInputError } from '../../core/errors.ts';
+import { reconcileDay } from '../../core/reconcile/reconcile-day.ts';
 import { AttentionCategory } from '../../core/report/digest-report.ts';
 import { html, subject, text } from '../../core/report/render.ts';
 import {
@@ -52,6 +53,57 @@ describe('the message view of a report', () => {
       expect(text(view, { delivery })).toBe(text(report, { delivery }));
     },
   );
+
+  it.each([
+    [
+      'the index missed the day (an ingest outage): Athena repairs every key',
+      'missed',
+    ],
+    [
+      'Athena missed half the day: the index holds uploads it did not see',
+      'half',
+    ],
+  ] as const)('cuts the coverage lists too: %s', (_, kind) => {
+    const { input } = simulatedReport(400, 'view-a', 0.5);
+    const report = reconcileDay(
+      kind === 'missed'
+        ? { ...input, index: [] }
+        : {
+            ...input,
+            athena: (input.athena ?? []).filter((_r, i) => i % 2 === 0),
+          },
+    );
+    const c = report.coverage;
+    const long = kind === 'missed' ? c.repaired : c.indexOnly;
+    expect(long.length).toBeGreaterThan(10 * DEFAULT_MAX_LIST_ROWS);
+    const view = messageView(report);
+    const v = view.coverage;
+    for (const l of [
+      v.repaired,
+      v.indexOnly,
+      v.disagreements,
+      v.s3.unverified,
+      v.s3.strayOpenUploads,
+      v.s3.problems,
+    ])
+      expect(l.length).toBeLessThanOrEqual(DEFAULT_MAX_LIST_ROWS);
+    expect(view.cut?.coverage).toEqual({
+      repaired: c.repaired.length,
+      indexOnly: c.indexOnly.length,
+      disagreements: c.disagreements.length,
+      unverified: c.s3.unverified.length,
+      strayOpenUploads: c.s3.strayOpenUploads.length,
+      problems: c.s3.problems.length,
+    });
+    // The same message, from a view a fraction of the report's size.
+    const { delivery } = digestAttachment(report, LINKS);
+    expect(subject(view)).toBe(subject(report));
+    expect(html(view, { delivery })).toBe(html(report, { delivery }));
+    expect(text(view, { delivery })).toBe(text(report, { delivery }));
+    expect(JSON.stringify(view).length).toBeLessThan(
+      JSON.stringify(report).length / 4,
+    );
+  });
 
   it('counts the disputed keys of the whole list, not of the rows kept', () => {
     const { report } = simulatedReport(400, 'view-a', 0.5);
