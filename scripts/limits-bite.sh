@@ -19,21 +19,20 @@ run() {
     sed 's/\x1b\[[0-9;]*m//g' | grep -E ' FAIL |Tests ' || true
   git checkout -q -- local
 }
+# bite LABEL FILE EXPRESSION: the limit edited out by the sed EXPRESSION, then the tests.
+bite() {
+  echo "== $1 raised 100-fold ($2)"
+  sed -i "$3" "$2"
+  git diff --quiet && { echo 'limit not found'; exit 1; }
+  run
+}
 echo '== as committed'
 run
-echo '== SES: 10 MB raised 100-fold (local/ses.ts)'
-sed -i 's/if (raw.length > SES_MAX_MESSAGE_BYTES)/if (raw.length > 100 * SES_MAX_MESSAGE_BYTES)/' local/ses.ts
-git diff --quiet && { echo 'limit not found'; exit 1; }
-run
-echo '== function URL: 6 MB raised 100-fold (local/function-url.ts)'
-sed -i 's/if (Buffer.byteLength(payload) > LAMBDA_RESPONSE_MAX_BYTES)/if (Buffer.byteLength(payload) > 100 * LAMBDA_RESPONSE_MAX_BYTES)/' local/function-url.ts
-git diff --quiet && { echo 'limit not found'; exit 1; }
-run
-echo '== Step Functions: 256 KB raised 100-fold (local/digest.ts)'
-sed -i 's/if (size <= STATE_PAYLOAD_MAX_BYTES) return;/if (size <= 100 * STATE_PAYLOAD_MAX_BYTES) return;/' local/digest.ts
-git diff --quiet && { echo 'limit not found'; exit 1; }
-run
-echo '== DynamoDB: 400 KB raised 100-fold (local/stack.ts)'
-sed -i 's/maxItemSizeKb: DYNAMODB_MAX_ITEM_KB,/maxItemSizeKb: 100 * DYNAMODB_MAX_ITEM_KB,/' local/stack.ts
-git diff --quiet && { echo 'limit not found'; exit 1; }
-run
+bite 'SES: 10 MB' local/ses.ts \
+  's/if (raw.length > SES_MAX_MESSAGE_BYTES)/if (raw.length > 100 * SES_MAX_MESSAGE_BYTES)/'
+bite 'function URL: 6 MB' local/function-url.ts \
+  's/if (Buffer.byteLength(payload) > LAMBDA_RESPONSE_MAX_BYTES)/if (Buffer.byteLength(payload) > 100 * LAMBDA_RESPONSE_MAX_BYTES)/'
+bite 'Step Functions: 256 KB' local/digest.ts \
+  's/if (size <= STATE_PAYLOAD_MAX_BYTES) return;/if (size <= 100 * STATE_PAYLOAD_MAX_BYTES) return;/'
+bite 'DynamoDB: 400 KB' local/stack.ts \
+  's/maxItemSizeKb: DYNAMODB_MAX_ITEM_KB,/maxItemSizeKb: 100 * DYNAMODB_MAX_ITEM_KB,/'

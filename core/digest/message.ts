@@ -10,9 +10,14 @@
  */
 import { DigestInputError } from '../errors.ts';
 import { UploadStatus } from '../model/status.ts';
-import type { DigestReport } from '../report/digest-report.ts';
+import {
+  COVERAGE_LISTS,
+  type CoverageListName,
+  type DigestReport,
+} from '../report/digest-report.ts';
 import { csv } from '../report/render.ts';
 import {
+  coverageList,
   DEFAULT_MAX_ATTENTION_ROWS,
   DEFAULT_MAX_LIST_ROWS,
   type DigestDelivery,
@@ -37,8 +42,9 @@ export interface PreparedMessage {
  * The report as the message shows it: the attention list cut to the rows
  * the e-mail lists, the recovered list and the coverage lists to their
  * first rows (on a day the index missed, Athena repairs every key: the
- * repaired list is the whole day), the complete lists' figures in `cut`. Rendering the view gives the same message as
- * rendering the report, with the default row limits.
+ * repaired list is the whole day), the complete lists' figures in `cut`.
+ * Rendering the view gives the same message as rendering the report, with
+ * the default row limits.
  */
 export function messageView(report: DigestReport): DigestReport {
   if (report.cut !== undefined) return report;
@@ -64,14 +70,9 @@ export function messageView(report: DigestReport): DigestReport {
       recovered: report.recovered.length,
       disputedCompleted: disputedWith(report, UploadStatus.COMPLETED),
       disputedInProgress: disputedWith(report, UploadStatus.IN_PROGRESS),
-      coverage: {
-        repaired: c.repaired.length,
-        indexOnly: c.indexOnly.length,
-        disagreements: c.disagreements.length,
-        unverified: c.s3.unverified.length,
-        strayOpenUploads: c.s3.strayOpenUploads.length,
-        problems: c.s3.problems.length,
-      },
+      coverage: Object.fromEntries(
+        COVERAGE_LISTS.map((n) => [n, coverageList(report, n).length]),
+      ) as Record<CoverageListName, number>,
     },
   };
 }

@@ -36,11 +36,10 @@ export async function sendDigest(
   const folder = reportFolder(deps.reportsPrefix, view.date, event.execution);
   const { sender, deliverTo } = event.recipients;
   const { ref, filename, contentType } = prepared.attachment;
-  const bytes = await deps.reports.getBytes(ref);
   // A CSV is attached as text (as the reconcile step made it), a ZIP as bytes.
   const content = contentType.startsWith('text/')
-    ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)
-    : bytes;
+    ? await deps.reports.get(ref)
+    : await deps.reports.getBytes(ref);
   const email = preparedEmail(view, sender, deliverTo, prepared.delivery, {
     filename,
     contentType,

@@ -294,7 +294,6 @@ export interface PrefixCounts {
   keys: number;
 }
 
-/** The daily digest report. */
 /** What `messageView` cut from a report's lists (`DigestReport.cut`). */
 export interface ReportCut {
   /** Keys needing attention: the complete list's length. */
@@ -305,25 +304,25 @@ export interface ReportCut {
   disputedCompleted: number;
   /** Attention keys DISPUTED whose index status is IN_PROGRESS. */
   disputedInProgress: number;
-  /**
-   * The coverage lists' lengths (`CoverageListName`); absent in a view made
-   * before they were cut.
-   */
-  coverage?: Record<CoverageListName, number>;
+  /** The coverage lists' lengths. */
+  coverage: Record<CoverageListName, number>;
 }
 
 /**
  * The coverage lists a message shows only the first rows of; on a day the
  * index missed (an ingest outage) `repaired` holds every key of the day.
  */
-export type CoverageListName =
-  | 'repaired'
-  | 'indexOnly'
-  | 'disagreements'
-  | 'unverified'
-  | 'strayOpenUploads'
-  | 'problems';
+export const COVERAGE_LISTS = [
+  'repaired',
+  'indexOnly',
+  'disagreements',
+  'unverified',
+  'strayOpenUploads',
+  'problems',
+] as const;
+export type CoverageListName = (typeof COVERAGE_LISTS)[number];
 
+/** The daily digest report. */
 export interface DigestReport {
   /** The report day, `YYYY-MM-DD` in `timeZone`. */
   date: string;

@@ -182,19 +182,25 @@ export function recoveredTotal(r: DigestReport): number {
   return r.cut?.recovered ?? r.recovered.length;
 }
 
-/** The length of a coverage list: the complete list's, in a cut view too. */
-export function coverageTotal(r: DigestReport, name: CoverageListName): number {
-  const cut = r.cut?.coverage?.[name];
-  if (cut !== undefined) return cut;
+/** A coverage list of a report, or of a view the rows it kept. */
+export function coverageList(
+  r: DigestReport,
+  name: CoverageListName,
+): readonly unknown[] {
   const c = r.coverage;
   switch (name) {
     case 'unverified':
     case 'strayOpenUploads':
     case 'problems':
-      return c.s3[name].length;
+      return c.s3[name];
     default:
-      return c[name].length;
+      return c[name];
   }
+}
+
+/** The length of a coverage list: the complete list's, in a cut view too. */
+export function coverageTotal(r: DigestReport, name: CoverageListName): number {
+  return r.cut?.coverage[name] ?? coverageList(r, name).length;
 }
 
 /** Attention keys DISPUTED whose status is `s` (COMPLETED or IN_PROGRESS). */
